@@ -1,0 +1,144 @@
+"""The few records shared between stages. Plain frozen dataclasses: no behaviour beyond formatting."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+#: Canonical manifest fields chainscreen understands. Any other column is carried through untouched.
+FIELDS: tuple[str, ...] = (
+    "supplier",      # supplier / vendor / shipper / manufacturer name
+    "supplier_id",   # the user's own supplier number
+    "country",       # country of origin (of the goods) or of the supplier
+    "address",       # supplier address (used for Xinjiang mentions and country hints)
+    "goods",         # free-text description of goods
+    "hs_code",       # HS / HTS / tariff number
+    "value",         # declared value
+    "quantity",
+    "date",
+)
+
+LEVELS: tuple[str, ...] = ("high", "elevated", "low", "clear", "unscreenable")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one input row (or the file when ``row`` is None)."""
+
+    row: int | None
+    column: str | None
+    reason: str
+    #: "error" makes the row unscreenable; "warning" is reported but the row is still screened.
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = "file" if self.row is None else f"row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListInfo:
+    """Catalogue entry of one edition of one shipped or imported risk list."""
+
+    id: str
+    kind: str  # country | commodity | entity | nomenclature | concordance
+    publisher: str
+    title: str
+    edition: str  # publication date (ISO) or report year
+    source_url: str
+    retrieved: str
+    licence: str
+    sha256: str
+    records: int
+    file: str
+    refresh_days: int | None = None
+    notes: str = ""
+
+    def age_days(self, today: date | None = None) -> int | None:
+        """Days since the edition was published, when the edition is a date or a year."""
+        today = today or date.today()
+        text = self.edition.strip()
+        try:
+            if len(text) == 4 and text.isdigit():
+                published = date(int(text), 12, 31)
+            else:
+                published = date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+        return max((today - published).days, 0)
+
+    def label(self) -> str:
+        """``id@edition``, the short form used in evidence and receipts."""
+        return f"{self.id}@{self.edition}"
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    """One entity on an entity list (UFLPA Entity List, CBP WRO/Findings, a user watchlist)."""
+
+    list_id: str
+    record_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    country: str | None = None  # ISO-2
+    address: str | None = None
+    listed: str | None = None  # date listed, ISO when known
+    notes: str | None = None
+    schema: str = "LegalEntity"
+
+    def all_names(self) -> tuple[str, ...]:
+        """The primary name followed by every alias."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A list record considered for a party, with the matcher's score and reasons."""
+
+    record: EntityRecord
+    matched_name: str  # the list name or alias that scored best
+    score: float  # 0..1
+    decision: str  # "match" | "review" | "reject"
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One piece of risk evidence for a row, naming the list and edition it came from."""
+
+    kind: str
+    list_id: str
+    edition: str
+    summary: str  # one sentence a reviewer can read
+    strength: float  # 0..1, how strongly this item indicates risk
+    weight: float  # 0..1, configured weight of this evidence kind
+    record_id: str | None = None
+    matched_name: str | None = None
+    match_score: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def contribution(self) -> float:
+        """w·s, the factor this item enters the noisy-OR with."""
+        return self.weight * self.strength
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the output contract's evidence object)."""
+        out = asdict(self)
+        if not out["details"]:
+            out.pop("details")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The scored outcome of one row."""
+
+    level: str
+    score: float  # 0..100
+    formula: str
+    reasons: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()

@@ -1,0 +1,26 @@
+"""Where the shipped reference lists and templates live, installed or in a source checkout."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def _data_root() -> Path:
+    # In a wheel, reference/ and templates/ are force-included under chainscreen/_data/.
+    installed = Path(__file__).resolve().parent / "_data"
+    if (installed / "reference").is_dir():
+        return installed
+    # Editable install or source checkout: the repository's top-level folders.
+    return Path(__file__).resolve().parents[2]
+
+
+def reference_dir() -> Path:
+    """Folder holding the shipped risk lists and ``catalogue.json``."""
+    return _data_root() / "reference"
+
+
+def templates_dir() -> Path:
+    """Folder holding the Jinja templates for reports and disclosures."""
+    return _data_root() / "templates"

@@ -1,0 +1,102 @@
+"""All tunable numbers in one frozen dataclass, loaded from ``chainscreen.toml`` or defaults in code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from chainscreen.errors import SettingsError
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    # supplier on an enforcement entity list: decisive (see score.py: a match forces "high")
+    "entity_list": 1.0,
+    "watchlist": 0.8,
+    # DOL TVPRA list: goods x origin country
+    "goods_forced_labour": 0.6,
+    "goods_child_labour": 0.45,
+    # UFLPA high-priority sector with origin China, or Xinjiang named in the row
+    "uflpa_sector": 0.5,
+    "xinjiang": 0.9,
+    # country-level context
+    "tip_tier": 0.3,
+    "child_labour_assessment": 0.2,
+    # CBP WRO/Findings on the merchandise from the origin country (no entity named)
+    "wro_merchandise": 0.35,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds and weights. Every run records :meth:`digest` so results can be reproduced."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # score cut points (0..100): score >= high -> "high", >= elevated -> "elevated", > 0 -> "low"
+    cut_high: float = 70.0
+    cut_elevated: float = 40.0
+    cut_low: float = 0.0
+    # entity matching thresholds on the matcher's 0..1 score
+    match_threshold: float = 0.88
+    review_threshold: float = 0.75
+    candidate_floor: float = 0.55
+    top_k: int = 5
+    # list ids to use (None = every shipped list, newest edition)
+    lists: tuple[str, ...] | None = None
+
+    def digest(self) -> str:
+        """sha256 of the canonical JSON form of these settings."""
+        blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, for receipts."""
+        return asdict(self)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Defaults, then ``path`` (a ``chainscreen.toml``) if given, then keyword overrides."""
+    settings = Settings()
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"{path}: settings file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+        settings = _apply(settings, data.get("chainscreen", data), str(path))
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return _apply(settings, clean, "options") if clean else settings
+
+
+def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise SettingsError(f"{origin}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        if key == "weights":
+            if not isinstance(value, dict):
+                raise SettingsError(f"{origin}: weights must be a table of name = number")
+            weights = dict(settings.weights)
+            for name, w in value.items():
+                if name not in DEFAULT_WEIGHTS:
+                    raise SettingsError(
+                        f"{origin}: unknown weight {name!r} (known: {', '.join(DEFAULT_WEIGHTS)})")
+                if not isinstance(w, int | float) or not 0 <= w <= 1:
+                    raise SettingsError(f"{origin}: weight {name} must be a number in [0, 1]")
+                weights[name] = float(w)
+            changes["weights"] = weights
+        elif key == "lists":
+            changes["lists"] = tuple(value) if value else None
+        else:
+            changes[key] = value
+    new = replace(settings, **changes)
+    if not 0 <= new.cut_low <= new.cut_elevated <= new.cut_high <= 100:
+        raise SettingsError(f"{origin}: cut points must satisfy 0 <= cut_low <= cut_elevated <= cut_high <= 100")
+    if not 0 <= new.candidate_floor <= new.review_threshold <= new.match_threshold <= 1:
+        raise SettingsError(
+            f"{origin}: thresholds must satisfy 0 <= candidate_floor <= review_threshold <= match_threshold <= 1")
+    return new
