@@ -1,0 +1,5 @@
+"""``python -m chainscreen`` runs the CLI."""
+
+from chainscreen.cli import main
+
+main()

@@ -1,0 +1,242 @@
+"""Turn one row's normalised facts into evidence items, each naming its list and edition.
+
+Kept apart from :mod:`chainscreen.score` (which only combines items) so the two can be read,
+tested and tuned separately. An :class:`EvidenceBuilder` indexes the reference lists once and is
+then called per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chainscreen.models import Candidate, Evidence
+from chainscreen.normalize.countries import country_name
+from chainscreen.normalize.goods import GoodsHit
+from chainscreen.reference import ReferenceSet
+from chainscreen.settings import Settings
+
+#: TIP tier -> strength. The shipped source records only these three kinds; a country that is
+#: absent is Tier 1 or Tier 2 and gets no item (never an invented tier).
+TIP_STRENGTH = {"Tier 3": 1.0, "Tier 2 Watch List": 0.6, "Special Case": 0.6}
+
+#: DOL advancement level (first words) -> strength; longer labels start with these words.
+ADVANCEMENT_STRENGTH = (
+    ("no advancement", 1.0),
+    ("minimal advancement", 0.6),
+    ("moderate advancement", 0.3),
+    ("significant advancement", 0.1),
+)
+
+WRO_STATUS_STRENGTH = {"active": 1.0, "partially modified": 0.5}
+
+XUAR_LIST_ID = "uflpa-xuar"
+XUAR_EDITION = "Pub. L. 117-78 (2021-12-23)"
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in {"true", "yes", "1"}
+
+
+@dataclass
+class RowFacts:
+    """What a row says, after normalisation."""
+
+    supplier: str | None
+    country: str | None  # ISO-2
+    goods: Sequence[GoodsHit] = ()
+    candidates: Sequence[Candidate] = ()
+    xinjiang_term: str | None = None
+    xinjiang_field: str | None = None
+    description: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class EvidenceBuilder:
+    """Indexes the reference lists once; :meth:`build` is then cheap per row."""
+
+    def __init__(self, ref: ReferenceSet, settings: Settings) -> None:
+        self.settings = settings
+        self.ref = ref
+        w = settings.weights
+        self._w = w
+        goods = ref.goods
+        self._goods_info = ref.info("dol-tvpra") if "dol-tvpra" in ref.catalogue else None
+        self._goods: dict[tuple[str, str], dict[str, str]] = {}
+        for rec in goods.to_dict("records"):
+            self._goods[(str(rec["good"]).lower(), str(rec["iso2"]))] = rec
+        self._tip_info = ref.info("tip-tiers") if "tip-tiers" in ref.catalogue else None
+        self._tip = {str(r["iso2"]): r for r in ref.tip.to_dict("records") if r.get("iso2")}
+        self._tip_year = str(ref.tip["report_year"].max()) if len(ref.tip) else None
+        self._cl_info = ref.info("dol-child-labour") if "dol-child-labour" in ref.catalogue else None
+        self._cl = {str(r["iso2"]): r for r in ref.child_labour.to_dict("records") if r.get("iso2")}
+        self._sector_info = ref.info("uflpa-sectors") if "uflpa-sectors" in ref.catalogue else None
+        self._wro_info = (
+            ref.info("cbp-wro-merchandise") if "cbp-wro-merchandise" in ref.catalogue else None
+        )
+        self._wro: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
+        for rec in ref.wro_merchandise.to_dict("records"):
+            iso2 = str(rec.get("iso2") or "")
+            term = str(rec.get("merchandise") or "").strip()
+            if not iso2 or not term:
+                continue
+            pattern = re.compile(r"\b" + r"\s+".join(map(re.escape, term.lower().split())) + r"s?\b")
+            self._wro.setdefault(iso2, []).append((pattern, rec))
+
+    # -- one function per evidence kind ------------------------------------------------------
+
+    def entity(self, candidates: Sequence[Candidate]) -> list[Evidence]:
+        """The best candidate at or above the review threshold; a match is decisive."""
+        out: list[Evidence] = []
+        for cand in candidates:
+            if cand.decision not in ("match", "review"):
+                continue
+            rec = cand.record
+            info = self.ref.catalogue.get(rec.list_id)
+            edition = info.edition if info else "unknown"
+            kind = "entity_list" if (info is None or info.kind == "entity") else "watchlist"
+            if info is not None and info.publisher == "user":
+                kind = "watchlist"
+            strength = 1.0 if cand.decision == "match" else 0.5
+            verb = "matches" if cand.decision == "match" else "may match (needs review)"
+            listed = f", listed {rec.listed}" if rec.listed else ""
+            why = "; ".join(cand.reasons[:4])
+            out.append(Evidence(
+                kind=kind, list_id=rec.list_id, edition=edition, strength=strength,
+                weight=self._w.get(kind, 1.0), record_id=rec.record_id,
+                matched_name=cand.matched_name, match_score=cand.score,
+                summary=(f"supplier {verb} '{rec.name}' on {rec.list_id} (edition {edition}"
+                         f"{listed}), match score {cand.score:.2f}: {why}"),
+            ))
+            break  # one entity item per row: the best candidate carries the evidence
+        return out
+
+    def goods(self, hits: Sequence[GoodsHit], country: str | None) -> list[Evidence]:
+        """DOL TVPRA goods listed for the origin country, and UFLPA sectors from China."""
+        out: list[Evidence] = []
+        if not country:
+            return out
+        seen: set[tuple[str, str]] = set()
+        for hit in hits:
+            if hit.scheme == "dol" and self._goods_info is not None:
+                rec = self._goods.get((hit.good.lower(), country))
+                if rec is None:
+                    continue
+                strength = 1.0 if hit.via == "hs" else 0.8
+                ed = self._goods_info.edition
+                for flag, kind, words in (
+                    ("forced_labour", "goods_forced_labour", "forced labour"),
+                    ("child_labour", "goods_child_labour", "child labour"),
+                ):
+                    forced_child = _truthy(rec.get("forced_child_labour"))
+                    if not (_truthy(rec.get(flag)) or (forced_child and flag == "forced_labour")):
+                        continue
+                    if (kind, hit.good) in seen:
+                        continue
+                    seen.add((kind, hit.good))
+                    extra = " (forced child labour)" if forced_child and flag == "forced_labour" else ""
+                    out.append(Evidence(
+                        kind=kind, list_id="dol-tvpra", edition=ed, strength=strength,
+                        weight=self._w[kind], record_id=f"{rec['good']}|{country}",
+                        summary=(f"{rec['good']} from {country_name(country)} is on the DOL list of "
+                                 f"goods produced by {words}{extra} (dol-tvpra, edition {ed}); "
+                                 f"goods matched by {hit.detail}"),
+                        details={"good": rec["good"], "via": hit.via},
+                    ))
+            elif hit.scheme == "uflpa" and country == "CN" and self._sector_info is not None:
+                key = ("uflpa_sector", hit.good)
+                if key in seen:
+                    continue
+                seen.add(key)
+                ed = self._sector_info.edition
+                out.append(Evidence(
+                    kind="uflpa_sector", list_id="uflpa-sectors", edition=ed,
+                    strength=1.0 if hit.via == "hs" else 0.8, weight=self._w["uflpa_sector"],
+                    record_id=hit.good,
+                    summary=(f"{hit.good} from China is a UFLPA high-priority sector "
+                             f"(uflpa-sectors, edition {ed}); goods matched by {hit.detail}"),
+                ))
+        return out
+
+    def xinjiang(self, term: str | None, where: str | None) -> list[Evidence]:
+        """Any mention of the Xinjiang Uyghur Autonomous Region: the UFLPA presumption applies."""
+        if not term:
+            return []
+        return [Evidence(
+            kind="xinjiang", list_id=XUAR_LIST_ID, edition=XUAR_EDITION, strength=1.0,
+            weight=self._w["xinjiang"], record_id="XUAR",
+            summary=(f"the {where or 'row'} mentions '{term}' in the Xinjiang Uyghur Autonomous "
+                     f"Region: goods made there in whole or part are presumed made with forced "
+                     f"labour under the UFLPA ({XUAR_EDITION})"),
+        )]
+
+    def country(self, country: str | None, notes: list[str]) -> list[Evidence]:
+        """TIP tier and DOL child-labour assessment of the origin country."""
+        out: list[Evidence] = []
+        if not country:
+            return out
+        name = country_name(country)
+        if self._tip_info is not None:
+            ed = self._tip_info.edition
+            rec = self._tip.get(country)
+            if rec is not None and rec["tier"] in TIP_STRENGTH:
+                out.append(Evidence(
+                    kind="tip_tier", list_id="tip-tiers", edition=ed,
+                    strength=TIP_STRENGTH[rec["tier"]], weight=self._w["tip_tier"],
+                    record_id=f"{country}|{rec['report_year']}",
+                    summary=(f"{name} is {rec['tier']} in the {rec['report_year']} Trafficking in "
+                             f"Persons report (tip-tiers, edition {ed})"),
+                ))
+            else:
+                notes.append(
+                    f"{name} is not on the Tier 2 Watch List or Tier 3 in the {self._tip_year} TIP "
+                    f"report: Tier 1 or Tier 2 (tip-tiers, edition {ed}, does not say which)")
+        if self._cl_info is not None:
+            rec = self._cl.get(country)
+            level = str(rec.get("advancement_level") or "") if rec else ""
+            strength = next((s for p, s in ADVANCEMENT_STRENGTH if level.lower().startswith(p)), None)
+            if rec is not None and strength is not None:
+                ed = self._cl_info.edition
+                out.append(Evidence(
+                    kind="child_labour_assessment", list_id="dol-child-labour", edition=ed,
+                    strength=strength, weight=self._w["child_labour_assessment"],
+                    record_id=f"{country}|{rec['findings_year']}",
+                    summary=(f"DOL child-labour assessment of {name} for {rec['findings_year']}: "
+                             f"{level} (dol-child-labour, edition {ed})"),
+                ))
+        return out
+
+    def wro(self, description: str, country: str | None) -> list[Evidence]:
+        """CBP Withhold Release Orders / Findings on the same merchandise from the same country."""
+        if not country or not description or self._wro_info is None:
+            return []
+        text = description.lower()
+        out: list[Evidence] = []
+        for pattern, rec in self._wro.get(country, ()):
+            status = str(rec.get("status") or "").strip().lower()
+            strength = WRO_STATUS_STRENGTH.get(status)
+            if strength is None or not pattern.search(text):
+                continue
+            ed = self._wro_info.edition
+            out.append(Evidence(
+                kind="wro_merchandise", list_id="cbp-wro-merchandise", edition=ed,
+                strength=strength, weight=self._w["wro_merchandise"],
+                record_id=f"{rec['merchandise']}|{country}|{rec.get('effective_date', '')}",
+                summary=(f"CBP withhold release order/finding on {rec['merchandise']} from "
+                         f"{country_name(country)} ({rec['status']}, effective "
+                         f"{rec.get('effective_date') or 'date unknown'}; cbp-wro-merchandise, "
+                         f"edition {ed}); no entity named in this source"),
+            ))
+            break
+        return out
+
+    def build(self, facts: RowFacts) -> list[Evidence]:
+        """Every evidence item for one row."""
+        items: list[Evidence] = []
+        items += self.entity(facts.candidates)
+        items += self.xinjiang(facts.xinjiang_term, facts.xinjiang_field)
+        items += self.goods(facts.goods, facts.country)
+        items += self.wro(facts.description, facts.country)
+        items += self.country(facts.country, facts.notes)
+        return items

@@ -1,0 +1,1 @@
+"""Outputs: the annotated workbook, screening reports (HTML/Markdown/JSON/CSV)."""

@@ -1,0 +1,142 @@
+"""Render screening results with the Jinja templates in ``templates/`` and write JSON / CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chainscreen.report.files import atomic_open, neutralise
+from chainscreen.resources import templates_dir
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from chainscreen.screen import ScreenResult
+
+LEVEL_COLOURS = {
+    "high": "#c0392b", "elevated": "#e67e22", "low": "#d4ac0d", "clear": "#27ae60",
+    "unscreenable": "#7f8c8d",
+}
+
+
+def environment() -> Environment:
+    """A Jinja environment over ``templates/`` with HTML autoescaping on."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = _md_escape
+    return env
+
+
+def _md_escape(value: Any) -> str:
+    """Escape Markdown table metacharacters in user text."""
+    text = "" if value is None else str(value)
+    for ch in ("\\", "|", "*", "_", "`", "<", ">", "[", "]"):
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\n", " ")
+
+
+def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...]) -> dict[str, Any]:
+    """Geometry for a stacked horizontal bar chart (rendered as inline SVG by the template)."""
+    width, bar_h, gap, label_w = 520, 18, 6, 150
+    top = max((sum(c.values()) for _, c in counts), default=0) or 1
+    bars = []
+    for i, (label, c) in enumerate(counts):
+        x = float(label_w)
+        segs = []
+        for lvl in levels:
+            v = c.get(lvl, 0)
+            if v:
+                w = (width - label_w - 40) * v / top
+                segs.append({"x": x, "w": w, "colour": LEVEL_COLOURS[lvl], "level": lvl, "n": v})
+                x += w
+        bars.append({"label": label, "y": i * (bar_h + gap), "segs": segs,
+                     "total": sum(c.values()), "end": x})
+    return {"width": width, "height": len(counts) * (bar_h + gap) + 4, "bar_h": bar_h,
+            "label_w": label_w, "bars": bars}
+
+
+def report_context(result: ScreenResult, *, max_rows: int = 500) -> dict[str, Any]:
+    """Everything the screening templates show."""
+    from chainscreen.normalize.countries import country_name
+
+    flagged = [r for r in result.rows if r.level in ("high", "elevated")]
+    levels = ("high", "elevated", "low", "unscreenable")
+    by_country: dict[str, Counter[str]] = {}
+    by_goods: dict[str, Counter[str]] = {}
+    for r in result.rows:
+        if r.level == "clear":
+            continue
+        key = f"{country_name(r.country)} ({r.country})" if r.country else "unknown origin"
+        by_country.setdefault(key, Counter())[r.level] += 1
+        for good in sorted({g.good for g in r.goods if g.scheme == "dol"}):
+            by_goods.setdefault(good, Counter())[r.level] += 1
+
+    def top(d: dict[str, Counter[str]]) -> list[tuple[str, dict[str, int]]]:
+        order = sorted(d.items(), key=lambda kv: (-kv[1]["high"], -kv[1]["elevated"], -sum(kv[1].values()), kv[0]))
+        return [(k, dict(v)) for k, v in order[:12]]
+
+    lists = []
+    today = date.today()
+    for info in sorted(result.reference.catalogue.values(), key=lambda i: i.id):
+        age = info.age_days(today)
+        stale = age is not None and info.refresh_days is not None and age > info.refresh_days
+        lists.append({"info": info, "age": age, "stale": stale})
+    return {
+        "result": result,
+        "receipt": result.receipt,
+        "counts": result.counts(),
+        "total": len(result.rows),
+        "flagged": flagged[:max_rows],
+        "flagged_total": len(flagged),
+        "max_rows": max_rows,
+        "problems": result.all_problems(),
+        "country_chart": bar_chart(top(by_country), levels),
+        "goods_chart": bar_chart(top(by_goods), levels),
+        "colours": LEVEL_COLOURS,
+        "lists": lists,
+        "settings": result.settings,
+        "title": f"Screening report: {result.receipt['input']['file'] or 'data frame'}",
+    }
+
+
+def render(result: ScreenResult, template: str) -> str:
+    """Render one of the screening templates (``screening.html.j2``, ``screening.md.j2``)."""
+    return environment().get_template(template).render(**report_context(result))
+
+
+def write_text(text: str, path: Path) -> Path:
+    """Write text atomically (UTF-8)."""
+    with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return path
+
+
+def write_json(result: ScreenResult, path: Path) -> Path:
+    """Write the JSON output contract atomically."""
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        json.dump(result.to_dict(), fh, ensure_ascii=False, indent=1, default=str)
+        fh.write("\n")
+    return path
+
+
+def write_csv(result: ScreenResult, path: Path) -> Path:
+    """The user's rows plus the added columns, UTF-8 with BOM (Excel opens it right), neutralised."""
+    frame = result.frame
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([neutralise(str(c)) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else neutralise(v)
+                             for v in row])
+    return path

@@ -1,0 +1,184 @@
+"""The annotated workbook: the user's own sheet, untouched, plus added columns and extra sheets.
+
+For an .xlsx input the user's workbook itself is copied (formatting, other sheets and formulas
+kept) and the added columns are appended to the right of the screened sheet. Any other input
+becomes a new workbook with the original columns followed by the added ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chainscreen.errors import OutputError
+from chainscreen.report.files import atomic_path, neutralise
+from chainscreen.screen import ADDED_COLUMNS
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from chainscreen.screen import ScreenResult
+
+EXCEL_MAX_ROWS = 1_048_576
+LEVEL_FILLS = {
+    "high": "F8B4B4",
+    "elevated": "FCD9A8",
+    "low": "FFF3B0",
+    "clear": "CDEFD1",
+    "unscreenable": "D9D9D9",
+}
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    """Write a cell so that text is always stored as inert text, never as a formula."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"  # "=HYPERLINK(...)" stays a string
+        if value.startswith(("=", "+", "-", "@")):
+            cell.value = neutralise(value)
+            cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def write_workbook(result: ScreenResult, path: Path) -> Path:
+    """Write the annotated workbook atomically to ``path``."""
+    from openpyxl import Workbook, load_workbook
+
+    n = len(result.rows)
+    if n + 1 > EXCEL_MAX_ROWS:
+        raise OutputError(
+            f"{path}: {n:,} rows do not fit in an Excel sheet (max {EXCEL_MAX_ROWS - 1:,}); "
+            "use --format csv or json")
+    m = result.manifest
+    source = Path(m.path) if m.path else None
+    if m.format == "xlsx" and source is not None and source.suffix.lower() in (".xlsx", ".xlsm"):
+        wb = load_workbook(source, keep_vba=False, rich_text=False)
+        ws = wb[m.sheet] if m.sheet in wb.sheetnames else wb.worksheets[0]
+        header_row = m.header_row or 1
+        first_added = _last_used_column(ws, header_row) + 1
+    else:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Screened"
+        header_row = 1
+        for j, col in enumerate(m.frame.columns, start=1):
+            _put(ws, 1, j, str(col))
+        values = m.frame.itertuples(index=False, name=None)
+        for i, tup in enumerate(values, start=2):
+            for j, v in enumerate(tup, start=1):
+                if v is not None and v != "":
+                    _put(ws, i, j, v)
+        first_added = len(m.frame.columns) + 1
+
+    _annotate(ws, result, header_row, first_added)
+    _candidates_sheet(wb.create_sheet("Candidates"), result)
+    _problems_sheet(wb.create_sheet("Problems"), result)
+    _summary_sheet(wb.create_sheet("Summary"), result)
+    _receipt_sheet(wb.create_sheet("Receipt"), result)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return path
+
+
+def _last_used_column(ws: Worksheet, header_row: int) -> int:
+    used = [c.column for c in ws[header_row] if c.value not in (None, "")]
+    return max(used) if used else ws.max_column
+
+
+def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: int) -> None:
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="1F3864")
+    for k, name in enumerate(ADDED_COLUMNS):
+        cell = ws.cell(row=header_row, column=first_col + k, value=name)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = head_fill
+    added = result.added_frame()
+    for r, values in zip(result.rows, added.itertuples(index=False, name=None), strict=True):
+        physical = header_row + r.row
+        for k, v in enumerate(values):
+            if v is None or (isinstance(v, float) and v != v):
+                continue
+            _put(ws, physical, first_col + k, v)
+    last_row = header_row + len(result.rows)
+    level_col = get_column_letter(first_col)
+    rng = f"{level_col}{header_row + 1}:{level_col}{max(last_row, header_row + 1)}"
+    for level, colour in LEVEL_FILLS.items():
+        ws.conditional_formatting.add(
+            rng, FormulaRule(formula=[f'${level_col}{header_row + 1}="{level}"'],
+                             fill=PatternFill("solid", fgColor=colour, bgColor=colour)))
+    widths = {"Reasons": 80, "Best match": 40, "Formula": 50, "Lists used": 40}
+    for k, name in enumerate(ADDED_COLUMNS):
+        ws.column_dimensions[get_column_letter(first_col + k)].width = widths.get(name, 14)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    last_col = get_column_letter(first_col + len(ADDED_COLUMNS) - 1)
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
+    for cell in ws[header_row]:
+        if cell.column < first_col and cell.value is not None:
+            cell.font = bold
+
+
+def _table(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl.styles import Font
+
+    for j, h in enumerate(header, start=1):
+        ws.cell(row=1, column=j, value=h).font = Font(bold=True)
+    for i, row in enumerate(rows, start=2):
+        for j, v in enumerate(row, start=1):
+            if v is not None:
+                _put(ws, i, j, v)
+    ws.freeze_panes = "A2"
+    if rows:
+        from openpyxl.utils import get_column_letter
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+
+
+def _candidates_sheet(ws: Worksheet, result: ScreenResult) -> None:
+    rows = [
+        [r.row, r.supplier or "", rank, c.record.name, c.matched_name, c.record.list_id,
+         c.record.record_id, c.score, c.decision, "; ".join(c.reasons)]
+        for r in result.rows for rank, c in enumerate(r.candidates, start=1)
+    ]
+    _table(ws, ["Row", "Supplier", "Rank", "List name", "Matched name/alias", "List",
+                "Record", "Score", "Decision", "Why"], rows)
+
+
+def _problems_sheet(ws: Worksheet, result: ScreenResult) -> None:
+    rows = [[p.row if p.row is not None else "file", p.column or "", p.severity, p.reason]
+            for p in result.all_problems()]
+    _table(ws, ["Row", "Column", "Severity", "Reason"], rows)
+
+
+def _summary_sheet(ws: Worksheet, result: ScreenResult) -> None:
+    from collections import Counter
+
+    rows: list[list[Any]] = [["Level", level, count] for level, count in result.counts().items()]
+    by_country = Counter(r.country or "(unknown)" for r in result.rows if r.level in ("high", "elevated"))
+    rows += [["Flagged by origin", k, v] for k, v in by_country.most_common()]
+    by_goods = Counter(g.good for r in result.rows if r.level in ("high", "elevated")
+                       for g in {g for g in r.goods if g.scheme == "dol"})
+    rows += [["Flagged by goods", k, v] for k, v in by_goods.most_common()]
+    _table(ws, ["Group", "Value", "Rows"], rows)
+
+
+def _receipt_sheet(ws: Worksheet, result: ScreenResult) -> None:
+    rc = result.receipt
+    rows: list[list[Any]] = [
+        ["input file", rc["input"]["file"] or "(data frame)"],
+        ["input sha256", rc["input"]["sha256"]],
+        ["input rows", rc["input"]["rows"]],
+        ["columns used", json.dumps(rc["input"]["columns"], ensure_ascii=False)],
+        ["settings sha256", rc["settings_sha256"]],
+        ["tool", f"{rc['tool']['name']} {rc['tool']['version']}"],
+        ["started", rc["started"]],
+        ["finished", rc["finished"]],
+    ]
+    rows += [[f"list {x['id']}", f"edition {x['edition']}; sha256 {x['sha256']}; {x['records']} records"]
+             for x in rc["lists"]]
+    _table(ws, ["Item", "Value"], rows)

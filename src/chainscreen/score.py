@@ -1,0 +1,81 @@
+"""Combine evidence items into a verdict with a printed formula.
+
+The score is a noisy-OR of the items' weighted strengths::
+
+    score = 100 × (1 − Π (1 − wᵢ·sᵢ))
+
+It is bounded in [0, 100], never falls when an item is added (each factor is ≤ 1) and is
+0 when there is no evidence. A confirmed entity-list match is decisive: the row is ``high``
+whatever the other items say, because the UFLPA and CBP WRO create a legal presumption
+against the goods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chainscreen.models import Evidence, Verdict
+from chainscreen.settings import Settings
+
+DECISIVE_KINDS = frozenset({"entity_list"})
+
+
+def noisy_or(evidence: Sequence[Evidence]) -> float:
+    """100 × (1 − Π(1 − wᵢ·sᵢ)), rounded to one decimal."""
+    remaining = 1.0
+    for item in evidence:
+        remaining *= 1.0 - max(0.0, min(1.0, item.contribution))
+    return round(100.0 * (1.0 - remaining), 1)
+
+
+def formula(evidence: Sequence[Evidence], score: float) -> str:
+    """The formula with the numbers filled in, e.g. ``100 × (1 − (1 − 0.60×1.00)) = 60.0``."""
+    if not evidence:
+        return "no evidence: score = 0.0"
+    factors = " ".join(f"(1 − {e.weight:.2f}×{e.strength:.2f})" for e in evidence)
+    return f"100 × (1 − {factors}) = {score:.1f}"
+
+
+def level_for(score: float, settings: Settings) -> str:
+    """The level a score falls in at the configured cut points."""
+    if score >= settings.cut_high:
+        return "high"
+    if score >= settings.cut_elevated:
+        return "elevated"
+    if score > settings.cut_low:
+        return "low"
+    return "clear"
+
+
+def combine(
+    evidence: Sequence[Evidence],
+    settings: Settings,
+    *,
+    missing: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> Verdict:
+    """Score a row's evidence.
+
+    ``missing`` names what could not be screened (no supplier name, unknown country, bad HS
+    code). A row with missing data and no evidence is ``unscreenable`` rather than ``clear``:
+    absence of evidence is not evidence of absence. ``notes`` are informational lines (e.g.
+    "not on the TIP Watch List") appended to the reasons without affecting the score.
+    """
+    items = tuple(evidence)
+    score = noisy_or(items)
+    text = formula(items, score)
+    level = level_for(score, settings)
+    decisive = [e for e in items if e.kind in DECISIVE_KINDS and e.strength >= 1.0]
+    reasons = [e.summary for e in sorted(items, key=lambda e: -e.contribution)]
+    if decisive:
+        if level != "high":
+            text += f"; decisive {decisive[0].kind} match → high"
+        level = "high"
+    if missing:
+        reasons.extend(f"not screened: {m}" for m in missing)
+        if level == "clear":
+            level = "unscreenable"
+    elif level == "clear":
+        reasons.append("no risk evidence found on the lists used")
+    reasons.extend(notes)
+    return Verdict(level=level, score=score, formula=text, reasons=tuple(reasons), evidence=items)
