@@ -1,0 +1,45 @@
+"""Output safety: atomic writes, no silent overwrite, formula neutralising."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chainscreen.errors import OutputError
+from chainscreen.report.files import atomic_open, check_writable, neutralise
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_formula_strings_are_neutralised(text: str) -> None:
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Hoshine Silicon", "", -5, 3.2, None])
+def test_other_values_pass_through(value: object) -> None:
+    assert neutralise(value) == value
+
+
+def test_existing_output_needs_force(tmp_path: Path) -> None:
+    p = tmp_path / "out.html"
+    p.write_text("old")
+    with pytest.raises(OutputError, match="--force"):
+        check_writable(p, force=False)
+    check_writable(p, force=True)
+
+
+def test_atomic_open_leaves_old_file_on_failure(tmp_path: Path) -> None:
+    p = tmp_path / "report.json"
+    p.write_text("old")
+    with pytest.raises(RuntimeError), atomic_open(p) as fh:
+        fh.write("half a new fi")
+        raise RuntimeError("killed")
+    assert p.read_text() == "old"
+    assert [x.name for x in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_atomic_open_replaces_on_success(tmp_path: Path) -> None:
+    p = tmp_path / "sub" / "report.json"
+    with atomic_open(p) as fh:
+        fh.write("new")
+    assert p.read_text() == "new"
