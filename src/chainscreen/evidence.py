@@ -67,8 +67,12 @@ class EvidenceBuilder:
         for rec in goods.to_dict("records"):
             self._goods[(str(rec["good"]).lower(), str(rec["iso2"]))] = rec
         self._tip_info = ref.info("tip-tiers") if "tip-tiers" in ref.catalogue else None
-        self._tip = {str(r["iso2"]): r for r in ref.tip.to_dict("records") if r.get("iso2")}
-        self._tip_year = str(ref.tip["report_year"].max()) if len(ref.tip) else None
+        # Only the latest report counts: a country on Tier 3 in 2020 but absent from the 2025
+        # report is Tier 1 or 2 now, not Tier 3.
+        years = ref.tip["report_year"].astype(int) if len(ref.tip) else None
+        self._tip_year = str(years.max()) if years is not None else None
+        latest = ref.tip[years == years.max()] if years is not None else ref.tip
+        self._tip = {str(r["iso2"]): r for r in latest.to_dict("records") if r.get("iso2")}
         self._cl_info = ref.info("dol-child-labour") if "dol-child-labour" in ref.catalogue else None
         self._cl = {str(r["iso2"]): r for r in ref.child_labour.to_dict("records") if r.get("iso2")}
         self._sector_info = ref.info("uflpa-sectors") if "uflpa-sectors" in ref.catalogue else None
