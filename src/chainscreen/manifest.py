@@ -1,0 +1,1010 @@
+"""Read any supported manifest file, detect its encoding and header, map its columns, keep every row.
+
+A manifest is whatever table a user has: an importer's supplier master list in Excel, a customs
+broker's entry-line export in cp1252 CSV, a procurement pre-screen list, a Parquet extract. This
+module turns it into one :class:`Manifest`: every data row in input order, original columns and
+headers untouched, every value a string, plus a mapping from chainscreen's canonical fields
+(:data:`chainscreen.models.FIELDS`) to the user's own headers.
+
+Nothing is dropped silently. Rows that cannot be parsed stay in the frame (empty) with a
+:class:`~chainscreen.models.Problem`; things worth knowing about the file (banner rows skipped,
+duplicate headers renamed, NUL bytes removed) are file-level problems with severity "warning".
+Every failure is an :class:`~chainscreen.errors.InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import unicodedata
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chainscreen.errors import InputError
+from chainscreen.models import FIELDS, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Manifest", "read_manifest", "map_columns", "detect_encoding", "FORMATS"]
+
+#: Formats :func:`read_manifest` understands (``format=`` values; ``txt`` is CSV with a sniffed delimiter).
+FORMATS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl")
+
+_EXTENSIONS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "txt",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_PARQUET_MAGIC = b"PAR1"
+_LEGACY_XLS = "legacy .xls: open it in Excel/LibreOffice and save as .xlsx or .csv"
+
+# Header detection looks this far down for the real header below titles and banners.
+_HEADER_SCAN_ROWS = 20
+# Encoding detection reads at most this much; the whole file is then decoded with the result.
+_DETECT_BYTES = 1 << 20
+# Refuse xlsx files that would inflate beyond this (zip bombs, or simply too big for memory).
+_XLSX_MAX_UNCOMPRESSED = 1 << 30
+_XLSX_MAX_RATIO = 200
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class Manifest:
+    """One manifest as read: every data row, in input order, values as strings.
+
+    ``frame`` has the original columns (duplicates renamed ``Name.2``, empty headers named
+    ``column_N``) and one row per data row, including blank rows; empty cells are ``""``.
+    ``row_numbers[i]`` is the 1-based data-row number of ``frame.iloc[i]``, the number every
+    Problem and every output uses. ``columns`` maps canonical fields to the user's headers.
+    """
+
+    path: str | None
+    format: str
+    encoding: str | None
+    sha256: str
+    frame: pd.DataFrame
+    row_numbers: list[int]
+    columns: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    sheet: str | None = None
+    header_row: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def field(self, name: str) -> pd.Series:
+        """The column mapped to canonical field ``name`` as strings; all ``""`` when unmapped."""
+        import pandas as pd
+
+        if name not in FIELDS:
+            raise KeyError(f"unknown field {name!r}; fields: {', '.join(FIELDS)}")
+        header = self.columns.get(name)
+        if header is None:
+            return pd.Series([""] * len(self.frame), index=self.frame.index, dtype=object, name=name)
+        return self.frame[header]
+
+
+# ---------------------------------------------------------------------------------------------
+# column mapping
+
+# Aliases per canonical field, in tiers: when several headers fit one field the lowest tier wins.
+# For the supplier the manufacturer is preferred, because it is the party whose labour practices a
+# forced-labour screen is about; a shipper or exporter is often only a trading intermediary.
+_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "supplier": (
+        ("manufacturer", "manufacturer name", "mid name", "factory", "factory name", "producer",
+         "producer name", "maker", "grower", "mill", "mill name", "制造商", "生产商", "工厂"),
+        ("supplier", "supplier name", "vendor", "vendor name", "seller", "seller name", "company",
+         "company name", "business name", "counterparty", "counterparty name", "party name",
+         "entity", "entity name", "organisation", "organization", "organisation name",
+         "organization name", "supplier legal name", "vendor legal name", "legal name",
+         "供应商", "供应商名称", "公司名称", "企业名称"),
+        ("shipper", "shipper name", "exporter", "exporter name", "consignor", "consignor name"),
+        ("name",),
+    ),
+    "supplier_id": (
+        ("supplier id", "supplier no", "supplier code", "supplier ref", "supplier reference",
+         "vendor id", "vendor no", "vendor code", "vendor ref", "vendor reference", "mid",
+         "mid code", "mid no", "manufacturer id", "manufacturer code", "manufacturer no",
+         "company id", "company no"),
+    ),
+    "country": (
+        ("country of origin", "origin", "coo", "origin country", "country of manufacture",
+         "manufacturer country", "made in", "producing country", "country of production",
+         "origin code", "coo code", "origin country code", "country of origin code", "原产国",
+         "原产地"),
+        ("country", "country code", "supplier country", "vendor country", "iso country",
+         "country iso", "country name", "country of export", "export country", "shipper country",
+         "exporter country", "factory country", "国家", "国家地区"),
+    ),
+    "address": (
+        ("manufacturer address", "factory address", "mid address", "production address",
+         "site address"),
+        ("address", "supplier address", "vendor address", "company address", "street",
+         "street address", "registered address", "business address", "seller address",
+         "location", "地址"),
+        ("shipper address", "exporter address", "consignor address"),
+    ),
+    "goods": (
+        ("description", "description of goods", "goods description", "goods", "product",
+         "products", "product description", "commodity", "commodity description", "item",
+         "item description", "merchandise", "merchandise description", "product name",
+         "item name", "material", "materials", "article", "article description",
+         "line description", "product type", "goods type", "main product", "产品", "品名",
+         "商品名称", "货物描述"),
+        ("category", "product category", "spend category", "commodity group", "product group",
+         "goods category", "purchase category"),
+    ),
+    "hs_code": (
+        ("hs", "hs code", "hts", "hts code", "htsus", "htsus no", "hts no", "hs no", "tariff no",
+         "tariff code", "tariff", "commodity code", "hs6", "hs 6", "hts10", "hts 10",
+         "hs tariff code", "customs code", "cn code", "taric", "taric code",
+         "tariff classification", "hs classification", "hts classification", "harmonized code",
+         "harmonized tariff", "harmonized system code", "harmonised code", "schedule b",
+         "hts heading", "hs heading", "海关编码", "商品编码", "hs编码"),
+    ),
+    "value": (
+        ("value", "amount", "declared value", "entered value", "invoice value", "spend",
+         "line value", "customs value", "total value", "purchase value", "fob value",
+         "cif value", "net value", "spend amount", "invoice amount", "line amount",
+         "transaction value", "po value", "order value"),
+    ),
+    "quantity": (
+        ("quantity", "units", "pieces", "pcs", "quantity units", "net quantity",
+         "quantity shipped", "no of units", "unit count", "count", "volume"),
+    ),
+    "date": (
+        ("date", "entry date", "arrival date", "invoice date", "ship date", "shipment date",
+         "shipping date", "import date", "export date", "order date", "po date",
+         "date of entry", "date of import", "receipt date", "delivery date",
+         "transaction date", "posting date", "release date", "date of arrival"),
+    ),
+}
+
+# Token synonyms applied before comparing: abbreviations seen in real exports.
+_TOKEN_SYNONYMS: dict[str, str] = {
+    "number": "no", "nr": "no", "num": "no", "nbr": "no", "nº": "no", "n°": "no",
+    "desc": "description", "descr": "description", "mfr": "manufacturer",
+    "mfg": "manufacturer", "manuf": "manufacturer", "manufacture": "manufacture",
+    "ctry": "country", "cntry": "country", "addr": "address", "qty": "quantity",
+    "amt": "amount", "orig": "origin", "prod": "product", "cmdty": "commodity",
+    "supp": "supplier", "vend": "vendor", "organisation": "organisation",
+}
+
+# Words that carry no meaning for the mapping ("Annual Spend (USD)" is "spend").
+_NOISE_TOKENS = frozenset({
+    "of", "the", "a", "an", "for", "in", "by", "usd", "eur", "gbp", "cny", "rmb", "us", "main",
+    "primary", "principal", "annual", "total", "full", "s", "e", "g", "eg", "i", "ie",
+})
+
+# A header that names an attribute of a party or line ("Supplier Contact", "Item No") is not the
+# field itself: the fuzzy superset rule never maps a header whose extra word is one of these.
+_ATTRIBUTE_TOKENS = frozenset({
+    "contact", "email", "mail", "phone", "telephone", "tel", "fax", "id", "no", "code", "ref",
+    "reference", "address", "street", "city", "state", "province", "zip", "postal", "postcode",
+    "country", "date", "value", "amount", "quantity", "type", "status", "category", "currency",
+    "weight", "price", "cost", "website", "url", "web", "notes", "note", "comment", "comments",
+    "remarks", "rating", "risk", "score", "tier", "owner", "manager", "buyer", "person", "unit",
+    "units", "group", "count", "rate", "tax", "vat", "duty", "account", "bank", "iban", "region",
+    "site", "location", "year", "month", "day", "time", "size", "language", "flag", "audit",
+})
+
+_FUZZY_CUTOFF = 88.0
+_SUPERSET_SCORE = 90.0
+
+
+def _camel_split(text: str) -> str:
+    # "VendorName" -> "Vendor Name", "HTSCode" -> "HTS Code"
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    return re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
+
+
+def _tokens(header: str) -> tuple[str, ...]:
+    """Header text as comparable tokens: NFKC, case-folded, punctuation dropped, synonyms applied."""
+    text = unicodedata.normalize("NFKC", _camel_split(str(header))).casefold()
+    text = text.replace("&", " and ").replace("#", " no ").replace("№", " no ")
+    text = re.sub(r"[\W_]+", " ", text)
+    raw = [_TOKEN_SYNONYMS.get(t, t) for t in text.split()]
+    kept = tuple(t for t in raw if t not in _NOISE_TOKENS)
+    return kept or tuple(raw)
+
+
+@cache
+def _alias_index() -> tuple[dict[tuple[str, ...], tuple[str, int]], list[tuple[str, int, tuple[str, ...]]]]:
+    """Exact lookup (normalised alias -> (field, tier)) and the flat list used for fuzzy matching."""
+    exact: dict[tuple[str, ...], tuple[str, int]] = {}
+    flat: list[tuple[str, int, tuple[str, ...]]] = []
+    for name, tiers in _ALIASES.items():
+        for tier, aliases in enumerate(tiers):
+            for alias in aliases:
+                key = _tokens(alias)
+                previous = exact.get(key)
+                if previous is not None and previous[0] != name:  # pragma: no cover - table bug
+                    raise AssertionError(f"alias {alias!r} belongs to {previous[0]} and {name}")
+                exact.setdefault(key, (name, tier))
+                flat.append((name, tier, key))
+    return exact, flat
+
+
+@cache
+def _foreign_vocabulary(name: str) -> frozenset[str]:
+    """Every alias word of every field except ``name``."""
+    return frozenset(
+        token for other, tiers in _ALIASES.items() if other != name
+        for aliases in tiers for alias in aliases for token in _tokens(alias)
+    )
+
+
+def _fuzzy_score(header: tuple[str, ...], alias: tuple[str, ...], foreign: frozenset[str]) -> float:
+    """Token-based similarity of a header to an alias, 0..100, conservative by design.
+
+    Rewards the same words in another order or with a small typo (token-sorted edit ratio), and a
+    header that is the alias plus one neutral word ("Main Product", "Supplier Legal Name").
+    A header that is the alias plus an attribute word ("Supplier Contact") scores nothing.
+    """
+    from rapidfuzz import fuzz
+
+    hs, al = " ".join(sorted(header)), " ".join(sorted(alias))
+    score = 0.0
+    if min(len(hs), len(al)) >= 4:
+        score = fuzz.ratio(hs, al)
+    extra = set(header) - set(alias)
+    if (set(alias) <= set(header) and len(header) == len(alias) + 1
+            and not extra & _ATTRIBUTE_TOKENS and not extra & foreign):
+        # "Product Origin" is about the country, not the goods: the extra word may not belong to
+        # another field's vocabulary
+        score = max(score, _SUPERSET_SCORE)
+    return score
+
+
+def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Map canonical fields to headers: ``{"supplier": "Vendor Name", "country": "COO"}``.
+
+    Overrides come first (``{"supplier": "Shipper Name"}``; an empty value leaves the field
+    unmapped). Then exact aliases, case- and punctuation-insensitive, then a conservative
+    token-based fuzzy match. A header maps to at most one field; when several headers fit a
+    field, the preferred alias tier wins (manufacturer > supplier/vendor > shipper/exporter),
+    then the leftmost header. Raises InputError for an unknown field or a header not present.
+    """
+    headers = [str(h) for h in headers]
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    unmapped: set[str] = set()
+    for key, wanted in (overrides or {}).items():
+        if key not in FIELDS:
+            raise InputError(f"--map {key}=...: unknown field {key!r}; fields: {', '.join(FIELDS)}")
+        if wanted is None or str(wanted).strip() == "":
+            unmapped.add(key)
+            continue
+        header = _find_header_name(headers, str(wanted))
+        if header is None:
+            raise InputError(
+                f"--map {key}={wanted}: no such column; headers found: {_list_headers(headers)}"
+            )
+        if header in used:
+            other = next(f for f, h in result.items() if h == header)
+            raise InputError(f"--map: column {header!r} given for both {other} and {key}")
+        result[key] = header
+        used.add(header)
+
+    exact, flat = _alias_index()
+    # (exact?, tier, -score, position) orders candidates; assignment is greedy over that order
+    candidates: list[tuple[int, int, float, int, str, str]] = []
+    for position, header in enumerate(headers):
+        if header in used:
+            continue
+        toks = _tokens(header)
+        if not toks:
+            continue
+        hit = exact.get(toks)
+        if hit is not None:
+            candidates.append((0, hit[1], -100.0, position, hit[0], header))
+            continue
+        best: dict[str, tuple[float, int]] = {}
+        for name, tier, alias in flat:
+            score = _fuzzy_score(toks, alias, _foreign_vocabulary(name))
+            if score >= _FUZZY_CUTOFF and (name not in best or (score, -tier) > (best[name][0], -best[name][1])):
+                best[name] = (score, tier)
+        for name, (score, tier) in best.items():
+            candidates.append((1, tier, -score, position, name, header))
+    for _exactness, _tier, _score, _position, name, header in sorted(candidates):
+        if name in result or name in unmapped or header in used:
+            continue
+        result[name] = header
+        used.add(header)
+    return {name: result[name] for name in FIELDS if name in result}
+
+
+def _find_header_name(headers: Sequence[str], wanted: str) -> str | None:
+    if wanted in headers:
+        return wanted
+    loose = " ".join(wanted.split()).casefold()
+    hits = [h for h in headers if " ".join(h.split()).casefold() == loose]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _list_headers(headers: Iterable[str]) -> str:
+    shown = [h if h.strip() else repr(h) for h in headers]
+    return ", ".join(shown) if shown else "(none)"
+
+
+# ---------------------------------------------------------------------------------------------
+# encodings
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Legacy encodings a manifest plausibly arrives in, most likely first. The order breaks ties:
+# short Western text decodes identically in several Windows code pages, and cp1252 is by far the
+# commonest; Chinese text is far commoner in supply-chain data than Japanese or Korean.
+_LEGACY_ENCODINGS: tuple[str, ...] = (
+    "cp1252", "gb18030", "big5", "shift_jis", "euc_kr", "cp1251", "cp1250", "cp1254", "cp1253",
+    "cp1257", "cp1256", "cp1255", "cp1258", "cp874",
+)
+
+
+def detect_encoding(data: bytes) -> str:
+    """Best guess of the text encoding of ``data``: a Python codec name.
+
+    Order: byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32); UTF-16 without a BOM (NULs in every
+    other byte); strict UTF-8; then charset-normalizer restricted to the legacy encodings seen in
+    trade data (cp1252 and the other Windows code pages, GB18030, Big5, Shift_JIS, EUC-KR), with
+    ties resolved toward cp1252 and GB18030. Pure ASCII is reported as ``utf-8``.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    sample = data[:_DETECT_BYTES]
+    guess16 = _bomless_utf16(sample)
+    if guess16:
+        return guess16
+    try:
+        # an incremental decoder tolerates a multi-byte character cut off at the sample's end
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=len(sample) == len(data))
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return _detect_legacy(sample.replace(b"\x00", b""))
+
+
+def _bomless_utf16(sample: bytes) -> str | None:
+    head = sample[:4096]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nul = even.count(0) / len(even)
+    odd_nul = odd.count(0) / len(odd)
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _detect_legacy(sample: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best: tuple[float, int, str] | None = None
+    matches = from_bytes(sample, cp_isolation=list(_LEGACY_ENCODINGS), explain=False)
+    for match in matches:
+        family = [e for e in match.could_be_from_charset if e in _LEGACY_ENCODINGS] or [match.encoding]
+        encoding = min(family, key=lambda e: _LEGACY_ENCODINGS.index(e) if e in _LEGACY_ENCODINGS else 99)
+        penalty = match.chaos + _halfwidth_kana_share(str(match))
+        rank = _LEGACY_ENCODINGS.index(encoding) if encoding in _LEGACY_ENCODINGS else 99
+        key = (round(penalty, 2), rank, encoding)
+        if best is None or key < best:
+            best = key
+    if best is not None:
+        return best[2]
+    for fallback in ("cp1252", "gb18030"):
+        try:
+            sample.decode(fallback)
+            return fallback
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def _halfwidth_kana_share(text: str) -> float:
+    # charset-normalizer tends to read short GB18030 text as Shift_JIS half-width katakana, which
+    # real business text almost never uses; count it as mess.
+    non_ascii = [c for c in text if ord(c) > 127]
+    if not non_ascii:
+        return 0.0
+    return sum(1 for c in non_ascii if "\uff61" <= c <= "\uff9f") / len(non_ascii)
+
+
+# ---------------------------------------------------------------------------------------------
+# cell values
+
+
+def _cell_text(value: Any) -> str:
+    """A cell value as the string chainscreen carries: no ``.0`` on whole numbers, ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if _is_missing(value):
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return _cell_text(value.item())
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _is_missing(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return value is pd.NaT or value is pd.NA
+    except Exception:  # pragma: no cover - exotic objects
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def read_manifest(
+    source: str | Path | pd.DataFrame,
+    *,
+    sheet: str | int | None = None,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    format: str | None = None,
+) -> Manifest:
+    """Read a manifest file (csv, tsv, txt, xlsx/xlsm, parquet, jsonl) or a DataFrame.
+
+    ``sheet`` picks an xlsx sheet by name or 1-based index (default: the first non-empty sheet);
+    ``mapping`` overrides column mapping (``{"supplier": "Shipper Name"}``); ``encoding`` overrides
+    text-encoding detection; ``format`` overrides the file extension. Every data row is kept.
+    Raises InputError, naming the file, for anything that cannot be read.
+    """
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return _from_dataframe(source, mapping)
+    name = str(source)
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=name) from None
+    if not data:
+        raise InputError("empty file", path=name)
+    problems: list[Problem] = []
+    fmt = _resolve_format(path, data, format, name, problems)
+    sha = hashlib.sha256(data).hexdigest()
+    used_encoding: str | None = None
+    sheet_name: str | None = None
+    formula_cells: list[tuple[int, int]] = []
+    if fmt in ("csv", "tsv", "txt"):
+        grid, used_encoding, fmt = _read_text_grid(data, fmt, encoding, name, problems)
+        table = _grid_to_table(grid, mapping, name, problems, trailing_blanks="lines")
+    elif fmt == "xlsx":
+        grid, sheet_name, formula_cells = _read_xlsx_grid(data, sheet, name, problems)
+        table = _grid_to_table(grid, mapping, name, problems, trailing_blanks="rows")
+    elif fmt == "parquet":
+        table = _read_parquet(data, name)
+    else:
+        used_encoding = encoding or detect_encoding(data)
+        table = _read_jsonl(data, used_encoding, name, problems)
+    manifest = _build(table, mapping, name, problems)
+    manifest.path = name
+    manifest.format = fmt
+    manifest.encoding = used_encoding
+    manifest.sha256 = sha
+    manifest.sheet = sheet_name
+    manifest.header_row = table.header_row
+    for physical_row, column in formula_cells:
+        data_row = physical_row - (table.header_row or 0)
+        if 1 <= data_row <= len(manifest.frame) and column <= len(table.headers):
+            manifest.problems.append(Problem(
+                data_row, table.headers[column - 1],
+                "formula without a cached value (the workbook was saved without recalculating); "
+                "read as empty", "warning",
+            ))
+    return manifest
+
+
+@dataclass
+class _Table:
+    headers: list[str]
+    rows: list[list[str]]
+    header_row: int | None
+    row_problems: list[Problem] = field(default_factory=list)
+
+
+def _resolve_format(path: Path, data: bytes, fmt: str | None, name: str, problems: list[Problem]) -> str:
+    head = data[:8]
+    if head == _OLE_MAGIC:
+        raise InputError(_LEGACY_XLS, path=name)
+    if fmt is not None:
+        fmt = fmt.lower().lstrip(".")
+        fmt = _EXTENSIONS.get("." + fmt, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}", path=name)
+    ext = path.suffix.lower()
+    by_name = fmt or _EXTENSIONS.get(ext)
+    if head.startswith(_ZIP_MAGIC):
+        if by_name not in (None, "xlsx"):
+            problems.append(Problem(None, None, f"named {ext or 'without extension'} but is a zip "
+                                    "file; read as an Excel workbook", "warning"))
+        return "xlsx"
+    if head.startswith(_PARQUET_MAGIC):
+        return "parquet"
+    if head.startswith(b"%PDF"):
+        raise InputError("is a PDF, not a table: export the table to .xlsx or .csv", path=name)
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError("is gzip-compressed: decompress it first", path=name)
+    if by_name in ("xlsx", "parquet"):
+        kind = "an Excel .xlsx workbook" if by_name == "xlsx" else "a Parquet file"
+        raise InputError(f"is not {kind} (wrong content for its extension)", path=name)
+    if by_name is None:
+        # .xls files that are really text (HTML/CSV exports) and files without extension
+        return "txt"
+    return by_name
+
+
+def _read_text_grid(
+    data: bytes, fmt: str, encoding: str | None, name: str, problems: list[Problem],
+) -> tuple[list[list[str]], str, str]:
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}", path=name) from None
+        chosen = encoding
+    else:
+        chosen = detect_encoding(data)
+    wide = codecs.lookup(chosen).name.startswith(("utf-16", "utf-32"))
+    if not wide:
+        nuls = data.count(0)
+        if nuls:
+            if nuls > max(16, len(data) // 20):
+                raise InputError("does not look like a text table (binary content); "
+                                 f"supported formats: {', '.join(FORMATS)}", path=name)
+            data = data.replace(b"\x00", b"")
+            problems.append(Problem(None, None, f"removed {nuls} NUL byte(s)", "warning"))
+    try:
+        text = data.decode(chosen)
+    except UnicodeDecodeError as exc:
+        if encoding is not None:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"cannot be decoded as {encoding} (line {line}, byte {exc.start}); "
+                             "try another --encoding", path=name) from None
+        text = data.decode(chosen, errors="replace")
+        bad = text.count("\ufffd")
+        problems.append(Problem(None, None, f"{bad} byte sequence(s) not valid in {chosen}; "
+                                "replaced with U+FFFD", "warning"))
+    if wide and "\x00" in text:
+        problems.append(Problem(None, None, f"removed {text.count(chr(0))} NUL character(s)", "warning"))
+        text = text.replace("\x00", "")
+    text = text.removeprefix("\ufeff")
+    controls = sum(1 for c in text if _is_binary_control(c))
+    if controls > max(8, len(text) // 100):
+        raise InputError("does not look like a text table (binary content); "
+                         f"supported formats: {', '.join(FORMATS)}", path=name)
+    delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(text, default=",")
+    if fmt == "txt":
+        fmt = "tsv" if delimiter == "\t" else "csv"
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:  # pragma: no cover - the csv module is lenient with strict=False
+        raise InputError(f"cannot parse as delimited text: {exc}", path=name) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    return grid, chosen, fmt
+
+
+def _is_binary_control(char: str) -> bool:
+    code = ord(char)
+    return (code < 32 and char not in "\t\n\r\f\v\x1a") or 0x7F <= code <= 0x9F
+
+
+def _sniff_delimiter(text: str, default: str) -> str:
+    """The delimiter among , ; TAB | that splits the first records into the most consistent width."""
+    sample = text[:65536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rfind("\n")]
+    best: tuple[float, int] | None = None
+    chosen = default
+    for delimiter in _DELIMITERS:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        widths = []
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                widths.append(len(record))
+            if len(widths) >= 50:
+                break
+        if not widths:
+            continue
+        counts = Counter(widths)
+        mode = max(counts, key=lambda w: (counts[w], w))
+        if mode < 2:
+            continue
+        score = (round(counts[mode] / len(widths), 2), mode)
+        if best is None or score > best:
+            best, chosen = score, delimiter
+    return chosen
+
+
+def _read_xlsx_grid(
+    data: bytes, sheet: str | int | None, name: str, problems: list[Problem],
+) -> tuple[list[list[str]], str, list[tuple[int, int]]]:
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputError("is not a valid .xlsx workbook (damaged zip)", path=name) from None
+    with archive:
+        members = archive.infolist()
+        inflated = sum(info.file_size for info in members)
+        if inflated > _XLSX_MAX_UNCOMPRESSED or (inflated > (50 << 20) and inflated > _XLSX_MAX_RATIO * len(data)):
+            raise InputError(f"workbook would inflate to {inflated / 2**20:,.0f} MiB; refusing "
+                             "(save the sheet as .csv instead)", path=name)
+        if "xl/workbook.xml" not in {m.filename for m in members} and not any(
+            m.filename.endswith("workbook.xml") for m in members
+        ):
+            raise InputError("is a zip file but not an Excel workbook", path=name)
+        import openpyxl
+
+        with warnings.catch_warnings():
+            # openpyxl warns about styles, extensions and data validation it ignores; not our user's concern
+            warnings.simplefilter("ignore")
+            try:
+                book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            except Exception as exc:  # openpyxl raises many types for damaged workbooks
+                raise InputError(f"cannot open workbook: {type(exc).__name__}: {exc}", path=name) from None
+            try:
+                titles = list(book.sheetnames)
+                listing = ", ".join(repr(t) for t in titles)
+                if sheet is None:
+                    order = titles
+                else:
+                    order = [_pick_sheet(titles, sheet, name, listing)]
+                grid: list[list[str]] = []
+                title = order[0] if order else ""
+                skipped = []
+                for title in order:
+                    ws = book[title]
+                    if not hasattr(ws, "iter_rows"):  # chartsheets
+                        skipped.append(title)
+                        continue
+                    ws.reset_dimensions()  # the stored dimension is often wrong; read what is there
+                    grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                    if any(any(c.strip() for c in r) for r in grid):
+                        break
+                    skipped.append(title)
+                else:
+                    which = f"sheet {title!r}" if sheet is not None else "every sheet"
+                    raise InputError(f"{which} is empty; sheets: {listing}", path=name)
+                if skipped and sheet is None:
+                    problems.append(Problem(None, None, f"skipped empty sheet(s) "
+                                            f"{', '.join(map(repr, skipped))}; read {title!r}", "warning"))
+                formulas = _uncached_formulas(archive, getattr(book[title], "_worksheet_path", None))
+            finally:
+                book.close()
+    return grid, title, formulas
+
+
+def _pick_sheet(titles: list[str], sheet: str | int, name: str, listing: str) -> str:
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in titles):
+        index = int(sheet)
+        if 1 <= index <= len(titles):
+            return titles[index - 1]
+        raise InputError(f"no sheet number {index}; sheets: {listing}", path=name)
+    if sheet in titles:
+        return sheet
+    loose = [t for t in titles if t.strip().casefold() == str(sheet).strip().casefold()]
+    if len(loose) == 1:
+        return loose[0]
+    raise InputError(f"no sheet {sheet!r}; sheets: {listing}", path=name)
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _uncached_formulas(archive: Any, part: str | None) -> list[tuple[int, int]]:
+    """(row, column) of formula cells with no cached value, found by streaming the sheet XML."""
+    if not part:
+        return []
+    part = part.lstrip("/")
+    try:
+        handle = archive.open(part)
+    except KeyError:
+        return []
+    with handle:
+        tail = b""
+        found = False
+        while chunk := handle.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                found = True
+                break
+            tail = chunk[-16:]
+    if not found:
+        return []
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    out: list[tuple[int, int]] = []
+    row_number = 0
+    column = 0
+    with archive.open(part) as handle:
+        for event, element in iterparse(handle, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start" and tag == "row":
+                row_number = int(element.get("r") or row_number + 1)
+                column = 0
+            elif event == "end" and tag == "c":
+                ref = element.get("r")
+                if ref:
+                    row_number, column = coordinate_to_tuple(ref)
+                else:
+                    column += 1
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                if "f" in children:
+                    value = children.get("v")
+                    if value is None or not (value.text or "").strip():
+                        out.append((row_number, column))
+                element.clear()
+            elif event == "end" and tag == "row":
+                element.clear()
+    return out
+
+
+def _read_parquet(data: bytes, name: str) -> _Table:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for damaged files
+        raise InputError(f"cannot read Parquet file: {exc}", path=name) from None
+    headers = [str(c) for c in table.column_names]
+    columns = [[_cell_text(v) for v in table.column(i).to_pylist()] for i in range(table.num_columns)]
+    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    if not columns:
+        rows = []
+    return _Table(headers, rows, header_row=None)
+
+
+def _read_jsonl(data: bytes, encoding: str, name: str, problems: list[Problem]) -> _Table:
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError(f"cannot be decoded as {encoding}: {exc}", path=name) from None
+    text = text.removeprefix("\ufeff")
+    records: list[dict[str, Any] | None] = []
+    row_problems: list[Problem] = []
+    blank = 0
+    keys: dict[str, None] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            blank += 1
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            records.append(None)
+            row_problems.append(Problem(len(records), None, f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            records.append(None)
+            row_problems.append(Problem(len(records), None, "line is JSON but not an object"))
+            continue
+        records.append(obj)
+        for key in obj:
+            keys.setdefault(str(key), None)
+    if not records:
+        raise InputError("no JSON records", path=name)
+    if blank:
+        problems.append(Problem(None, None, f"ignored {blank} blank line(s)", "warning"))
+    headers = list(keys)
+    rows = [
+        [_cell_text(rec.get(h)) if rec is not None else "" for h in headers]
+        for rec in ({str(k): v for k, v in r.items()} if r is not None else None for r in records)
+    ]
+    return _Table(headers, rows, header_row=None, row_problems=row_problems)
+
+
+def _grid_to_table(
+    grid: list[list[str]], mapping: Mapping[str, str] | None, name: str, problems: list[Problem],
+    *, trailing_blanks: str,
+) -> _Table:
+    if not any(any(c.strip() for c in r) for r in grid):
+        raise InputError("no header row: the file has no non-empty rows", path=name)
+    index = _find_header_row(grid, mapping)
+    if index > 0:
+        above = [" ".join(c.strip() for c in r if c.strip()) for r in grid[:index]]
+        shown = "; ".join(repr(a[:60]) for a in above if a)
+        problems.append(Problem(None, None, f"header found on row {index + 1}; skipped {index} row(s) "
+                                f"above it{': ' + shown if shown else ''}", "warning"))
+    headers = list(grid[index])
+    rows = grid[index + 1 :]
+    trailing = 0
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+        trailing += 1
+    if trailing:
+        problems.append(Problem(None, None, f"ignored {trailing} blank {trailing_blanks} at the end",
+                                "warning"))
+    return _Table(headers, rows, header_row=index + 1)
+
+
+def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -> int:
+    """Index of the header row: the first of the first 20 rows that looks like a header.
+
+    A header maps at least one canonical field (or holds every header named in ``mapping``) and is
+    at least half as wide as the widest of those rows, so a one-cell title or a "Supplier list |
+    Q3" banner is passed over. Failing that, the first widest row of mostly non-numeric cells.
+    """
+    scan = grid[:_HEADER_SCAN_ROWS]
+    filled = [[c for c in r if c.strip()] for r in scan]
+    widest = max(len(f) for f in filled)
+    wanted = [" ".join(str(v).split()).casefold() for v in (mapping or {}).values() if v and str(v).strip()]
+    for i, cells in enumerate(filled):
+        if not cells or 2 * len(cells) < widest or len(cells) < min(2, widest):
+            continue
+        if wanted:
+            present = {" ".join(c.split()).casefold() for c in cells}
+            if all(w in present for w in wanted):
+                return i
+            continue
+        if map_columns(_dedupe(scan[i])[0]):
+            return i
+    for i, cells in enumerate(filled):
+        if len(cells) == widest and sum(_looks_numeric(c) for c in cells) * 2 < len(cells):
+            return i
+    return next(i for i, cells in enumerate(filled) if cells)
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[\s$€£¥+\-.,%0-9/:]+", text))
+
+
+def _dedupe(headers: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """Headers made unique: empty -> ``column_N``, repeats -> ``Name.2``. Also lists what changed."""
+    original = {h for h in headers if h.strip()}
+    out: list[str] = []
+    seen: set[str] = set()
+    renamed: list[str] = []
+    empty: list[str] = []
+    for position, header in enumerate(headers, start=1):
+        if not header.strip():
+            header = f"column_{position}"
+            empty.append(header)
+        if header in seen:
+            k = 2
+            while f"{header}.{k}" in seen or f"{header}.{k}" in original:
+                k += 1
+            renamed.append(f"{header!r} -> {header}.{k}")
+            header = f"{header}.{k}"
+        seen.add(header)
+        out.append(header)
+    return out, renamed, empty
+
+
+def _build(table: _Table, mapping: Mapping[str, str] | None, name: str, problems: list[Problem]) -> Manifest:
+    import pandas as pd
+
+    headers = list(table.headers)
+    rows = table.rows
+    width = len(headers)
+    wide_rows = [i for i, r in enumerate(rows) if len(r) > width and any(c.strip() for c in r[width:])]
+    if wide_rows:
+        extra = max(max(len(rows[i]) for i in wide_rows) - width, 0)
+        # keep the extra cells under new columns rather than lose them
+        while extra and not any(len(r) > width + extra - 1 and r[width + extra - 1].strip()
+                                for r in rows):
+            extra -= 1
+        headers += [""] * extra
+        problems.append(Problem(None, None, f"{len(wide_rows)} row(s) have more cells than the header "
+                                f"(first: data row {wide_rows[0] + 1}); extra cells kept as "
+                                f"{', '.join(f'column_{width + k + 1}' for k in range(extra))}",
+                                "warning"))
+        width = len(headers)
+    # an empty header over an empty column at the right edge is an export artefact, not data
+    while width and not headers[width - 1].strip() and not any(
+        len(r) >= width and r[width - 1].strip() for r in rows
+    ):
+        width -= 1
+    headers = headers[:width]
+    unique, renamed, empty = _dedupe([_cell_text(h) for h in headers])
+    if renamed:
+        problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
+    if empty:
+        problems.append(Problem(None, None, "empty header cell(s) named " + ", ".join(empty), "warning"))
+    columns: dict[str, list[str]] = {h: [] for h in unique}
+    lists = list(columns.values())
+    for r in rows:
+        if len(r) < width:
+            r = r + [""] * (width - len(r))
+        for j in range(width):
+            lists[j].append(r[j])
+    frame = pd.DataFrame(columns, dtype=object) if unique else pd.DataFrame(index=range(len(rows)))
+    frame.index = pd.RangeIndex(len(rows))
+    try:
+        mapped = map_columns(unique, mapping)
+    except InputError as exc:
+        raise InputError(str(exc), path=name) from None
+    if not any(k in mapped for k in ("supplier", "goods", "hs_code")):
+        raise InputError(f"no column for supplier, goods or HS code; headers found: "
+                         f"{_list_headers(unique)}. Use --map supplier=HEADER", path=name)
+    return Manifest(
+        path=None, format="", encoding=None, sha256="", frame=frame,
+        row_numbers=list(range(1, len(rows) + 1)), columns=mapped,
+        problems=problems + table.row_problems, header_row=table.header_row,
+    )
+
+
+def _from_dataframe(df: pd.DataFrame, mapping: Mapping[str, str] | None) -> Manifest:
+    headers = [" ".join(map(str, c)) if isinstance(c, tuple) else _cell_text(c) for c in df.columns]
+    columns = [[_cell_text(v) for v in df.iloc[:, j].tolist()] for j in range(df.shape[1])]
+    rows = [list(r) for r in zip(*columns, strict=True)] if columns else [[] for _ in range(len(df))]
+    problems: list[Problem] = []
+    manifest = _build(_Table(headers, rows, header_row=None), mapping, "<DataFrame>", problems)
+    canonical = manifest.frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    manifest.format = "dataframe"
+    manifest.sha256 = hashlib.sha256(canonical).hexdigest()
+    return manifest
