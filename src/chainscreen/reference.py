@@ -204,10 +204,12 @@ def _read(root: Path, info: ListInfo | None, file: str, list_id: str,
     if verify and info is not None:
         digest = hashlib.sha256(data).hexdigest()
         if digest != info.sha256:
+            hint = ("; after editing it in a source checkout, re-run "
+                    "scripts/build_reference.py" if list_id == CONCORDANCE_ID else "")
             raise ReferenceDataError(
                 f"{where}: sha256 mismatch (catalogue {info.sha256[:8]}..., file "
                 f"{digest[:8]}...): the file was changed or truncated; reinstall chainscreen "
-                "or re-import the list")
+                f"or re-import the list{hint}")
     try:
         # dtype=str and no NA parsing: "NA" is Namibia and "01" is an HS chapter.
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
