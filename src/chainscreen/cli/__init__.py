@@ -1,0 +1,70 @@
+"""Command-line interface. Click lives in this package and nowhere else: parse options, call the
+library, print, and map errors to exit codes (0 ok, 1 error, 2 usage, 3 hits at or above --fail-on).
+
+One module per command group (``cmd_*.py``); each registers its commands on :data:`cli`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from chainscreen import __version__
+from chainscreen.errors import ChainscreenError, ExitCode
+
+LEVEL_ORDER = ("high", "elevated", "low", "clear", "unscreenable")
+LEVEL_COLOURS = {"high": "red", "elevated": "yellow", "low": "bright_yellow", "clear": "green",
+                 "unscreenable": "white"}
+FORMATS = ("xlsx", "html", "md", "json", "csv")
+
+
+class _Group(click.Group):
+    """Turns ChainscreenError into one line on stderr and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChainscreenError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            ctx.exit(int(exc.exit_code))
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug, not bad input: still one line unless asked for more
+            if os.environ.get("CHAINSCREEN_DEBUG"):
+                raise
+            click.secho(f"internal error: {type(exc).__name__}: {exc} "
+                        "(set CHAINSCREEN_DEBUG=1 for the traceback)", fg="red", err=True)
+            ctx.exit(int(ExitCode.ERROR))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="chainscreen")
+def cli() -> None:
+    """Screen supply-chain manifests for forced-labour and child-labour risk.
+
+    \b
+    Examples:
+      chainscreen screen suppliers.xlsx                 # annotated workbook + HTML report
+      chainscreen screen lines.csv --format json -o out # JSON for programs
+      chainscreen screen lines.csv --fail-on high       # exit 3 if any row is high
+      chainscreen check "Hoshine Silicon" --country CN  # one supplier, before a contract
+      chainscreen lists                                 # the risk lists shipped, with editions
+
+    Exit codes: 0 ok, 1 error, 2 usage error, 3 rows at or above --fail-on.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="chainscreen")
+
+
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to ``cli``.
+    from chainscreen.cli import cmd_check, cmd_lists, cmd_screen  # noqa: F401
+
+
+_register()

@@ -1,0 +1,89 @@
+"""`chainscreen check`: a pre-contract check of one supplier or a list of names."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chainscreen.cli import LEVEL_COLOURS, LEVEL_ORDER, cli
+from chainscreen.errors import ExitCode
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--country", help="Country of origin or of the supplier (name or ISO code).")
+@click.option("--hs", "hs_code", help="HS / HTS code of the goods, e.g. 2804.61.")
+@click.option("--goods", help="Description of the goods, e.g. 'polysilicon'.")
+@click.option("--address", help="Supplier address (a Xinjiang address is itself evidence).")
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A chainscreen.toml with weights, cut points and thresholds.")
+@click.option("--lists", "lists", multiple=True, metavar="ID[@EDITION]",
+              help="Use only these lists (repeatable).")
+@click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
+              help="Exit with code 3 when any name is at or above this level.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the screen output contract).")
+def check(names: tuple[str, ...], country: str | None, hs_code: str | None, goods: str | None,
+          address: str | None, settings_path: Path | None, lists: tuple[str, ...],
+          fail_on: str | None, as_json: bool) -> None:
+    """Check one supplier (or several) before a contract: verdict, evidence, candidates.
+
+    With no NAMES, reads one name per line from standard input.
+
+    \b
+    Examples:
+      chainscreen check "Hoshine Silicon Industry" --country CN --hs 2804.61
+      chainscreen check "Acme Textiles" --country Bangladesh --goods "cotton t-shirts"
+      cat suppliers.txt | chainscreen check --country CN --fail-on high --json
+    """
+    import pandas as pd
+
+    from chainscreen.screen import screen as run_screen
+    from chainscreen.settings import load_settings
+
+    if not names:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise click.UsageError("give a NAME, or names on standard input (one per line)")
+        names = tuple(line.strip() for line in sys.stdin if line.strip())
+        if not names:
+            raise click.UsageError("no names on standard input")
+    frame = pd.DataFrame({
+        "supplier": list(names),
+        "country": [country or ""] * len(names),
+        "goods": [goods or ""] * len(names),
+        "hs_code": [hs_code or ""] * len(names),
+        "address": [address or ""] * len(names),
+    })
+    settings = load_settings(settings_path, lists=list(lists) or None)
+    mapping = {f: f for f in ("supplier", "country", "goods", "hs_code", "address")}
+    result = run_screen(frame, settings=settings, mapping=mapping)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=str))
+    else:
+        for r in result.rows:
+            _print_check(r)
+    if fail_on:
+        threshold = LEVEL_ORDER.index(fail_on)
+        if any(r.level in LEVEL_ORDER[: threshold + 1] for r in result.rows):
+            sys.exit(int(ExitCode.HITS))
+
+
+def _print_check(r: Any) -> None:
+    head = click.style(f"{r.level.upper():<12}", fg=LEVEL_COLOURS[r.level], bold=True)
+    click.echo(f"{head} {r.score:5.1f}  {r.supplier or '—'}" + (f"  [{r.country}]" if r.country else ""))
+    click.echo(f"  formula: {r.formula}")
+    for reason in r.reasons:
+        click.echo(f"  - {reason}")
+    if r.candidates:
+        click.echo("  candidates considered:")
+        for c in r.candidates:
+            click.echo(f"    {c.score:.2f} {c.decision:<7} {c.record.name}  ({c.record.list_id}"
+                       f"{', alias ' + repr(c.matched_name) if c.matched_name != c.record.name else ''})")
+            if c.reasons:
+                click.echo(f"         why: {'; '.join(c.reasons)}")
+    click.echo()
+
+
