@@ -1,0 +1,360 @@
+"""Country values from manifests and risk lists -> ISO 3166-1 alpha-2 codes.
+
+Resolution order, first hit wins:
+
+1. empty or placeholder values ("N/A", "unknown", "-") -> ``None``;
+2. two-letter codes (ISO alpha-2, plus ``XK`` for Kosovo and ``UK`` for the United Kingdom);
+3. three-letter ISO alpha-3 codes;
+4. a small alias table for trade-data spellings the libraries do not know
+   ("Korea, Rep.", "Mainland China", "Turkey (Türkiye)", World Bank forms);
+5. ``rigour.territories.lookup_territory``, which knows names in many languages,
+   historical spellings and the sub-national units of a country (England -> GB,
+   Guangdong -> CN);
+6. the same lookup on the text outside and inside parentheses, and on
+   "Name, Qualifier" turned round to "Qualifier Name".
+
+Territories that are not ISO countries themselves resolve to the ISO code of the
+country they belong to; supranational codes (EU, UN) and dissolved states
+(Yugoslavia, USSR) resolve to ``None`` because no single country is meant.
+
+The module also finds mentions of the Uyghur Region (Xinjiang) in free text,
+which the UFLPA treats as a geographic red flag.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import cache, lru_cache
+
+__all__ = [
+    "XINJIANG_PATTERN",
+    "country_name",
+    "iso2_codes",
+    "mentions_xinjiang",
+    "to_iso2",
+]
+
+#: Values that mean "no country" rather than an unknown one. Compared after casefolding
+#: and removing punctuation and spaces.
+_JUNK = frozenset(
+    {
+        "",
+        "na",  # only the lowercase / mixed-case spelling; the code "NA" is Namibia
+        "nan",
+        "none",
+        "null",
+        "nil",
+        "unknown",
+        "unk",
+        "notknown",
+        "notavailable",
+        "notapplicable",
+        "notspecified",
+        "unspecified",
+        "various",
+        "multiple",
+        "other",
+        "others",
+        "tbd",
+        "tba",
+        "xx",
+        "zz",
+        "global",
+        "world",
+        "international",
+    }
+)
+
+#: Spellings seen in customs and trade statistics that pycountry and rigour do not resolve.
+#: Keys are compared after :func:`_key`; values are ISO alpha-2 codes.
+_ALIASES: dict[str, str] = {
+    "mainland china": "CN",
+    "china mainland": "CN",
+    "china prc": "CN",
+    "peoples republic of china": "CN",
+    "china peoples republic of": "CN",
+    "korea rep": "KR",
+    "rep of korea": "KR",
+    "republic of korea": "KR",
+    "korea south": "KR",
+    "korea dem peoples rep": "KP",
+    "korea dem rep": "KP",
+    "korea dpr": "KP",
+    "dpr korea": "KP",
+    "iran islamic rep": "IR",
+    "egypt arab rep": "EG",
+    "venezuela rb": "VE",
+    "yemen rep": "YE",
+    "lao pdr": "LA",
+    "lao peoples democratic republic": "LA",
+    "congo dem rep": "CD",
+    "dem rep congo": "CD",
+    "dem rep of the congo": "CD",
+    "democratic republic of congo": "CD",
+    "congo kinshasa": "CD",
+    "congo brazzaville": "CG",
+    "micronesia fed sts": "FM",
+    "st kitts nevis": "KN",
+    "st vincent and the grenadines": "VC",
+    "hong kong sar china": "HK",
+    "macao sar china": "MO",
+    "taiwan province of china": "TW",
+    "chinese taipei": "TW",
+    "burma myanmar": "MM",
+    "myanmar burma": "MM",
+    "turkey turkiye": "TR",
+    "turkiye turkey": "TR",
+    "west bank and gaza": "PS",
+    "west bank and the gaza strip": "PS",
+    # The CIA World Factbook's "conventional short form" of the Dominican Republic.
+    "the dominican": "DO",
+    "kosovo": "XK",
+    "great britain": "GB",
+    "united kingdom of great britain and northern ireland": "GB",
+    "u k": "GB",
+    "u s": "US",
+    "u s a": "US",
+}
+
+#: Two-letter codes that are not ISO alpha-2 but are common in trade data for one country.
+_EXTRA_ALPHA2 = {"XK": "XK", "UK": "GB", "EL": "GR"}
+_EXTRA_ALPHA3 = {"XKX": "XK", "KOS": "XK", "ROM": "RO", "ZAR": "CD", "TMP": "TL"}
+
+#: Short English names for the few codes where pycountry's name is a long official form
+#: and rigour's is not the short form used in trade either.
+_NAME_OVERRIDES = {"XK": "Kosovo", "HK": "Hong Kong", "MO": "Macao", "CD": "DR Congo", "CG": "Congo"}
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_PARENS = re.compile(r"^(?P<outer>[^()]*)\((?P<inner>[^()]*)\)(?P<rest>[^()]*)$")
+
+
+def _fold(text: str) -> str:
+    """Casefold and strip accents so 'Türkiye', 'TURKIYE' and 'turkiye' agree."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _key(text: str) -> str:
+    """Alias-table key: folded, punctuation and apostrophes removed, spaces collapsed."""
+    folded = _fold(text).replace("'", "").replace("\u2019", "")
+    return " ".join(_PUNCT.sub(" ", folded).split())
+
+
+@cache
+def iso2_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code known to pycountry, plus ``XK`` (Kosovo)."""
+    import pycountry
+
+    return frozenset({c.alpha_2 for c in pycountry.countries} | {"XK"})
+
+
+@cache
+def _alpha3_map() -> dict[str, str]:
+    import pycountry
+
+    mapping = {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+    mapping.update(_EXTRA_ALPHA3)
+    return mapping
+
+
+def _territory_iso2(text: str) -> str | None:
+    """Resolve a name with rigour and climb from sub-national units to their ISO country."""
+    from rigour.territories import lookup_territory
+
+    territory = lookup_territory(text)
+    codes = iso2_codes()
+    while territory is not None:
+        code = territory.code.upper()
+        if code in codes:
+            return code
+        territory = territory.parent
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def to_iso2(value: str | None) -> str | None:
+    """Return the ISO 3166-1 alpha-2 code for a country name or code, or ``None``.
+
+    Accepts ISO alpha-2 and alpha-3 codes (any case, except that ``na`` in lower or mixed
+    case is read as "not available" and only ``NA`` as Namibia), English and local names
+    with or without accents, and common trade-data forms such as "P.R. China",
+    "Korea, Rep.", "Turkey (Türkiye)" or "Congo, Democratic Republic of the".
+
+    >>> to_iso2("Viet Nam"), to_iso2("CHN"), to_iso2("Ivory Coast")
+    ('VN', 'CN', 'CI')
+    >>> to_iso2("Atlantis") is None
+    True
+    """
+    if value is None:
+        return None
+    # Scraped lists carry HTML entities ("Laos&nbsp;"); NFKC turns the no-break space into a space.
+    text = unicodedata.normalize("NFKC", html.unescape(str(value))).strip()
+    compact = _PUNCT.sub("", text)
+    if compact.casefold() in _JUNK and text != "NA":
+        return None
+    if text.isascii() and compact.isalpha() and len(compact) == len(text):
+        upper = text.upper()
+        if len(text) == 2:
+            return upper if upper in iso2_codes() else _EXTRA_ALPHA2.get(upper)
+        if len(text) == 3 and upper in _alpha3_map():
+            return _alpha3_map()[upper]
+    key = _key(text)
+    if not key:
+        return None
+    if key in _ALIASES:
+        return _ALIASES[key]
+    found = _territory_iso2(text)
+    if found is not None:
+        return found
+    return _resolve_parts(text)
+
+
+def _resolve_parts(text: str) -> str | None:
+    """Try the pieces of "Outer (Inner)" and turn "Name, Qualifier" round."""
+    match = _PARENS.match(text)
+    if match:
+        outer = (match["outer"] + " " + match["rest"]).strip()
+        inner = match["inner"].strip()
+        outer_code = to_iso2(outer) if outer else None
+        inner_code = to_iso2(inner) if inner else None
+        # "China (Mainland)": the qualifier is no country; "Burma (Myanmar)": both agree.
+        if outer_code and (inner_code is None or inner_code == outer_code):
+            return outer_code
+        if inner_code and not outer:
+            return inner_code
+        return None
+    if text.count(",") == 1:
+        name, qualifier = (part.strip() for part in text.split(","))
+        if name and qualifier:
+            return _territory_iso2(f"{qualifier} {name}") or _ALIASES.get(_key(f"{qualifier} {name}"))
+    return None
+
+
+@lru_cache(maxsize=512)
+def country_name(iso2: str) -> str:
+    """Short English name for an ISO alpha-2 code ("CN" -> "China", "KR" -> "South Korea").
+
+    Unknown codes are returned unchanged (upper-cased), so a report never fails on a
+    code a newer list introduced.
+    """
+    code = iso2.strip().upper()
+    if code in _NAME_OVERRIDES:
+        return _NAME_OVERRIDES[code]
+    from rigour.territories import get_territory
+
+    territory = get_territory(code)
+    if territory is not None and territory.code.upper() == code:
+        return territory.name
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+# --- Xinjiang (Uyghur Region) mentions -------------------------------------------------
+
+#: Latin-script names of the region and of its prefectures and cities that appear in
+#: supplier addresses. Matched as whole words, case-insensitively. Some are also names
+#: elsewhere (Aksu in Turkey and Kazakhstan, Altay in Russia): a mention is a red flag
+#: for review, not a finding, so the matched term is returned for the reviewer to judge.
+_XINJIANG_LATIN = (
+    r"xinjiang",
+    r"xingjiang",  # frequent misspelling in bills of lading
+    r"sinkiang",
+    r"xuar",
+    r"xpcc",
+    r"bingtuan",
+    r"east\s+turk[ei]stan",
+    r"uy?ghurs?",
+    r"uighurs?",
+    r"uygurs?",
+    r"[uü]r[uü]mqi",
+    r"urumchi",
+    r"wulumuqi",
+    r"kashgar",
+    r"kashi",
+    r"hotan",
+    r"khotan",
+    r"hetian",
+    r"aksu",
+    r"akesu",
+    r"korla",
+    r"kuerle",
+    r"shihezi",
+    r"turpan",
+    r"turfan",
+    r"tulufan",
+    r"shanshan",
+    r"piqan",
+    r"hami",
+    r"kumul",
+    r"changji",
+    r"yili",
+    r"ili\s+kazakh",
+    r"yining",
+    r"ghulja",
+    r"karamay",
+    r"kelamayi",
+    r"bayingolin",
+    r"bayinguoleng",
+    r"kizilsu",
+    r"kezilesu",
+    r"tacheng",
+    r"altay",
+    r"aletai",
+    r"kuitun",
+    r"kuytun",
+    r"wujiaqu",
+    r"bortala",
+)
+
+#: Chinese names; CJK text has no spaces, so these match anywhere in the text.
+_XINJIANG_HAN = (
+    "新疆",
+    "乌鲁木齐",
+    "喀什",
+    "和田",
+    "阿克苏",
+    "库尔勒",
+    "石河子",
+    "吐鲁番",
+    "鄯善",
+    "哈密",
+    "昌吉",
+    "伊犁",
+    "克拉玛依",
+    "巴音郭楞",
+    "克孜勒苏",
+    "塔城",
+    "阿勒泰",
+    "奎屯",
+    "五家渠",
+    "博尔塔拉",
+    "维吾尔",
+)
+
+# A letter (not a digit or underscore) on either side means the term is part of a longer
+# word: "Lishanshan" or "Shanshanfu" must not fire, "Shanshan County" and "SHANSHAN," must.
+XINJIANG_PATTERN: re.Pattern[str] = re.compile(
+    r"(?<![^\W\d_])(?:" + "|".join(_XINJIANG_LATIN) + r")(?![^\W\d_])"
+    "|" + "|".join(re.escape(term) for term in _XINJIANG_HAN),
+    re.IGNORECASE,
+)
+
+
+def mentions_xinjiang(text: str | None) -> str | None:
+    """Return the first term in ``text`` that names the Uyghur Region or a place in it.
+
+    >>> mentions_xinjiang("No. 8 Road, Shanshan County, Turpan")
+    'Shanshan'
+    >>> mentions_xinjiang("Zhejiang Lishanshan Textiles") is None
+    True
+    """
+    if not text:
+        return None
+    match = XINJIANG_PATTERN.search(unicodedata.normalize("NFKC", text))
+    return match.group(0) if match else None

@@ -1,0 +1,408 @@
+"""HS codes and goods descriptions -> DOL TVPRA goods and UFLPA high-priority sectors.
+
+Two ways in, both explained in every hit:
+
+* **HS codes.** :func:`parse_hs` reads what customs data actually contains ("5205.12.0000",
+  "520512", "HS 5205", a code that lost its leading zero in Excel) into an :class:`HSCode`.
+  A concordance row lists HS 2022 chapters, headings or subheadings; an input code hits a
+  row when the row's code is a prefix of it (5205.12 is within 5205), or when the input is a
+  heading or subheading that contains the row's code (input 2804 contains 2804.61, so it
+  *may* be polysilicon; the detail says so).
+* **Free text.** Keywords are whole words, case-insensitive and accent-insensitive, and
+  match regular English plurals ("tomatoes", "bricks", "berries") without the concordance
+  listing them. A keyword written ``=word`` matches that exact word only ("=matches", so
+  that "match" alone does not hit Matches). ``exclude_keywords`` are phrases that cancel a
+  keyword hit they contain ("gold plated" cancels "gold" there, but not another "gold"
+  elsewhere in the same description).
+
+Matching is a token index (first word of each phrase -> phrases), built once per mapper;
+results are cached per (description, HS digits).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainscreen.errors import ReferenceDataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CONCORDANCE_COLUMNS",
+    "SCHEMES",
+    "GoodsHit",
+    "GoodsMapper",
+    "HSCode",
+    "parse_hs",
+]
+
+SCHEMES: tuple[str, ...] = ("dol", "uflpa")
+CONCORDANCE_COLUMNS: tuple[str, ...] = (
+    "scheme", "good", "hs_codes", "keywords", "exclude_keywords", "note",
+)
+
+# ---------------------------------------------------------------------------------------
+# HS codes
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HSCode:
+    """A parsed HS / HTS / tariff code.
+
+    ``digits`` has no separators. ``heading`` is always set (codes have at least four
+    digits); ``subheading`` needs six. ``padded`` is True when a leading zero was restored
+    (Excel drops it from "0901.11"), which callers should show as a warning.
+    """
+
+    digits: str
+    chapter: str
+    heading: str | None
+    subheading: str | None
+    padded: bool = False
+
+    def __str__(self) -> str:
+        """Dotted form: "5205", "5205.12", "5205.12.0000"."""
+        return _dotted(self.digits)
+
+
+def _dotted(digits: str) -> str:
+    out = digits[:4]
+    if len(digits) > 4:
+        out += "." + digits[4:6]
+    if len(digits) > 6:
+        out += "." + digits[6:]
+    return out
+
+
+_HS_PREFIX = re.compile(r"^(?:hs|hts|hsn|h\.s\.|tariff|cn)(?:\s*code)?\s*(?:no\.?|number)?\s*[:#=\-]?\s*",
+                        re.IGNORECASE)
+_HS_SEPARATORS = re.compile(r"[\s.\-/]+")
+_FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0$")
+#: Chapters that do not exist in the HS (77 is reserved for future use, 00 is none).
+_NO_CHAPTER = frozenset({"00", "77"})
+
+
+def parse_hs(value: str | int | None) -> HSCode | None:
+    """Parse an HS code; ``None`` for an empty cell, ``ValueError(reason)`` when unreadable.
+
+    Accepts 4 to 10 digits with or without dots, spaces or hyphens, an optional "HS"/"HTS"
+    prefix, and integers (as read from Excel). An odd number of digits (5, 7 or 9) means
+    Excel dropped a leading zero: it is restored and ``padded`` is set.
+
+    >>> str(parse_hs("0901.11")), str(parse_hs("90111")), parse_hs("90111").padded
+    ('0901.11', '0901.11', True)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("not an HS code (a true/false value)")
+    if isinstance(value, float):
+        if value != value:  # NaN: an empty cell read by pandas
+            return None
+        if not value.is_integer():
+            raise ValueError(f"not an HS code (the number {value!r} has a fraction)")
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    text = _HS_PREFIX.sub("", text)
+    # "520512.0" is an integer code that went through a float column, not "5205.12".
+    artifact = _FLOAT_ARTIFACT.match(text)
+    if artifact and len(artifact.group(1)) >= 4:
+        text = artifact.group(1)
+    digits = _HS_SEPARATORS.sub("", text)
+    if not digits:
+        raise ValueError("no digits")
+    if not digits.isascii() or not digits.isdigit():
+        bad = sorted({ch for ch in digits if not (ch.isascii() and ch.isdigit())})
+        shown = "".join(bad[:5])
+        raise ValueError(f"contains characters that are not digits ({shown!r})")
+    padded = False
+    if len(digits) in (5, 7, 9):
+        digits, padded = "0" + digits, True
+    if len(digits) < 4:
+        raise ValueError(f"too short ({len(digits)} digits; an HS heading has 4)")
+    if len(digits) > 10:
+        raise ValueError(f"too long ({len(digits)} digits; national tariff codes have at most 10)")
+    chapter = digits[:2]
+    if chapter in _NO_CHAPTER:
+        raise ValueError(f"chapter {chapter} does not exist in the HS")
+    return HSCode(
+        digits=digits,
+        chapter=chapter,
+        heading=digits[:4],
+        subheading=digits[:6] if len(digits) >= 6 else None,
+        padded=padded,
+    )
+
+
+# An HS code written inside a description: "HS 5205", "HS code: 2804.61", "HTS 8541.43.0010".
+_HS_IN_TEXT = re.compile(
+    r"\b(?:hs|hts|hsn)(?:\s*code)?\s*(?:no\.?)?\s*[:#]?\s*(\d{4}(?:[.\s]?\d{2}){0,3})\b",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------------------
+# Text normalisation for keyword matching
+# ---------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _fold(text: str) -> str:
+    """Lower-case ASCII letters and digits; accents dropped ("Açaí" -> "acai")."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower()
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(_fold(text))
+
+
+def _forms(token: str) -> tuple[str, ...]:
+    """The token and the singular forms it may be a plural of, plus its exact marker.
+
+    Candidate stems rather than one stemmer's guess: "shoes" -> shoe, "tomatoes" -> tomato,
+    "berries" -> berry, "glasses" -> glass all come out without a dictionary, and a
+    keyword is written once in the singular.
+    """
+    forms = [token, "=" + token]
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        forms.append(token[:-1])
+        if token.endswith("es"):
+            forms.append(token[:-2])
+            if token.endswith("ies"):
+                forms.append(token[:-3] + "y")
+            elif token.endswith("ves"):
+                forms.append(token[:-3] + "f")
+    return tuple(forms)
+
+
+def _phrase(keyword: str) -> tuple[str, ...]:
+    """A concordance keyword as a token tuple; ``=word`` keeps the exact-match marker."""
+    exact = keyword.startswith("=")
+    words = _tokens(keyword[1:] if exact else keyword)
+    if exact:
+        words = ["=" + w for w in words]
+    return tuple(words)
+
+
+def _split(cell: object) -> list[str]:
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return []
+    return [part.strip() for part in str(cell).split(";") if part.strip()]
+
+
+# ---------------------------------------------------------------------------------------
+# Mapper
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GoodsHit:
+    """One good (DOL) or sector (UFLPA) a row's goods were mapped to, and why."""
+
+    good: str
+    scheme: str  # "dol" | "uflpa"
+    via: str  # "hs" | "text"
+    detail: str  # "HS 5205.12 (Cotton yarn ...) -> Cotton" / "'cotton' in description"
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    scheme: str
+    good: str
+
+
+class _PhraseIndex:
+    """First token -> phrases starting with it; finds whole-phrase occurrences in token lists."""
+
+    def __init__(self) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, _Target]]] = defaultdict(list)
+
+    def add(self, phrase: tuple[str, ...], keyword: str, target: _Target) -> None:
+        if phrase:
+            self._by_first[phrase[0]].append((phrase, keyword, target))
+
+    def find(self, forms: Sequence[tuple[str, ...]]) -> list[tuple[int, int, str, _Target]]:
+        """Every (start, end, keyword, target) whose phrase occurs in the token forms."""
+        found: list[tuple[int, int, str, _Target]] = []
+        n = len(forms)
+        for i, token_forms in enumerate(forms):
+            for form in token_forms:
+                for phrase, keyword, target in self._by_first.get(form, ()):
+                    end = i + len(phrase)
+                    if end <= n and all(phrase[k] in forms[i + k] for k in range(1, len(phrase))):
+                        found.append((i, end, keyword, target))
+        return found
+
+
+class GoodsMapper:
+    """Maps a goods description and/or HS code to DOL goods and UFLPA sectors.
+
+    ``concordance`` has the columns of :data:`CONCORDANCE_COLUMNS` (see
+    ``reference/CONCORDANCE.md``); ``hs`` is the HS nomenclature (``hscode``,
+    ``description``), used only to explain hits.
+    """
+
+    def __init__(self, concordance: pd.DataFrame, hs: pd.DataFrame | None = None,
+                 cache_size: int = 262_144) -> None:
+        missing = [c for c in ("scheme", "good", "hs_codes", "keywords") if c not in concordance.columns]
+        if missing:
+            raise ReferenceDataError(f"goods concordance: missing column(s) {', '.join(missing)}")
+        self._hs_targets: dict[str, list[_Target]] = defaultdict(list)
+        self._keywords = _PhraseIndex()
+        self._excludes = _PhraseIndex()
+        self._targets: list[_Target] = []
+        excl_col = "exclude_keywords" if "exclude_keywords" in concordance.columns else None
+        for row_no, row in enumerate(concordance.itertuples(index=False), start=2):
+            scheme = str(row.scheme).strip()
+            good = str(row.good).strip()
+            if scheme not in SCHEMES:
+                raise ReferenceDataError(
+                    f"goods concordance row {row_no}: scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
+            if not good:
+                raise ReferenceDataError(f"goods concordance row {row_no}: empty good")
+            target = _Target(scheme, good)
+            self._targets.append(target)
+            for code in _split(row.hs_codes):
+                digits = code.replace(".", "").replace(" ", "")
+                if not digits.isdigit() or len(digits) not in (2, 4, 6):
+                    raise ReferenceDataError(
+                        f"goods concordance row {row_no} ({good}): HS code {code!r} is not a "
+                        "chapter, heading or subheading")
+                self._hs_targets[digits].append(target)
+            for keyword in _split(row.keywords):
+                self._keywords.add(_phrase(keyword), keyword.lstrip("="), target)
+            if excl_col is not None:
+                for phrase in _split(getattr(row, excl_col)):
+                    self._excludes.add(_phrase(phrase), phrase, target)
+        self._hs_desc: dict[str, str] = {}
+        if hs is not None and "hscode" in hs.columns and "description" in hs.columns:
+            self._hs_desc = {
+                str(code).strip(): str(desc).strip()
+                for code, desc in zip(hs["hscode"], hs["description"], strict=True)
+            }
+        self._cached = lru_cache(maxsize=cache_size)(self._map)
+
+    @classmethod
+    def from_files(cls, concordance_csv: Path, hs_csv: Path | None = None) -> GoodsMapper:
+        """Build a mapper from the concordance CSV and, optionally, the HS nomenclature CSV."""
+        import pandas as pd
+
+        def read(path: Path) -> pd.DataFrame:
+            try:
+                # Strings only: HS chapters keep their leading zeros.
+                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                raise ReferenceDataError(f"{path}: cannot be read ({exc})") from None
+
+        return cls(read(Path(concordance_csv)), read(Path(hs_csv)) if hs_csv is not None else None)
+
+    @property
+    def goods(self) -> list[tuple[str, str]]:
+        """Every (scheme, good) in the concordance, in file order."""
+        return [(t.scheme, t.good) for t in self._targets]
+
+    def hs_description(self, hs: HSCode) -> str | None:
+        """The nomenclature description of the most specific known level of ``hs``."""
+        for code in (hs.subheading, hs.heading, hs.chapter):
+            if code and code in self._hs_desc:
+                return self._hs_desc[code]
+        return None
+
+    def map(self, description: str | None, hs: HSCode | None) -> list[GoodsHit]:
+        """Goods and sectors for one row: HS hits first, then text hits; one hit per good.
+
+        Results are cached per (description, HS digits), so repeated lines cost a lookup.
+        """
+        return list(self._cached(description or "", hs.digits if hs is not None else ""))
+
+    def map_many(self, rows: Iterable[tuple[str | None, HSCode | None]]) -> list[list[GoodsHit]]:
+        """:meth:`map` over many (description, HS code) pairs."""
+        return [self.map(desc, hs) for desc, hs in rows]
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _map(self, description: str, digits: str) -> tuple[GoodsHit, ...]:
+        hits: dict[_Target, GoodsHit] = {}
+        if digits:
+            self._hs_hits(digits, hits, source="")
+        if description:
+            # An HS code written into the description counts as an HS code.
+            if not digits:
+                for m in _HS_IN_TEXT.finditer(description):
+                    try:
+                        code = parse_hs(m.group(1))
+                    except ValueError:
+                        continue
+                    if code is not None:
+                        self._hs_hits(code.digits, hits, source=" (in description)")
+            self._text_hits(description, hits)
+        return tuple(hits.values())
+
+    def _label(self, digits: str) -> str:
+        """"5205 (Cotton yarn ...)" or "chapter 61 (Apparel ...)", description shortened."""
+        code = f"chapter {digits}" if len(digits) == 2 else _dotted(digits)
+        desc = self._hs_desc.get(digits)
+        if not desc:
+            return code
+        short = desc if len(desc) <= 60 else desc[:57].rstrip(" ,;") + "..."
+        return f"{code} ({short})"
+
+    def _hs_hits(self, digits: str, hits: dict[_Target, GoodsHit], source: str) -> None:
+        # The concordance code is a prefix of the input: the input lies within a listed code.
+        for length in (6, 4, 2):
+            if len(digits) < length:
+                continue
+            prefix = digits[:length]
+            for target in self._hs_targets.get(prefix, ()):
+                if target in hits:
+                    continue
+                what = (self._label(prefix) if length == len(digits)
+                        else f"{_dotted(digits)} within {self._label(prefix)}")
+                hits[target] = GoodsHit(target.good, target.scheme, "hs",
+                                        f"HS {what}{source} -> {target.good}")
+        # A bare heading that contains a listed subheading (2804 contains 2804.61) may be
+        # that good; the reviewer sees "(possible)" and the two codes.
+        if len(digits) == 4:
+            for code, targets in self._hs_targets.items():
+                if len(code) != 6 or not code.startswith(digits):
+                    continue
+                for target in targets:
+                    if target not in hits:
+                        hits[target] = GoodsHit(
+                            target.good, target.scheme, "hs",
+                            f"HS {self._label(digits)}{source} includes {self._label(code)}"
+                            f" -> {target.good} (possible)")
+
+    def _text_hits(self, description: str, hits: dict[_Target, GoodsHit]) -> None:
+        forms = [_forms(t) for t in _tokens(description)]
+        if not forms:
+            return
+        found = self._keywords.find(forms)
+        if not found:
+            return
+        blocked: dict[_Target, list[tuple[int, int]]] = defaultdict(list)
+        for start, end, _phrase_text, target in self._excludes.find(forms):
+            blocked[target].append((start, end))
+        # Longest keyword first, so the detail quotes "tomato paste" rather than "tomato".
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        for start, end, keyword, target in found:
+            if target in hits:
+                continue
+            if any(s <= start and end <= e for s, e in blocked.get(target, ())):
+                continue
+            hits[target] = GoodsHit(target.good, target.scheme, "text",
+                                    f"'{keyword}' in description")
