@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -43,7 +44,9 @@ def small_frame() -> pd.DataFrame:
 # --------------------------------------------------------------------------- encodings
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le-bom", "utf-16-be-bom"]
+)
 def test_western_names_survive_each_encoding(tmp_path: Path, encoding: str) -> None:
     text = "Supplier,Country,Goods\n" + "".join(f'"{n}",CI,cocoa\n' for n in WESTERN_SUPPLIERS)
     if encoding == "utf-16-le-bom":
@@ -221,7 +224,8 @@ def test_override_mapping_and_bad_override() -> None:
     assert map_columns(headers, {"supplier": "Shipper Name"})["supplier"] == "Shipper Name"
     assert map_columns(headers, {"supplier": "shipper  name"})["supplier"] == "Shipper Name"
     assert "country" not in map_columns(headers, {"country": ""})
-    with pytest.raises(InputError, match="no such column; headers found: Shipper Name, Manufacturer Name, COO"):
+    listing = "no such column; headers found: Shipper Name, Manufacturer Name, COO"
+    with pytest.raises(InputError, match=listing):
         map_columns(headers, {"supplier": "Vendor"})
     with pytest.raises(InputError, match="unknown field 'vendor'"):
         map_columns(headers, {"vendor": "COO"})
@@ -231,7 +235,8 @@ def test_override_mapping_and_bad_override() -> None:
 
 def test_bad_override_in_read_names_file(tmp_path: Path) -> None:
     path = write(tmp_path, "o.csv", "Supplier,Country\nA,CN\n")
-    with pytest.raises(InputError, match=r"o\.csv: --map supplier=Vendor: no such column; headers found: Supplier, Country"):
+    expected = r"o\.csv: --map supplier=Vendor: no such column; headers found: Supplier, Country"
+    with pytest.raises(InputError, match=expected):
         read_manifest(path, mapping={"supplier": "Vendor"})
 
 
@@ -307,7 +312,8 @@ def test_xlsx_cached_formula_value_is_read(tmp_path: Path) -> None:
         parts = {n: zin.read(n) for n in zin.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     assert "<f>1+1</f><v /></c>" in sheet
-    parts["xl/worksheets/sheet1.xml"] = sheet.replace("<f>1+1</f><v /></c>", "<f>1+1</f><v>2</v></c>").encode()
+    cached = sheet.replace("<f>1+1</f><v /></c>", "<f>1+1</f><v>2</v></c>")
+    parts["xl/worksheets/sheet1.xml"] = cached.encode()
     with zipfile.ZipFile(src, "w") as zout:
         for n, b in parts.items():
             zout.writestr(n, b)
@@ -361,8 +367,9 @@ def test_xlsx_trailing_blank_rows_dropped_middle_kept(tmp_path: Path) -> None:
 
 def test_xls_magic_bytes(tmp_path: Path) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    message = r"legacy \.xls: open it in Excel/LibreOffice and save as \.xlsx or \.csv"
     for name in ("old.xls", "renamed.xlsx", "renamed.csv"):
-        with pytest.raises(InputError, match=r"legacy \.xls: open it in Excel/LibreOffice and save as \.xlsx or \.csv"):
+        with pytest.raises(InputError, match=message):
             read_manifest(write(tmp_path, name, ole))
 
 
@@ -491,7 +498,9 @@ def test_parquet_typed_columns(tmp_path: Path) -> None:
                           "When": pd.to_datetime(["2026-01-02", None, "2026-03-04"])})
     frame.to_parquet(tmp_path / "t.parquet")
     m = read_manifest(tmp_path / "t.parquet")
-    assert m.frame.values.tolist() == [["A", "520512", "2026-01-02"], ["", "", ""], ["C", "630260", "2026-03-04"]]
+    assert m.frame.values.tolist() == [
+        ["A", "520512", "2026-01-02"], ["", "", ""], ["C", "630260", "2026-03-04"],
+    ]
 
 
 def test_dataframe_source() -> None:
@@ -513,7 +522,8 @@ def test_dataframe_source() -> None:
 SAMPLES = {
     "importer_suppliers.xlsx": {"supplier": "Vendor Name ", "supplier_id": "Vendor No",
                                 "country": "Ctry of Origin", "goods": "Main Product",
-                                "hs_code": "HTS #", "value": "Annual Spend (USD)"},
+                                "hs_code": "HTS #", "value": "Annual Spend (USD)",
+                                "address": "Vendor Address"},
     "broker_entries.csv": {"supplier": "Manufacturer Name", "address": "Manufacturer Address",
                            "country": "COO", "hs_code": "HTS Number", "goods": "Description",
                            "value": "Entered Value", "date": "Entry Date"},
@@ -534,6 +544,44 @@ def test_sample_inputs_read_cleanly(name: str) -> None:
     if name == "importer_suppliers.xlsx":
         assert m.header_row == 3
         assert any(not "".join(row).strip() for row in m.frame.values.tolist())  # the blank row is kept
+
+
+def _readme_rows(name: str) -> list[tuple[int, str, str]]:
+    """(data row, kind, supplier) from the sample README's table for file ``name``."""
+    text = (REPO / "sample_inputs" / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"## {name}", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            rows.append((int(cells[0]), cells[1], cells[2]))
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_sample_readme_rows_match_the_files(name: str) -> None:
+    m = read_manifest(REPO / "sample_inputs" / name)
+    rows = _readme_rows(name)
+    assert sum(kind == "listed" for _, kind, _ in rows) >= 5
+    assert any(kind == "bad" for _, kind, _ in rows)
+    suppliers = m.field("supplier")
+    for row, _kind, supplier in rows:
+        assert suppliers[m.row_numbers.index(row)] == supplier, (name, row)
+
+
+def test_sample_inputs_are_up_to_date() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_samples", REPO / "scripts" / "make_samples.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_samples"] = module  # dataclasses look their module up while loading
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules["make_samples"]
+    for file_name, body in module.build().items():
+        assert (REPO / "sample_inputs" / file_name).read_bytes() == body, file_name
 
 
 def test_fixture_readme_marks_synthetic() -> None:

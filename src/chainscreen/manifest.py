@@ -326,7 +326,9 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
         best: dict[str, tuple[float, int]] = {}
         for name, tier, alias in flat:
             score = _fuzzy_score(toks, alias, _foreign_vocabulary(name))
-            if score >= _FUZZY_CUTOFF and (name not in best or (score, -tier) > (best[name][0], -best[name][1])):
+            if score < _FUZZY_CUTOFF:
+                continue
+            if name not in best or (score, -tier) > (best[name][0], -best[name][1]):
                 best[name] = (score, tier)
         for name, (score, tier) in best.items():
             candidates.append((1, tier, -score, position, name, header))
@@ -700,7 +702,8 @@ def _read_xlsx_grid(
     with archive:
         members = archive.infolist()
         inflated = sum(info.file_size for info in members)
-        if inflated > _XLSX_MAX_UNCOMPRESSED or (inflated > (50 << 20) and inflated > _XLSX_MAX_RATIO * len(data)):
+        absurd_ratio = inflated > (50 << 20) and inflated > _XLSX_MAX_RATIO * len(data)
+        if inflated > _XLSX_MAX_UNCOMPRESSED or absurd_ratio:
             raise InputError(f"workbook would inflate to {inflated / 2**20:,.0f} MiB; refusing "
                              "(save the sheet as .csv instead)", path=name)
         if "xl/workbook.xml" not in {m.filename for m in members} and not any(
@@ -719,10 +722,7 @@ def _read_xlsx_grid(
             try:
                 titles = list(book.sheetnames)
                 listing = ", ".join(repr(t) for t in titles)
-                if sheet is None:
-                    order = titles
-                else:
-                    order = [_pick_sheet(titles, sheet, name, listing)]
+                order = titles if sheet is None else [_pick_sheet(titles, sheet, name, listing)]
                 grid: list[list[str]] = []
                 title = order[0] if order else ""
                 skipped = []
