@@ -640,8 +640,9 @@ def _read_text_grid(
         problems.append(Problem(None, None, f"removed {text.count(chr(0))} NUL character(s)", "warning"))
         text = text.replace("\x00", "")
     text = text.removeprefix("\ufeff")
-    controls = sum(1 for c in text if _is_binary_control(c))
-    if controls > max(8, len(text) // 100):
+    head = text[:_DETECT_BYTES]  # binary files show it at once; no need to scan gigabytes
+    controls = len(_BINARY_CONTROLS.findall(head))
+    if controls > max(8, len(head) // 100):
         raise InputError("does not look like a text table (binary content); "
                          f"supported formats: {', '.join(FORMATS)}", path=name)
     delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(text, default=",")
@@ -658,9 +659,8 @@ def _read_text_grid(
     return grid, chosen, fmt
 
 
-def _is_binary_control(char: str) -> bool:
-    code = ord(char)
-    return (code < 32 and char not in "\t\n\r\f\v\x1a") or 0x7F <= code <= 0x9F
+# C0 controls other than whitespace and the DOS end-of-file mark, DEL, and C1 controls
+_BINARY_CONTROLS = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 
 
 def _sniff_delimiter(text: str, default: str) -> str:
@@ -822,11 +822,20 @@ def _read_parquet(data: bytes, name: str) -> _Table:
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for damaged files
         raise InputError(f"cannot read Parquet file: {exc}", path=name) from None
     headers = [str(c) for c in table.column_names]
-    columns = [[_cell_text(v) for v in table.column(i).to_pylist()] for i in range(table.num_columns)]
+    columns = [_arrow_column_text(table.column(i)) for i in range(table.num_columns)]
     rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
     if not columns:
         rows = []
     return _Table(headers, rows, header_row=None)
+
+
+def _arrow_column_text(column: Any) -> list[str]:
+    import pyarrow as pa
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        # the common case, and by far the cheapest: no per-value conversion
+        return column.fill_null("").to_pylist()
+    return [_cell_text(v) for v in column.to_pylist()]
 
 
 def _read_jsonl(data: bytes, encoding: str, name: str, problems: list[Problem]) -> _Table:
@@ -975,13 +984,8 @@ def _build(table: _Table, mapping: Mapping[str, str] | None, name: str, problems
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
     if empty:
         problems.append(Problem(None, None, "empty header cell(s) named " + ", ".join(empty), "warning"))
-    columns: dict[str, list[str]] = {h: [] for h in unique}
-    lists = list(columns.values())
-    for r in rows:
-        if len(r) < width:
-            r = r + [""] * (width - len(r))
-        for j in range(width):
-            lists[j].append(r[j])
+    padded = [r if len(r) == width else (r + [""] * (width - len(r)))[:width] for r in rows]
+    columns = {h: [r[j] for r in padded] for j, h in enumerate(unique)}
     frame = pd.DataFrame(columns, dtype=object) if unique else pd.DataFrame(index=range(len(rows)))
     frame.index = pd.RangeIndex(len(rows))
     try:
