@@ -81,3 +81,15 @@ def test_levels_follow_cut_points() -> None:
     assert level_for(40, SETTINGS) == "elevated"
     assert level_for(0.1, SETTINGS) == "low"
     assert level_for(0, SETTINGS) == "clear"
+
+
+def test_library_entry_point_is_callable_twice() -> None:
+    import pandas as pd
+
+    import chainscreen
+    import chainscreen.pipeline  # noqa: F401  (importing the module must not shadow the function)
+
+    frame = pd.DataFrame({"Supplier": ["Nordic Office Paper AB"], "Country": ["SE"], "Product": ["paper"]})
+    for _ in range(2):
+        result = chainscreen.screen(frame)
+        assert [r.level for r in result.rows] == ["clear"]

@@ -18,12 +18,12 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
 if TYPE_CHECKING:
-    from chainscreen.screen import ScreenResult
+    from chainscreen.pipeline import ScreenResult
 
 
 def screen(source: Any, **kwargs: Any) -> ScreenResult:
-    """Screen a manifest (a path or a pandas DataFrame); see :func:`chainscreen.screen.screen`."""
-    from chainscreen.screen import screen as _screen
+    """Screen a manifest (a path or a pandas DataFrame); see :func:`chainscreen.pipeline.screen`."""
+    from chainscreen.pipeline import screen as _screen
 
     return _screen(source, **kwargs)
 

@@ -2,7 +2,7 @@
 
 Library entry point::
 
-    from chainscreen.screen import screen
+    from chainscreen.pipeline import screen
     result = screen("lines.csv")
     result.frame        # the input rows with the added columns
     result.to_dict()    # the JSON output contract (docs/schema/screen-output.schema.json)

@@ -41,7 +41,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     """
     import pandas as pd
 
-    from chainscreen.screen import screen as run_screen
+    from chainscreen.pipeline import screen as run_screen
     from chainscreen.settings import load_settings
 
     if not names:

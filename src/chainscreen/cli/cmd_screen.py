@@ -74,7 +74,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
       chainscreen screen lines.csv --format json -o results --json --fail-on elevated
     """
     from chainscreen.report.files import check_writable
-    from chainscreen.screen import screen as run_screen
+    from chainscreen.pipeline import screen as run_screen
     from chainscreen.settings import load_settings
 
     fmts = _parse_formats(formats)

@@ -15,7 +15,7 @@ from chainscreen.resources import templates_dir
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from chainscreen.screen import ScreenResult
+    from chainscreen.pipeline import ScreenResult
 
 LEVEL_COLOURS = {
     "high": "#c0392b", "elevated": "#e67e22", "low": "#d4ac0d", "clear": "#27ae60",

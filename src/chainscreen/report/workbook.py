@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import OutputError
 from chainscreen.report.files import atomic_path, neutralise
-from chainscreen.screen import ADDED_COLUMNS
+from chainscreen.pipeline import ADDED_COLUMNS
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from chainscreen.screen import ScreenResult
+    from chainscreen.pipeline import ScreenResult
 
 EXCEL_MAX_ROWS = 1_048_576
 LEVEL_FILLS = {
