@@ -6,6 +6,7 @@ One module per command group (``cmd_*.py``); each registers its commands on :dat
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import click
@@ -30,6 +31,11 @@ class _Group(click.Group):
             ctx.exit(int(exc.exit_code))
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``chainscreen ... | head``): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(int(ExitCode.ERROR))
         except Exception as exc:  # a bug, not bad input: still one line unless asked for more
             if os.environ.get("CHAINSCREEN_DEBUG"):
                 raise
