@@ -93,6 +93,18 @@ class EntityRecord:
         """The primary name followed by every alias."""
         return (self.name, *self.aliases)
 
+    def content_hash(self) -> str:
+        """sha256 of this record's canonical JSON: changes whenever any field of the entry changes.
+
+        Review decisions are keyed to it, so a decision reopens when the list entry is edited.
+        """
+        import hashlib
+        import json
+
+        blob = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                          default=list)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:

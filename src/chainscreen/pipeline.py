@@ -34,7 +34,7 @@ from chainscreen.settings import Settings
 #: Columns added to the user's rows, in order.
 ADDED_COLUMNS: tuple[str, ...] = (
     "Risk level", "Risk score", "Screening status", "Reasons", "Best match", "Match score",
-    "Match list", "Goods matched", "Origin (ISO)", "Lists used", "Formula",
+    "Match list", "Goods matched", "Origin (ISO)", "Lists used", "Formula", "Decision",
 )
 
 ProgressCallback = Callable[[int, int], None]
@@ -57,6 +57,9 @@ class RowResult:
     country: str | None
     goods: tuple[GoodsHit, ...]
     problems: tuple[Problem, ...]
+    #: A reviewer's decision on this row's hit (status, by, at, note, state, reason, list_id,
+    #: record_id), set from the run store after screening; None when there is none.
+    decision: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The output contract's row object."""
@@ -83,6 +86,7 @@ class RowResult:
                 {"column": p.column, "reason": p.reason, "severity": p.severity}
                 for p in self.problems
             ],
+            "decision": self.decision,
         }
 
 
@@ -129,6 +133,7 @@ class ScreenResult:
                 "Origin (ISO)": r.country or "",
                 "Lists used": ", ".join(sorted({f"{e.list_id}@{e.edition}" for e in r.evidence})),
                 "Formula": r.formula,
+                "Decision": _decision_text(r.decision),
             })
         return pd.DataFrame.from_records(records, columns=list(ADDED_COLUMNS))
 
@@ -283,6 +288,18 @@ def build_receipt(
         "started": started,
         "finished": finished,
     }
+
+
+def _decision_text(decision: dict[str, Any] | None) -> str:
+    """One cell: "dismiss by ana on 2026-01-05: note", prefixed "reopened: <why>" when reopened."""
+    if not decision:
+        return ""
+    text = f"{decision.get('status')} by {decision.get('by')} on {str(decision.get('at'))[:10]}"
+    if decision.get("note"):
+        text += f": {decision['note']}"
+    if decision.get("state") == "reopened":
+        text = f"reopened: {decision.get('reason')} (was {text})"
+    return text
 
 
 def _now() -> str:

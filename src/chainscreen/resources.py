@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +18,14 @@ def _data_root() -> Path:
 
 
 def reference_dir() -> Path:
-    """Folder holding the shipped risk lists and ``catalogue.json``."""
+    """Folder holding the risk lists and ``catalogue.json``.
+
+    ``CHAINSCREEN_REFERENCE_DIR`` points at another reference folder (an updated copy of the
+    lists); otherwise the shipped lists.
+    """
+    override = os.environ.get("CHAINSCREEN_REFERENCE_DIR")
+    if override:
+        return Path(override)
     return _data_root() / "reference"
 
 
