@@ -56,6 +56,10 @@ class ListInfo:
     file: str
     refresh_days: int | None = None
     notes: str = ""
+    #: What the list is about: "" or "forced-labour" (the shipped lists), "sanctions" (OFAC
+    #: SDN, most OpenSanctions datasets) or "watchlist" (a user's own list). It decides the
+    #: wording of evidence and whether an entity match is decisive.
+    scope: str = ""
 
     def age_days(self, today: date | None = None) -> int | None:
         """Days since the edition was published, when the edition is a date or a year."""
@@ -88,6 +92,8 @@ class EntityRecord:
     listed: str | None = None  # date listed, ISO when known
     notes: str | None = None
     schema: str = "LegalEntity"
+    #: Registration, tax or vessel numbers as "scheme:value" (imported lists), kept for review.
+    identifiers: tuple[str, ...] = ()
 
     def all_names(self) -> tuple[str, ...]:
         """The primary name followed by every alias."""
