@@ -91,7 +91,7 @@ _FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0$")
 _NO_CHAPTER = frozenset({"00", "77"})
 
 
-def parse_hs(value: str | int | None) -> HSCode | None:
+def parse_hs(value: str | int | float | None) -> HSCode | None:
     """Parse an HS code; ``None`` for an empty cell, ``ValueError(reason)`` when unreadable.
 
     Accepts 4 to 10 digits with or without dots, spaces or hyphens, an optional "HS"/"HTS"

@@ -286,6 +286,7 @@ def name_variants(name: str | None) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=200_000)
 def is_meaningful_name(name: str | None) -> bool:
     """False for empty values, placeholders ("N/A", "unknown", "-") and bare legal forms.
 
@@ -304,7 +305,7 @@ def is_meaningful_name(name: str | None) -> bool:
 
     if is_nullword(text):
         return False
-    core, _forms = _split_legal(tokens)
+    core = _analyse(text)[0].split()
     if not core:
         return False
     return sum(len(t) for t in core) >= 2 or any(t.isdigit() for t in core)

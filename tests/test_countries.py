@@ -1,0 +1,184 @@
+"""Country normalisation: aliases, codes, junk, and Xinjiang mentions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pycountry
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainscreen.normalize.countries import (
+    country_name,
+    iso2_codes,
+    mentions_xinjiang,
+    to_iso2,
+)
+
+REFERENCE_DATA = Path("/work/shared/reference-data")
+
+ALIASES = {
+    "PRC": "CN",
+    "P.R. China": "CN",
+    "China (Mainland)": "CN",
+    "Mainland China": "CN",
+    "CHN": "CN",
+    "china": "CN",
+    "中国": "CN",
+    "Viet Nam": "VN",
+    "Vietnam": "VN",
+    "Korea, Rep.": "KR",
+    "South Korea": "KR",
+    "Republic of Korea": "KR",
+    "Korea, North": "KP",
+    "DPRK": "KP",
+    "Türkiye": "TR",
+    "Turkiye": "TR",
+    "Turkey": "TR",
+    "Turkey (Türkiye)": "TR",
+    "Burma": "MM",
+    "Myanmar": "MM",
+    "Ivory Coast": "CI",
+    "Côte d'Ivoire": "CI",
+    "Cote d'Ivoire": "CI",
+    "Côte d’Ivoire": "CI",
+    "Congo, Democratic Republic of the": "CD",
+    "DRC": "CD",
+    "DR Congo": "CD",
+    "Congo, Dem. Rep.": "CD",
+    "Congo, Republic of the": "CG",
+    "Congo (Brazzaville)": "CG",
+    "UK": "GB",
+    "U.K.": "GB",
+    "Great Britain": "GB",
+    "England": "GB",
+    "USA": "US",
+    "U.S.A.": "US",
+    "United States of America": "US",
+    "UAE": "AE",
+    "Russia": "RU",
+    "Russian Federation": "RU",
+    "Iran": "IR",
+    "Laos": "LA",
+    "Lao PDR": "LA",
+    "Bolivia": "BO",
+    "Tanzania": "TZ",
+    "Syria": "SY",
+    "Taiwan": "TW",
+    "Hong Kong": "HK",
+    "Macau": "MO",
+    "Kosovo": "XK",
+    "XK": "XK",
+    "Eswatini": "SZ",
+    "Swaziland": "SZ",
+    "Cabo Verde": "CV",
+    "Czechia": "CZ",
+    "The Gambia": "GM",
+    "Gambia, The": "GM",
+    "Bahamas, The": "BS",
+    "Micronesia, Federated States of": "FM",
+    "Saint Kitts and Nevis": "KN",
+    "NA": "NA",
+    "Namibia": "NA",
+    "  china  ": "CN",
+    "Laos&nbsp;": "LA",
+    "West Bank and the Gaza Strip": "PS",
+    "Xinjiang": "CN",
+}
+
+
+@pytest.mark.parametrize(("value", "expected"), sorted(ALIASES.items()))
+def test_aliases(value: str, expected: str) -> None:
+    assert to_iso2(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Atlantis", "N/A", "n/a", "na", "unknown", "Unknown", "-", "", "   ", "none", "EU", "XX",
+     "Yugoslavia", "various", "12345", None],
+)
+def test_junk_is_none(value: str | None) -> None:
+    assert to_iso2(value) is None
+
+
+def test_every_pycountry_code_round_trips() -> None:
+    for country in pycountry.countries:
+        assert to_iso2(country.alpha_2) == country.alpha_2
+        assert to_iso2(country.alpha_2.lower()) == (None if country.alpha_2 == "NA" else country.alpha_2)
+        assert to_iso2(country.alpha_3) == country.alpha_2, country.alpha_3
+        assert to_iso2(country.name) == country.alpha_2, country.name
+
+
+@settings(deadline=None)
+@given(st.sampled_from(sorted(iso2_codes())))
+def test_country_name_resolves_back(code: str) -> None:
+    assert to_iso2(country_name(code)) == code
+
+
+def test_country_name_short_forms() -> None:
+    assert country_name("CN") == "China"
+    assert country_name("kr") == "South Korea"
+    assert country_name("XK") == "Kosovo"
+    assert country_name("QQ") == "QQ"
+
+
+@settings(deadline=None)
+@given(st.text(max_size=30))
+def test_never_raises(text: str) -> None:
+    result = to_iso2(text)
+    assert result is None or result in iso2_codes()
+
+
+@pytest.mark.skipif(not REFERENCE_DATA.is_dir(), reason="shared reference data not available")
+def test_every_country_in_the_dol_lists_resolves() -> None:
+    import pandas as pd
+
+    names: set[str] = set()
+    for year in (2018, 2020, 2022):
+        frame = pd.read_csv(REFERENCE_DATA / f"dol_tvpra_goods_{year}.csv", dtype=str)
+        names |= set(frame["Country_Name"])
+    unresolved = sorted(n for n in names if to_iso2(n) is None)
+    assert unresolved == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("No. 1 Road, Shanshan County, Turpan, Xinjiang", "Shanshan"),
+        ("XINJIANG UYGHUR AUTONOMOUS REGION", "XINJIANG"),
+        ("Urumqi Economic Development Zone", "Urumqi"),
+        ("Ürümqi", "Ürümqi"),
+        ("乌鲁木齐市经济技术开发区", "乌鲁木齐"),
+        ("新疆维吾尔自治区", "新疆"),
+        ("Kashgar Prefecture", "Kashgar"),
+        ("Hotan", "Hotan"),
+        ("Aksu City", "Aksu"),
+        ("Korla, Bayingolin", "Korla"),
+        ("Shihezi", "Shihezi"),
+        ("Turfan depression", "Turfan"),
+        ("Hami", "Hami"),
+        ("Changji Hui Autonomous Prefecture", "Changji"),
+        ("Yili Kazakh Autonomous Prefecture", "Yili"),
+        ("Karamay", "Karamay"),
+        ("Kizilsu", "Kizilsu"),
+        ("Tacheng", "Tacheng"),
+        ("Altay", "Altay"),
+        ("Sinkiang", "Sinkiang"),
+        ("XUAR supplier", "XUAR"),
+        ("Uighur labour", "Uighur"),
+        ("uyghurs", "uyghurs"),
+        ("XPCC subsidiary", "XPCC"),
+    ],
+)
+def test_xinjiang_mentions(text: str, term: str) -> None:
+    assert mentions_xinjiang(text) == term
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Zhejiang Lishanshan Textiles", "Shanshanfu Trading", "Xinjiangsfree", "Shanghai Pudong",
+     "Jiangxi", "Hamilton Road", "Kashiwa, Chiba", "Taksu", "", None],
+)
+def test_no_xinjiang_mention(text: str | None) -> None:
+    assert mentions_xinjiang(text) is None

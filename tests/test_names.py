@@ -1,0 +1,127 @@
+"""Name normalisation: legal forms, transliteration, placeholders, idempotence."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainscreen.normalize.names import (
+    is_meaningful_name,
+    legal_form,
+    name_tokens,
+    name_variants,
+    normalize_name,
+)
+
+
+def test_legal_forms_stripped_equal() -> None:
+    a = normalize_name("Hoshine Silicon Industry (Shanshan) Co., Ltd")
+    b = normalize_name("HOSHINE SILICON INDUSTRY SHANSHAN CO LTD")
+    assert a == b == "hoshine silicon industry shanshan"
+
+
+@pytest.mark.parametrize(
+    ("name", "normal", "form"),
+    [
+        ("Xinjiang Daqo New Energy, Co. Ltd", "xinjiang daqo new energy", "co ltd"),
+        ("Zhejiang ABC Group Co.,Ltd.", "zhejiang abc group", "co ltd"),
+        ("ABC Company Limited", "abc", "co ltd"),
+        ("Acme Limited Liability Company", "acme", "llc"),
+        ("Acme LLC", "acme", "llc"),
+        ("Siemens Aktiengesellschaft", "siemens", "ag"),
+        ("Foo GmbH & Co. KG", "foo", "gmbh co kg"),
+        ("Foo S.A. de C.V.", "foo", "sacv"),
+        ("PT Indofood Sukses Makmur Tbk", "indofood sukses makmur", "tbk"),
+        ("ООО Ромашка", "romashka", "ooo"),
+        ("Vietnam Joint Stock Company of Textiles", "vietnam of textiles", "jsc"),
+        ("Smith & Co", "smith", "co"),
+        ("Apple Inc.", "apple", "inc"),
+        ("Made As Ordered Ltd", "made as ordered", "ltd"),  # "as" mid-name is a word
+        ("AB Foods", "ab foods", None),  # a leading "AB" is part of the name
+        ("Johnson & Johnson", "johnson and johnson", None),
+        ("L'Oréal S.A.", "loreal", "sa"),
+    ],
+)
+def test_normalize_and_legal_form(name: str, normal: str, form: str | None) -> None:
+    assert normalize_name(name) == normal
+    assert legal_form(name) == form
+
+
+def test_chinese_legal_forms_and_pinyin() -> None:
+    assert normalize_name("合盛硅业股份有限公司") == "heshengguiye"
+    assert legal_form("合盛硅业股份有限公司") == "co ltd"
+    assert legal_form("新疆大全新能源有限责任公司") == "co ltd"
+    assert normalize_name("浙江ABC集团有限公司") == "zhejiang abc group"
+    assert normalize_name("合盛硅业（鄯善）有限公司") == "heshengguiye shanshan"
+    assert name_variants("合盛硅业（鄯善）有限公司") == {
+        "heshengguiye shanshan", "he sheng gui ye shan shan"}
+
+
+def test_cjk_transliteration_is_deterministic() -> None:
+    names = ["合盛硅业股份有限公司", "新疆生产建设兵团", "东方希望集团", "日本株式会社テスト", "삼성전자"]
+    first = [normalize_name(n) for n in names]
+    from chainscreen.normalize import names as module
+
+    module._analyse.cache_clear()
+    assert [normalize_name(n) for n in names] == first
+    assert all(v.isascii() and v for v in first)
+
+
+def test_variants_without_han() -> None:
+    assert name_variants("Hoshine Silicon Co., Ltd") == {"hoshine silicon"}
+    assert name_variants(None) == frozenset()
+
+
+def test_tokens() -> None:
+    assert name_tokens("Hoshine Silicon Industry (Shanshan) Co., Ltd") == [
+        "hoshine", "silicon", "industry", "shanshan"]
+    assert name_tokens(None) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "   ", None, "N/A", "n/a", "NA", "unknown", "UNKNOWN", "-", "--", "?", "TBD",
+     "Co., Ltd.", "Co Ltd", "LTD", "Limited", "LLC", "GmbH", "有限公司", "x"],
+)
+def test_not_meaningful(name: str | None) -> None:
+    assert not is_meaningful_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["Hoshine Silicon Co., Ltd", "3M", "合盛硅业", "AB Foods", "Ромашка ООО", "HP"],
+)
+def test_meaningful(name: str) -> None:
+    assert is_meaningful_name(name)
+
+
+def test_bare_legal_form_keeps_its_text() -> None:
+    # Normalising never turns a non-empty name into nothing.
+    assert normalize_name("Co., Ltd.") == "co ltd"
+    assert normalize_name("") == ""
+    assert normalize_name(None) == ""
+
+
+NAME_PARTS = st.one_of(
+    st.sampled_from(list("abcdefgHIJKLM .,&'()-/0123456789")),
+    st.sampled_from(["Co", "Ltd", "LLC", " GmbH", " & Co. KG", "有限公司", "集团", "合盛", "硅业",
+                     "Ромашка", "ООО", "S.A.", "Inc", "PT ", "Tbk", "Limited", "Company",
+                     "Ü", "é", "ß", " "]),
+)
+NAME_TEXT = st.lists(NAME_PARTS, max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAME_TEXT)
+def test_normalize_is_idempotent(name: str) -> None:
+    once = normalize_name(name)
+    assert normalize_name(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_normalize_output_shape(name: str) -> None:
+    out = normalize_name(name)
+    assert out == out.strip()
+    assert "  " not in out
+    assert out == out.casefold()
