@@ -159,6 +159,20 @@ def _alpha3_map() -> dict[str, str]:
     return mapping
 
 
+@cache
+def _pycountry_names() -> dict[str, str]:
+    """pycountry's short, common and official names, keyed like the alias table."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                names.setdefault(_key(value), c.alpha_2)
+    return names
+
+
 def _territory_iso2(text: str) -> str | None:
     """Resolve a name with rigour and climb from sub-national units to their ISO country."""
     from rigour.territories import lookup_territory
@@ -205,6 +219,10 @@ def to_iso2(value: str | None) -> str | None:
         return None
     if key in _ALIASES:
         return _ALIASES[key]
+    if key in _pycountry_names():
+        return _pycountry_names()[key]
+    # rigour's territory table knows sub-national units and local names, but building it costs
+    # seconds on first use, so it is only consulted for names pycountry and the aliases miss.
     found = _territory_iso2(text)
     if found is not None:
         return found
