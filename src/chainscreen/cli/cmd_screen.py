@@ -59,9 +59,13 @@ def _parse_formats(value: str) -> list[str]:
 @click.option("--force", is_flag=True, help="Overwrite outputs that already exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary; errors only.")
+@click.option("--db", envvar="CHAINSCREEN_DB", metavar="URL",
+              help="Run database, any SQLAlchemy URL (e.g. postgresql://user@host/db); default: "
+                   "a SQLite file in the user data folder. Env: CHAINSCREEN_DB.")
+@click.option("--no-store", is_flag=True, help="Do not store the run in the run database.")
 def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
-           as_json: bool, quiet: bool) -> None:
+           as_json: bool, quiet: bool, db: str | None, no_store: bool) -> None:
     """Screen MANIFEST (csv, tsv, xlsx, parquet, jsonl) and write the outputs to --out.
 
     Every input row comes back with a risk level (high, elevated, low, clear, unscreenable),
@@ -72,6 +76,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
       chainscreen screen sample_inputs/importer_suppliers.xlsx
       chainscreen screen entries.csv --map supplier="Shipper Name" --format xlsx,html,csv
       chainscreen screen lines.csv --format json -o results --json --fail-on elevated
+      chainscreen screen lines.csv --db sqlite:///team-runs.sqlite   # then: chainscreen review latest
     """
     from chainscreen.report.files import check_writable
     from chainscreen.pipeline import screen as run_screen
@@ -100,12 +105,28 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
             bar.__enter__()
         bar.update(done - bar.pos)
 
+    store = run = None
+    if not no_store:
+        from chainscreen.store import open_store
+
+        store = open_store(db)
+        run = store.start_run(manifest, options={"sheet": sheet_arg, "mapping": mapping,
+                                                 "lists": list(lists)})
     try:
         result = run_screen(manifest, settings=settings, sheet=sheet_arg, mapping=mapping or None,
                             progress=progress)
+        if store is not None and run is not None:
+            # Also sets each row's reviewer decision, so the outputs below show it.
+            run = store.finish_run(run.id, result)
+    except BaseException as exc:
+        if store is not None and run is not None:
+            store.fail_run(run.id, f"{type(exc).__name__}: {exc}")
+        raise
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+        if store is not None:
+            store.close()
     written = _write_outputs(result, targets)
     elapsed = time.perf_counter() - t0
     counts = result.counts()
@@ -114,9 +135,13 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
             "input": str(manifest), "rows": len(result.rows), "levels": counts,
             "outputs": {k: str(v) for k, v in written.items()}, "seconds": round(elapsed, 3),
             "receipt": result.receipt,
+            "run": {"id": run.id, "uid": run.uid} if run is not None else None,
         }, ensure_ascii=False, indent=1))
     elif not quiet:
         _print_summary(result, written, elapsed)
+        if run is not None:
+            click.echo(f"\nStored as run {run.id} ({run.uid[:8]}); review its hits with: "
+                       f"chainscreen review {run.id}")
     if fail_on:
         threshold = LEVEL_ORDER.index(fail_on)
         if any(r.level in LEVEL_ORDER[: threshold + 1] for r in result.rows):

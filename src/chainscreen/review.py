@@ -1,0 +1,470 @@
+"""Reviewer decisions on hits: their keys, when they apply, when they reopen, and their file form.
+
+A *hit* is a candidate the matcher scored ``match`` or ``review`` on one row. An analyst clears
+or escalates it with a :class:`Decision` (``confirm``, ``dismiss`` or ``escalate``, a note, who
+and when). The decision is keyed to the party and the list record, not to a run or a row
+number, so it applies to every later run that finds the same party against the same record:
+
+* the party is ``normalize_name(supplier)`` plus the row's ISO-2 country;
+* the record is ``list_id`` + ``record_id``;
+* the decision also remembers the record's :meth:`~chainscreen.models.EntityRecord.content_hash`
+  and the row's :func:`row_hash` at the time of deciding. When either differs in a later run
+  the decision *reopens* ("list entry changed", "row changed"): the analyst judged a different
+  list entry or a different row, so the old verdict must not silently carry over.
+
+Everything here is pure functions over plain data; :mod:`chainscreen.store` keeps decisions in
+the database and :mod:`chainscreen.cli.cmd_review` is the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chainscreen.errors import InputError
+
+if TYPE_CHECKING:
+    from chainscreen.pipeline import ScreenResult
+
+#: What an analyst can decide about a hit.
+STATUSES: tuple[str, ...] = ("confirm", "dismiss", "escalate")
+#: Matcher decisions that make a candidate a hit a human must look at.
+HIT_DECISIONS: tuple[str, ...] = ("match", "review")
+#: Columns of the decisions file (CSV header / YAML keys), in order.
+FILE_FIELDS: tuple[str, ...] = (
+    "party", "country", "list_id", "record_id", "status", "note", "by", "at",
+    "record_hash", "row_hash", "record_name", "supplier",
+)
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One analyst decision on (party, list record), with the hashes it was made against."""
+
+    party: str  # normalize_name(supplier)
+    country: str  # ISO-2 of the row, "" when unknown
+    list_id: str
+    record_id: str
+    status: str  # confirm | dismiss | escalate
+    note: str
+    by: str
+    at: str  # ISO 8601 timestamp, UTC
+    record_hash: str
+    row_hash: str
+    record_name: str = ""  # for people reading the file; not part of the key
+    supplier: str = ""  # the supplier as written when decided; not part of the key
+
+    @property
+    def key(self) -> Key:
+        """(party, country, list_id, record_id): what the decision is about."""
+        return (self.party, self.country, self.list_id, self.record_id)
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain form, in :data:`FILE_FIELDS` order."""
+        data = asdict(self)
+        return {k: data[k] for k in FILE_FIELDS}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One hit of one row of one run, as plain data (from a ScreenResult or the store)."""
+
+    row: int
+    party: str
+    country: str
+    row_hash: str
+    list_id: str
+    record_id: str
+    record_hash: str
+    record_name: str
+    matched_name: str
+    score: float
+    match_decision: str
+    supplier: str
+    level: str
+
+    @property
+    def key(self) -> Key:
+        """The decision key this hit looks up."""
+        return (self.party, self.country, self.list_id, self.record_id)
+
+
+def party_key(supplier: str | None, country: str | None) -> tuple[str, str]:
+    """The normalised party a decision is keyed to: ``(normalize_name(supplier), ISO-2 or "")``."""
+    from chainscreen.normalize.names import normalize_name
+
+    return normalize_name(supplier or ""), (country or "").upper()
+
+
+_NON_WORD = re.compile(r"\W+", re.UNICODE)
+
+
+def _fold(text: str | None) -> str:
+    return _NON_WORD.sub(" ", (text or "").casefold()).strip()
+
+
+def row_hash(supplier: str | None, country: str | None, address: str | None) -> str:
+    """sha256 of the facts a reviewer judged a row's identity on.
+
+    The supplier name as written and the address, case and punctuation folded, and the
+    ISO-2 country. A new spelling of the name (that still normalises to the same party) or a
+    new address reopens a decision as "row changed"; goods, values and dates do not, because
+    the same supplier ships many different lines.
+    """
+    blob = "\x1f".join((_fold(supplier), (country or "").upper(), _fold(address)))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def hits_from_result(result: ScreenResult) -> list[Hit]:
+    """Every hit of a screening, row by row, best candidate first."""
+    addresses = list(result.manifest.field("address"))
+    out: list[Hit] = []
+    for i, r in enumerate(result.rows):
+        hits = [c for c in r.candidates if c.decision in HIT_DECISIONS]
+        if not hits:
+            continue
+        party, country = party_key(r.supplier, r.country)
+        rhash = row_hash(r.supplier, r.country, addresses[i] if i < len(addresses) else "")
+        for c in hits:
+            out.append(Hit(
+                row=r.row, party=party, country=country, row_hash=rhash,
+                list_id=c.record.list_id, record_id=c.record.record_id,
+                record_hash=c.record.content_hash(), record_name=c.record.name,
+                matched_name=c.matched_name, score=c.score, match_decision=c.decision,
+                supplier=r.supplier or "", level=r.level,
+            ))
+    return out
+
+
+def latest(decisions: Iterable[Decision]) -> dict[Key, Decision]:
+    """The decision in force per key: the one with the latest ``at`` (later in input on ties)."""
+    out: dict[Key, Decision] = {}
+    for d in decisions:
+        old = out.get(d.key)
+        if old is None or d.at >= old.at:
+            out[d.key] = d
+    return out
+
+
+def reopen_reason(hit: Hit, decision: Decision) -> str | None:
+    """Why ``decision`` no longer holds for ``hit`` ("list entry changed", "row changed"), or None."""
+    why = []
+    if decision.record_hash != hit.record_hash:
+        why.append("list entry changed")
+    if decision.row_hash != hit.row_hash:
+        why.append("row changed")
+    return " and ".join(why) or None
+
+
+def decision_view(hit: Hit, decision: Decision) -> dict[str, Any]:
+    """The decision as shown on a row: who, when, note, status, and whether it still holds."""
+    reason = reopen_reason(hit, decision)
+    return {
+        "status": decision.status, "by": decision.by, "at": decision.at, "note": decision.note,
+        "state": "reopened" if reason else "current", "reason": reason,
+        "list_id": decision.list_id, "record_id": decision.record_id,
+    }
+
+
+def hit_state(hit: Hit, decisions: Mapping[Key, Decision]) -> tuple[str, Decision | None, str | None]:
+    """("open" | "decided" | "reopened", the decision, the reopen reason) for one hit."""
+    d = decisions.get(hit.key)
+    if d is None:
+        return "open", None, None
+    reason = reopen_reason(hit, d)
+    return ("reopened" if reason else "decided"), d, reason
+
+
+def review_snapshot(hit: Hit, decisions: Mapping[Key, Decision]) -> dict[str, Any]:
+    """A hit's review state as kept with a run: ``state`` open/decided/reopened, and the
+    decision's status, by, at, note and the reopen reason when there is a decision."""
+    state, d, reason = hit_state(hit, decisions)
+    if d is None:
+        return {"state": state}
+    return {"state": state, "status": d.status, "by": d.by, "at": d.at, "note": d.note,
+            "reason": reason}
+
+
+def row_decisions(hits: Sequence[Hit], decisions: Mapping[Key, Decision]) -> dict[int, dict[str, Any]]:
+    """Per row number, the decision to show: the one on the row's best decided hit.
+
+    ``hits`` come best first within a row (as :func:`hits_from_result` returns them).
+    """
+    out: dict[int, dict[str, Any]] = {}
+    for h in hits:
+        if h.row in out:
+            continue
+        d = decisions.get(h.key)
+        if d is not None:
+            out[h.row] = decision_view(h, d)
+    return out
+
+
+def apply_decisions(result: ScreenResult, decisions: Iterable[Decision]) -> int:
+    """Set ``RowResult.decision`` on every row of ``result`` that a decision covers.
+
+    Returns how many rows got one. Reopened decisions are set too, with ``state`` "reopened"
+    and the reason, so the outputs say why a once-cleared hit is open again.
+    """
+    views = row_decisions(hits_from_result(result), latest(decisions))
+    for r in result.rows:
+        r.decision = views.get(r.row)
+    return len(views)
+
+
+def make_decision(hit: Hit, status: str, *, note: str, by: str, at: str) -> Decision:
+    """A new decision on ``hit``, recording the hashes it is made against."""
+    if status not in STATUSES:
+        raise InputError(f"decision {status!r} is not one of {', '.join(STATUSES)}")
+    if not by.strip():
+        raise InputError("a decision needs a reviewer name (--by)")
+    return Decision(
+        party=hit.party, country=hit.country, list_id=hit.list_id, record_id=hit.record_id,
+        status=status, note=note, by=by.strip(), at=at, record_hash=hit.record_hash,
+        row_hash=hit.row_hash, record_name=hit.record_name, supplier=hit.supplier,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the decisions file (CSV or YAML), kept by a team in version control
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt == "yml":
+        fmt = "yaml"
+    if fmt not in ("csv", "yaml"):
+        raise InputError("decisions file must be .csv, .yaml or .yml", path=str(path))
+    return fmt
+
+
+def dump_decisions(decisions: Iterable[Decision], fmt: str) -> str:
+    """Decisions as CSV or YAML text, sorted by key then time so diffs in git stay small."""
+    rows = [d.to_dict() for d in sorted(decisions, key=lambda d: (d.key, d.at))]
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump({"decisions": rows}, sort_keys=False, allow_unicode=True, width=100)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(FILE_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # The file is opened in spreadsheets too: neutralise formula starts, as every CSV we write.
+    from chainscreen.report.files import neutralise
+
+    return str(neutralise(value))
+
+
+def write_decisions(decisions: Iterable[Decision], path: Path, fmt: str | None = None) -> Path:
+    """Write the decisions file atomically; the format follows the suffix unless ``fmt`` is given."""
+    from chainscreen.report.files import atomic_open
+
+    text = dump_decisions(decisions, _format_of(path, fmt))
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    return path
+
+
+def parse_decisions(text: str, fmt: str, *, source: str = "decisions") -> list[Decision]:
+    """Decisions from CSV or YAML text; raises InputError naming the entry and field at fault."""
+    entries: list[dict[str, Any]]
+    if fmt == "yaml":
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"not valid YAML ({exc})", path=source) from None
+        if isinstance(data, dict):
+            data = data.get("decisions")
+        if data is None:
+            data = []
+        if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+            raise InputError("expected a list of decisions under 'decisions:'", path=source)
+        entries = data
+        first = 1
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [f for f in ("party", "list_id", "record_id", "status", "by", "at",
+                               "record_hash", "row_hash") if f not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"missing column(s) {', '.join(missing)}", path=source)
+        entries = list(reader)
+        first = 2  # the header is line 1
+    names = {f.name for f in fields(Decision)}
+    out = []
+    for i, entry in enumerate(entries, start=first):
+        clean = {k: _unneutralise("" if v is None else str(v)) for k, v in entry.items()
+                 if k in names}
+        for required in ("party", "list_id", "record_id", "status", "by", "at",
+                         "record_hash", "row_hash"):
+            if not clean.get(required):
+                raise InputError(f"no {required}", path=source, row=i, column=required)
+        if clean["status"] not in STATUSES:
+            raise InputError(f"status {clean['status']!r} is not one of {', '.join(STATUSES)}",
+                             path=source, row=i, column="status")
+        clean.setdefault("country", "")
+        clean.setdefault("note", "")
+        out.append(Decision(**clean))
+    return out
+
+
+def _unneutralise(value: str) -> str:
+    # neutralise() prefixes a quote to cells starting with = + - @; undo it on the way back in.
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def read_decisions(path: Path, fmt: str | None = None) -> list[Decision]:
+    """Read a decisions file written by :func:`write_decisions` (or by hand, same columns)."""
+    fmt = _format_of(path, fmt)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"unreadable ({exc})", path=str(path)) from None
+    return parse_decisions(text, fmt, source=str(path))
+
+
+def with_time(decision: Decision, at: str) -> Decision:
+    """A copy of ``decision`` stamped ``at``."""
+    return replace(decision, at=at)
+
+
+# ---------------------------------------------------------------------------------------------
+# comparing two runs
+
+
+@dataclass(frozen=True)
+class RunSide:
+    """What :func:`diff_runs` needs of one run, as plain data (see ``chainscreen.store``)."""
+
+    hits: Sequence[Hit]
+    #: (party, country) of every row of the run.
+    parties: frozenset[tuple[str, str]]
+    #: The receipt's lists: dicts with id, edition, sha256.
+    lists: Sequence[Mapping[str, Any]]
+    settings_sha256: str | None
+    #: Review state kept with the run per hit (row, list_id, record_id).
+    reviews: Mapping[tuple[int, str, str], Mapping[str, Any] | None]
+
+
+def list_changes(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Per list id whose edition or file differs between two runs, a phrase saying how."""
+    old = {e["id"]: e for e in a}
+    new = {e["id"]: e for e in b}
+    out: dict[str, str] = {}
+    for list_id in sorted(set(old) | set(new)):
+        ea, eb = old.get(list_id), new.get(list_id)
+        if ea is None:
+            out[list_id] = f"list {list_id} added ({eb['edition']})"  # type: ignore[index]
+        elif eb is None:
+            out[list_id] = f"list {list_id} no longer used"
+        elif ea["edition"] != eb["edition"]:
+            out[list_id] = f"new list edition {list_id} {ea['edition']} → {eb['edition']}"
+        elif ea["sha256"] != eb["sha256"]:
+            out[list_id] = (f"list {list_id} {eb['edition']} changed (sha256 "
+                            f"{ea['sha256'][:8]} → {eb['sha256'][:8]})")
+    return out
+
+
+def _describe_review(review: Mapping[str, Any] | None) -> str:
+    if not review or review.get("state") == "open":
+        return "open"
+    return f"{review.get('status')} by {review.get('by')}"
+
+
+def diff_runs(a: RunSide, b: RunSide) -> list[dict[str, Any]]:
+    """New, resolved and changed hits from run ``a`` to run ``b``, each with why.
+
+    A hit is identified across runs by its decision key (party, country, list record), not by
+    row number, so rows that moved are not reported. Reasons name a new list edition, a new or
+    removed row, a changed row, changed settings, a changed list entry, and decisions recorded,
+    changed or reopened between the runs.
+    """
+    lists = list_changes(a.lists, b.lists)
+    settings_changed = a.settings_sha256 != b.settings_sha256
+
+    def group(hits: Sequence[Hit]) -> dict[Key, list[Hit]]:
+        out: dict[Key, list[Hit]] = {}
+        for h in hits:
+            out.setdefault(h.key, []).append(h)
+        return out
+
+    ga, gb = group(a.hits), group(b.hits)
+    changes: list[dict[str, Any]] = []
+
+    def context(key: Key, party_in_other: bool, where: str) -> list[str]:
+        why = []
+        if not party_in_other:
+            why.append(where)
+        if key[2] in lists:
+            why.append(lists[key[2]])
+        if settings_changed:
+            why.append("settings changed")
+        return why
+
+    for key in sorted(set(ga) | set(gb)):
+        ha, hb = ga.get(key), gb.get(key)
+        first = (hb or ha)[0]  # type: ignore[index]
+        entry: dict[str, Any] = {
+            "party": key[0], "country": key[1], "list_id": key[2], "record_id": key[3],
+            "supplier": first.supplier, "record_name": first.record_name,
+            "rows_a": [h.row for h in ha or []], "rows_b": [h.row for h in hb or []],
+        }
+        if ha is None:
+            why = context(key, (key[0], key[1]) in a.parties, "new row")
+            if (key[0], key[1]) in a.parties and not why:
+                why.append("now matched")
+            changes.append({"change": "new", **entry, "score": hb[0].score, "why": why})  # type: ignore[index]
+            continue
+        if hb is None:
+            why = context(key, (key[0], key[1]) in b.parties, "row removed")
+            if (key[0], key[1]) in b.parties and not why:
+                why.append("no longer matched")
+            changes.append({"change": "resolved", **entry, "score": ha[0].score, "why": why})
+            continue
+        x, y = ha[0], hb[0]
+        why = []
+        if x.record_hash != y.record_hash:
+            why.append("list entry changed" + (f" ({lists[key[2]]})" if key[2] in lists else ""))
+        if x.row_hash != y.row_hash:
+            why.append("row changed")
+        if abs(x.score - y.score) >= 0.005:
+            why.append(f"match score {x.score:.2f} → {y.score:.2f}")
+        if x.level != y.level:
+            why.append(f"level {x.level} → {y.level}")
+        ra = a.reviews.get((x.row, x.list_id, x.record_id))
+        rb = b.reviews.get((y.row, y.list_id, y.record_id))
+        sa, sb = (ra or {}).get("state", "open"), (rb or {}).get("state", "open")
+        if sb == "reopened" and sa != "reopened":
+            why.append(f"decision reopened: {(rb or {}).get('reason')} "
+                       f"(was {_describe_review(rb)})")
+        elif sb == "decided" and sa == "open":
+            why.append(f"decision recorded: {_describe_review(rb)}")
+        elif sb == "decided" and sa in ("decided", "reopened") and (
+                (ra or {}).get("status"), (ra or {}).get("at")) != (
+                (rb or {}).get("status"), (rb or {}).get("at")):
+            why.append(f"decision changed: {_describe_review(ra)} → {_describe_review(rb)}")
+        elif sb == "open" and sa != "open":
+            why.append(f"decision no longer applies (was {_describe_review(ra)})")
+        if why:
+            changes.append({"change": "changed", **entry, "score": y.score, "why": why})
+    order = {"new": 0, "changed": 1, "resolved": 2}
+    changes.sort(key=lambda c: (order[c["change"]], (c["rows_b"] or c["rows_a"])[0]))
+    return changes
