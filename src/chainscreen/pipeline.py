@@ -222,7 +222,7 @@ def _screen_chunk(
         if country_raw and country is None:
             problems.append(Problem(row_no, cols.get("country"), f"unknown country {country_raw[:60]!r}"))
             missing.append(f"unknown country {country_raw[:60]!r}")
-        elif not country_raw:
+        elif not country_raw and "country" in cols:
             missing.append("no country of origin")
         hs: HSCode | None = None
         if hs_raw:
@@ -238,10 +238,15 @@ def _screen_chunk(
                                  (f"not screened: {reason}",), (), (), supplier or None,
                                  country, (), tuple(problems)))
             continue
-        if not has_name:
+        # A field the input has no column for at all (e.g. `check` with a name only) is a
+        # note, not a data gap: the row is judged on what it was given.
+        if not has_name and "supplier" in cols:
             missing.append("no supplier name")
-        if not desc and hs is None:
+        if not desc and hs is None and ("goods" in cols or "hs_code" in cols):
             missing.append("no goods description or HS code")
+        absent = [label for field, label in (("country", "country"), ("supplier", "supplier name"),
+                                             ("goods", "goods"))
+                  if field not in cols and not (field == "goods" and "hs_code" in cols)]
 
         hits = tuple(mapper.map(desc or None, hs)) if mapper is not None else ()
         term, where = None, None
@@ -253,6 +258,8 @@ def _screen_chunk(
         facts = RowFacts(supplier=supplier or None, country=country, goods=hits,
                          candidates=candidates[i], xinjiang_term=term, xinjiang_field=where,
                          description=desc)
+        if absent:
+            facts.notes.append(f"no {', '.join(absent)} given: not screened for {'/'.join(absent)} risk")
         evidence = builder.build(facts)
         verdict = combine(evidence, settings, missing=missing, notes=facts.notes)
         status = "partial" if missing else "screened"

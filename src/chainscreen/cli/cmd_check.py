@@ -50,15 +50,13 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
         names = tuple(line.strip() for line in sys.stdin if line.strip())
         if not names:
             raise click.UsageError("no names on standard input")
-    frame = pd.DataFrame({
-        "supplier": list(names),
-        "country": [country or ""] * len(names),
-        "goods": [goods or ""] * len(names),
-        "hs_code": [hs_code or ""] * len(names),
-        "address": [address or ""] * len(names),
-    })
+    # Only the fields given become columns, so an absent one is "not given", not "missing".
+    given = {"country": country, "goods": goods, "hs_code": hs_code, "address": address}
+    columns = {"supplier": list(names)}
+    columns.update({k: [v] * len(names) for k, v in given.items() if v})
+    frame = pd.DataFrame(columns)
     settings = load_settings(settings_path, lists=list(lists) or None)
-    mapping = {f: f for f in ("supplier", "country", "goods", "hs_code", "address")}
+    mapping = {f: f for f in columns}
     result = run_screen(frame, settings=settings, mapping=mapping)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=str))
