@@ -1,12 +1,22 @@
-"""Load the shipped risk lists, check them against their catalogue, and pick the editions in use.
+"""Load the risk lists, check them against their catalogues, pick the editions in use, and
+keep the user's imported editions.
 
-The lists live in ``reference/`` (inside the wheel under ``chainscreen/_data``), each
-described in ``catalogue.json`` by a :class:`~chainscreen.models.ListInfo`: publisher,
-edition, sha256 and record count.  :func:`load_reference` reads the files into one
-:class:`ReferenceSet`; with ``verify=True`` (the default) a file whose bytes or record
-count differ from its catalogue entry is refused, so a screening never runs silently on a
-changed or truncated list.  ``scripts/build_reference.py`` writes the files and the
-catalogue; ``reference/PROVENANCE.md`` says where every row came from.
+Two catalogues are merged:
+
+* the shipped, read-only lists in ``reference/`` (inside the wheel under ``chainscreen/_data``),
+  written by ``scripts/build_reference.py``; ``reference/PROVENANCE.md`` says where every row
+  came from;
+* the user's own folder, ``<data dir>/lists/`` (``platformdirs.user_data_dir("chainscreen")``,
+  or ``$CHAINSCREEN_DATA_DIR``), where :func:`store_edition` puts each import as a new edition
+  beside the old ones (never overwriting), with the same ``catalogue.json`` format.
+
+Each edition is described by a :class:`~chainscreen.models.ListInfo`: publisher, edition,
+sha256 and record count.  :func:`load_reference` reads the files into one
+:class:`ReferenceSet`; the newest edition of each list id is active unless ``id@edition``
+pins another.  With ``verify=True`` (the default) a file whose bytes or record count differ
+from its catalogue entry is refused, so a screening never runs silently on a changed or
+truncated list.  :func:`diff_editions`, :func:`list_status`, :func:`validate_lists` and
+:func:`too_old` serve ``chainscreen lists diff|status|validate`` and ``--max-list-age``.
 """
 
 from __future__ import annotations
@@ -14,17 +24,42 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chainscreen.errors import ReferenceDataError
+from chainscreen.errors import InputError, ReferenceDataError
 from chainscreen.models import EntityRecord, ListInfo
 
 if TYPE_CHECKING:
+    from chainscreen.importers import ImportedList
+
+if TYPE_CHECKING:
     import pandas as pd
+
+#: Environment variable naming chainscreen's data folder (imported lists go in ``lists/``).
+DATA_DIR_ENV = "CHAINSCREEN_DATA_DIR"
+#: Columns every entity list needs (imported ones have more: see importers.ENTITY_HEADER).
+ENTITY_REQUIRED = ("record_id", "name", "aliases", "country", "notes")
+#: Kinds that are risk lists (``--max-list-age`` applies); nomenclature and concordance are not.
+RISK_KINDS = ("country", "commodity", "entity")
+#: Record key of each list for ``lists diff``; entity lists use record_id (or the name).
+DIFF_KEYS: dict[str, tuple[str, ...]] = {
+    "dol-tvpra": ("good", "iso2"),
+    "tip-tiers": ("iso2", "report_year"),
+    "dol-child-labour": ("iso2", "findings_year"),
+    "cbp-wro-merchandise": ("merchandise", "iso2", "effective_date"),
+    "uflpa-sectors": ("sector",),
+    "hs2022": ("hscode",),
+    "hs2022-sections": ("section",),
+}
+LIST_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
+EDITION_RE = re.compile(r"(\d{4})(-\d{2}-\d{2})?([T.][0-9A-Za-z.-]{1,20})?")
 
 CATALOGUE_FILE = "catalogue.json"
 CATALOGUE_SCHEMA = 1
@@ -91,6 +126,14 @@ class ReferenceSet:
     #: DOL goods concordance when ``reference/dol_goods_concordance.csv`` exists.
     concordance: pd.DataFrame | None
     root: Path
+    #: "shipped" or "user" per ``id@edition`` of every catalogued edition.
+    origins: dict[str, str] = field(default_factory=dict)
+    #: The user's list folder merged in, if any.
+    user_root: Path | None = None
+
+    def origin(self, info: ListInfo) -> str:
+        """Where an edition comes from: "shipped" (read-only, in the package) or "user"."""
+        return self.origins.get(info.label(), "shipped")
 
     def info(self, list_id: str) -> ListInfo:
         """Catalogue entry of the edition in use for ``list_id``."""
@@ -188,7 +231,7 @@ def _select(editions: dict[str, list[ListInfo]],
 
 
 def _read(root: Path, info: ListInfo | None, file: str, list_id: str,
-          verify: bool) -> pd.DataFrame:
+          verify: bool, required: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Read one list file as strings, checking hash, record count and columns."""
     import pandas as pd
 
@@ -220,7 +263,9 @@ def _read(root: Path, info: ListInfo | None, file: str, list_id: str,
         raise ReferenceDataError(
             f"{where}: {len(frame)} records, catalogue says {info.records}: the file was "
             "changed or truncated; reinstall chainscreen or re-import the list")
-    missing = [c for c in REQUIRED_COLUMNS.get(list_id, ()) if c not in frame.columns]
+    if required is None:
+        required = REQUIRED_COLUMNS.get(list_id, ())
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ReferenceDataError(
             f"{where}: missing required column(s) {', '.join(missing)}")
@@ -254,6 +299,7 @@ def _entities(frame: pd.DataFrame, info: ListInfo) -> list[EntityRecord]:
     has_listed = "listed" in frame.columns
     has_address = "address" in frame.columns
     has_schema = "schema" in frame.columns
+    has_ids = "identifiers" in frame.columns
     records = []
     for row in frame.to_dict("records"):
         records.append(EntityRecord(
@@ -263,17 +309,22 @@ def _entities(frame: pd.DataFrame, info: ListInfo) -> list[EntityRecord]:
             listed=(row["listed"] or None) if has_listed else None,
             notes=row["notes"] or None,
             schema=(row["schema"] or "LegalEntity") if has_schema else "LegalEntity",
+            identifiers=_split(row["identifiers"]) if has_ids else (),
         ))
     return records
 
 
 def load_reference(root: Path | None = None, *, lists: Iterable[str] | None = None,
-                   verify: bool = True) -> ReferenceSet:
+                   verify: bool = True, user: Path | bool | None = None) -> ReferenceSet:
     """Load the reference lists of ``root`` (default: the shipped lists) into a ReferenceSet.
 
-    ``lists`` selects list ids; ``"dol-tvpra@2020-09-30"`` pins an older edition.  With
+    ``user`` adds a folder of imported editions: None (default) means the user's list folder
+    (:func:`user_lists_dir`) when ``root`` is the default, and none otherwise; False means
+    none; a path means that folder.  ``lists`` selects list ids; ``"dol-tvpra@2020-09-30"``
+    pins an edition (shipped or imported); otherwise each id's newest edition is used.  With
     ``verify`` every file used is checked against its catalogue sha256 and record count.
-    Results are cached per (root, lists, verify) for the life of the process.
+    Results are cached per (root, user folder and its catalogue, lists, verify) for the life
+    of the process, so a new import is seen at once.
 
     Raises :class:`ReferenceDataError` for an unknown list id or edition and for a
     missing, changed, truncated or malformed file.
@@ -283,20 +334,25 @@ def load_reference(root: Path | None = None, *, lists: Iterable[str] | None = No
     'dol-tvpra@2022-09-28'
     """
     key_lists = None if lists is None else tuple(sorted(set(lists)))
-    return _load_cached(_default_root(root).resolve(), key_lists, verify)
+    user_root = _user_root(root, user)
+    return _load_cached(_default_root(root).resolve(), user_root, _catalogue_digest(user_root),
+                        key_lists, verify)
 
 
 @cache
-def _load_cached(root: Path, lists: tuple[str, ...] | None, verify: bool) -> ReferenceSet:
-    catalogue = load_catalogue(root)
-    editions = _editions(catalogue)
+def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
+                 lists: tuple[str, ...] | None, verify: bool) -> ReferenceSet:
+    located = _locate(root, user_root)
+    where = {e.info.label(): e for e in located}
+    editions = _editions([e.info for e in located])
     chosen = _select(editions, lists)
     frames: dict[str, Any] = {}
     for list_id, info in chosen.items():
-        if list_id == CONCORDANCE_ID and not (root / info.file).exists():
+        ed = where[info.label()]
+        if list_id == CONCORDANCE_ID and not ed.path.exists():
             # The concordance is optional ("if present"); a present one is still verified.
             continue
-        frames[list_id] = _read(root, info, info.file, list_id, verify)
+        frames[list_id] = _read(ed.folder, info, info.file, list_id, verify, ed.required())
 
     goods = _tag(frames["dol-tvpra"], chosen["dol-tvpra"]) if "dol-tvpra" in frames \
         else _empty("dol-tvpra")
@@ -321,9 +377,12 @@ def _load_cached(root: Path, lists: tuple[str, ...] | None, verify: bool) -> Ref
         child_labour = _empty("dol-child-labour")
 
     entities: list[EntityRecord] = []
-    for list_id in ENTITY_LISTS:
-        if list_id in frames:
-            entities.extend(_entities(frames[list_id], chosen[list_id]))
+    # The shipped entity lists first, then imported ones (OFAC, OpenSanctions, watchlists).
+    entity_ids = [i for i in ENTITY_LISTS if i in frames] + sorted(
+        i for i, info in chosen.items()
+        if info.kind == "entity" and i in frames and i not in ENTITY_LISTS)
+    for list_id in entity_ids:
+        entities.extend(_entities(frames[list_id], chosen[list_id]))
 
     def plain(list_id: str) -> pd.DataFrame:
         if list_id in frames:
@@ -342,4 +401,430 @@ def _load_cached(root: Path, lists: tuple[str, ...] | None, verify: bool) -> Ref
         child_labour=child_labour, entities=tuple(entities),
         wro_merchandise=plain("cbp-wro-merchandise"), uflpa_sectors=plain("uflpa-sectors"),
         hs=plain("hs2022"), concordance=concordance, root=root,
+        origins={label: e.origin for label, e in where.items()}, user_root=user_root,
     )
+
+
+# ---------------------------------------------------------------------------
+# the user's list folder: imported editions beside the shipped ones
+
+
+def user_data_dir() -> Path:
+    """chainscreen's data folder: ``$CHAINSCREEN_DATA_DIR`` or the platform's user data dir."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir as platform_dir
+
+    return Path(platform_dir("chainscreen", appauthor=False))
+
+
+def user_lists_dir() -> Path:
+    """Folder of imported list editions and their ``catalogue.json``."""
+    return user_data_dir() / "lists"
+
+
+def _user_root(root: Path | None, user: Path | bool | None) -> Path | None:
+    if user is False:
+        return None
+    if user is None or user is True:
+        if root is not None and user is None:
+            return None
+        return user_lists_dir().resolve()
+    return Path(user).resolve()
+
+
+def _catalogue_digest(folder: Path | None) -> str:
+    """sha256 of a folder's catalogue.json ("" when absent): part of the cache key."""
+    if folder is None:
+        return ""
+    try:
+        return hashlib.sha256((folder / CATALOGUE_FILE).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise ReferenceDataError(f"{folder / CATALOGUE_FILE}: unreadable ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One catalogued edition and where its file lives."""
+
+    info: ListInfo
+    folder: Path
+    origin: str  # "shipped" | "user"
+
+    @property
+    def path(self) -> Path:
+        """The list file."""
+        return self.folder / self.info.file
+
+    def required(self) -> tuple[str, ...]:
+        """Columns the file must have: the shipped schema, or the entity minimum for imports."""
+        if self.origin == "user" and self.info.kind == "entity":
+            return ENTITY_REQUIRED
+        default = ENTITY_REQUIRED if self.info.kind == "entity" else ()
+        return REQUIRED_COLUMNS.get(self.info.id, default)
+
+
+def _locate(root: Path, user_root: Path | None) -> list[Edition]:
+    located = [Edition(i, root, "shipped") for i in load_catalogue(root)]
+    if user_root is not None and (user_root / CATALOGUE_FILE).exists():
+        kinds = {e.info.id: e.info.kind for e in located}
+        labels = {e.info.label() for e in located}
+        for info in load_catalogue(user_root):
+            if info.label() in labels:
+                raise ReferenceDataError(
+                    f"{_where(user_root, CATALOGUE_FILE)}: {info.label()} is also a shipped "
+                    "edition; remove it from the user catalogue")
+            if kinds.setdefault(info.id, info.kind) != info.kind:
+                raise ReferenceDataError(
+                    f"{_where(user_root, CATALOGUE_FILE)}: {info.label()} is a {info.kind} list "
+                    f"but {info.id} is a {kinds[info.id]} list")
+            labels.add(info.label())
+            located.append(Edition(info, user_root, "user"))
+    return located
+
+
+def all_editions(root: Path | None = None, *, user: Path | bool | None = None) -> list[Edition]:
+    """Every edition of every list, shipped and imported, newest first within each id."""
+    user_root = _user_root(root, user)
+    located = _locate(_default_root(root).resolve(), user_root)
+    order = {info.label(): n for n, info in enumerate(
+        i for infos in _editions([e.info for e in located]).values() for i in infos)}
+    return sorted(located, key=lambda e: order[e.info.label()])
+
+
+def check_edition(edition: str) -> str:
+    """``edition`` if it is a publication date (YYYY-MM-DD) or year, optionally with a suffix
+    (``2022-09-28.dolgov``, ``2026-11-23T101500``); InputError otherwise."""
+    m = EDITION_RE.fullmatch(edition)
+    ok = m is not None
+    if m and m.group(2):
+        try:
+            date.fromisoformat(m.group(1) + m.group(2))
+        except ValueError:
+            ok = False
+    if not ok:
+        raise InputError(
+            f"edition {edition!r} is not a date: give the publication date as YYYY-MM-DD (or "
+            "a year), optionally with a suffix such as 2022-09-28.dolgov")
+    return edition
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What :func:`store_edition` did."""
+
+    status: str  # "added" | "unchanged"
+    info: ListInfo
+    origin: str  # where the edition lives: "shipped" | "user"
+    path: Path
+    previous: ListInfo | None  # the newest other edition of the same id, if any
+
+
+def store_edition(imported: ImportedList, *, list_id: str | None = None,
+                  edition: str | None = None, title: str | None = None,
+                  source_url: str | None = None, scope: str | None = None,
+                  user_root: Path | None = None, today: date | None = None) -> StoreResult:
+    """Store an imported list as a new edition in the user's list folder, never overwriting.
+
+    The id defaults to the format's (``dol-tvpra``, ``tip-tiers``, ``ofac-sdn``, ...), the
+    edition to the date the file gives (or today for a watchlist).  An edition that already
+    exists (shipped or imported) with the same sha256 is left as it is (status
+    ``unchanged``); with different content it is refused: give another ``--edition``.
+    """
+    from chainscreen.importers import SCOPES
+    from chainscreen.report.files import atomic_path
+
+    today = today or date.today()
+    folder = (user_root or user_lists_dir()).resolve()
+    list_id = list_id or imported.default_id
+    if not list_id:
+        raise InputError(f"format {imported.format} has no default list id: give --id, e.g. "
+                         "--id my-watchlist")
+    if not LIST_ID_RE.fullmatch(list_id):
+        raise InputError(f"list id {list_id!r}: use 2-63 lower-case letters, digits, '.', '-' "
+                         "or '_', starting with a letter or digit")
+    if imported.allowed_ids is not None and list_id not in imported.allowed_ids:
+        raise InputError(f"format {imported.format} feeds the list {imported.allowed_ids[0]}: "
+                         f"screening reads it under that id, so --id {list_id} is refused")
+    scope = scope or imported.scope
+    if scope not in SCOPES:
+        raise InputError(f"scope {scope!r}: choose from {', '.join(SCOPES)}")
+    data = imported.data
+    digest = hashlib.sha256(data).hexdigest()
+    located = _locate(_default_root(None).resolve(), folder)
+    same_id = [e for e in located if e.info.id == list_id]
+    for e in same_id:
+        if e.info.kind != imported.kind:
+            raise InputError(f"list {list_id} is a {e.info.kind} list; format "
+                             f"{imported.format} gives a {imported.kind} list: choose another "
+                             "--id")
+    auto_edition = edition is None and imported.default_edition is None
+    edition = check_edition(edition or imported.default_edition or today.isoformat())
+    taken = {e.info.edition: e for e in same_id}
+    if auto_edition and edition in taken and taken[edition].info.sha256 != digest:
+        # A watchlist imported twice on one day: the second gets the time of day.
+        edition = f"{today.isoformat()}T{datetime.now():%H%M%S}"
+    previous = next((e.info for e in sorted(same_id, key=lambda e: e.info.edition,
+                                            reverse=True) if e.info.edition != edition), None)
+    if edition in taken:
+        old = taken[edition]
+        if old.info.sha256 == digest:
+            return StoreResult("unchanged", old.info, old.origin, old.path, previous)
+        raise InputError(
+            f"{list_id}@{edition} already exists ({old.origin}, sha256 {old.info.sha256[:12]}...) "
+            f"with different content (sha256 {digest[:12]}...): editions are never "
+            f"overwritten; give another --edition, e.g. {edition}.2")
+    base = next((e.info for e in same_id if e.origin == "shipped"), None)
+    notes = list(imported.notes)
+    notes += [f"imported {today.isoformat()} as format {imported.format} from {name} "
+              f"(sha256 {sha})" for name, sha in imported.sources]
+    info = ListInfo(
+        id=list_id, kind=imported.kind, publisher=imported.publisher,
+        title=title or (f"{base.title.rsplit(' (', 1)[0]} ({edition[:4]})"
+                        if base is not None and imported.format == "dol-tvpra"
+                        else imported.title),
+        edition=edition, source_url=source_url or imported.source_url,
+        retrieved=today.isoformat(), licence=imported.licence, sha256=digest,
+        records=imported.records, file=f"{list_id}/{edition}.csv",
+        refresh_days=imported.refresh_days if base is None else base.refresh_days,
+        notes="; ".join(notes), scope="" if scope == "forced-labour" else scope)
+    path = folder / info.file
+    if path.exists():
+        raise InputError(f"{path}: exists but is not catalogued; move it away first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    entries = [asdict(e.info) for e in located if e.origin == "user"] + [asdict(info)]
+    entries.sort(key=lambda e: (e["id"], e["edition"]))
+    blob = json.dumps({"schema": CATALOGUE_SCHEMA, "lists": entries}, indent=2,
+                      ensure_ascii=False) + "\n"
+    with atomic_path(folder / CATALOGUE_FILE) as tmp:
+        tmp.write_text(blob, encoding="utf-8")
+    return StoreResult("added", info, "user", path, previous)
+
+
+# ---------------------------------------------------------------------------
+# status, validation, staleness
+
+
+def _is_stale(info: ListInfo, today: date) -> bool:
+    age = info.age_days(today)
+    return age is not None and info.refresh_days is not None and age > info.refresh_days
+
+
+def list_status(root: Path | None = None, *, user: Path | bool | None = None,
+                today: date | None = None) -> list[dict[str, Any]]:
+    """One entry per list id: the active (newest) edition, where it lives, its age, its
+    expected refresh period, whether it is stale, and every edition held."""
+    today = today or date.today()
+    out: dict[str, dict[str, Any]] = {}
+    for e in all_editions(root, user=user):
+        entry = out.get(e.info.id)
+        if entry is None:
+            age = e.info.age_days(today)
+            out[e.info.id] = entry = {
+                "id": e.info.id, "kind": e.info.kind, "edition": e.info.edition,
+                "origin": e.origin, "age_days": age, "refresh_days": e.info.refresh_days,
+                "stale": _is_stale(e.info, today), "title": e.info.title,
+                "scope": e.info.scope or ("forced-labour" if e.info.kind in RISK_KINDS else ""),
+                "editions": []}
+        entry["editions"].append(f"{e.info.edition} ({e.origin})")
+    return list(out.values())
+
+
+def validate_lists(root: Path | None = None, *,
+                   user: Path | bool | None = None) -> list[tuple[Edition, str | None]]:
+    """Re-check every edition: sha256, record count, columns and content; (edition, problem)."""
+    results: list[tuple[Edition, str | None]] = []
+    for e in all_editions(root, user=user):
+        try:
+            if e.info.id == CONCORDANCE_ID and not e.path.exists():
+                results.append((e, None))
+                continue
+            frame = _read(e.folder, e.info, e.info.file, e.info.id, True, e.required())
+            _check_content(frame, e)
+        except ReferenceDataError as exc:
+            results.append((e, str(exc)))
+        else:
+            results.append((e, None))
+    return results
+
+
+def _check_content(frame: pd.DataFrame, e: Edition) -> None:
+    where = _where(e.folder, e.info.file)
+    if "iso2" in frame.columns:
+        bad = frame.index[~frame["iso2"].str.fullmatch(r"([A-Z]{2})?")]
+        if len(bad):
+            raise ReferenceDataError(f"{where}: row {bad[0] + 2}: iso2 "
+                                     f"{frame['iso2'][bad[0]]!r} is not a country code")
+    if e.info.kind == "entity":
+        for column in ("record_id", "name"):
+            empty = frame.index[frame[column].str.strip() == ""]
+            if len(empty):
+                raise ReferenceDataError(f"{where}: row {empty[0] + 2}: empty {column}")
+        dup = frame.index[frame["record_id"].duplicated()]
+        if len(dup):
+            raise ReferenceDataError(f"{where}: row {dup[0] + 2}: record_id "
+                                     f"{frame['record_id'][dup[0]]!r} repeated")
+
+
+def too_old(ref: ReferenceSet, max_days: int,
+            today: date | None = None) -> list[tuple[ListInfo, int | None]]:
+    """Risk lists in use older than ``max_days`` (or of unknown age), with their ages.
+
+    Nomenclatures and concordances (HS codes, the goods concordance) are not risk lists and
+    are not checked.
+    """
+    today = today or date.today()
+    out = []
+    for info in sorted(ref.catalogue.values(), key=lambda i: i.id):
+        if info.kind not in RISK_KINDS:
+            continue
+        age = info.age_days(today)
+        if age is None or age > max_days:
+            out.append((info, age))
+    return out
+
+
+def check_list_ages(ref: ReferenceSet, max_days: int, today: date | None = None) -> None:
+    """Raise ReferenceDataError naming every risk list in use older than ``max_days``."""
+    old = too_old(ref, max_days, today)
+    if old:
+        what = "; ".join(
+            f"{i.label()} is {age} days old" if age is not None
+            else f"{i.label()} has no dated edition" for i, age in old)
+        raise ReferenceDataError(
+            f"{len(old)} list(s) older than --max-list-age {max_days}: {what}. Import a newer "
+            "edition (chainscreen lists import FILE --format FORMAT) or raise --max-list-age")
+
+
+# ---------------------------------------------------------------------------
+# diff of two editions
+
+
+@dataclass
+class ListDiff:
+    """Records added, removed and changed between two editions of one list."""
+
+    list_id: str
+    old: ListInfo
+    new: ListInfo
+    key: tuple[str, ...]
+    added: list[dict[str, str]]
+    removed: list[dict[str, str]]
+    #: (old record, new record, names of the fields that differ)
+    changed: list[tuple[dict[str, str], dict[str, str], list[str]]]
+    unchanged: int
+
+    def key_of(self, record: dict[str, str]) -> str:
+        """The record's key as text, e.g. ``Polysilicon | CN``."""
+        return " | ".join(record.get(k, "") for k in self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "list_id": self.list_id, "old": self.old.label(), "new": self.new.label(),
+            "old_sha256": self.old.sha256, "new_sha256": self.new.sha256,
+            "key": list(self.key),
+            "counts": {"added": len(self.added), "removed": len(self.removed),
+                       "changed": len(self.changed), "unchanged": self.unchanged},
+            "added": self.added, "removed": self.removed,
+            "changed": [{"key": self.key_of(n), "fields": {f: [o.get(f, ""), n.get(f, "")]
+                                                           for f in fs}}
+                        for o, n, fs in self.changed],
+        }
+
+
+def _records(e: Edition) -> tuple[list[dict[str, str]], list[str]]:
+    frame = _read(e.folder, e.info, e.info.file, e.info.id, True, e.required())
+    for column in BOOL_COLUMNS.get(e.info.id, ()):
+        frame[column] = frame[column].map({True: "true", False: "false"})
+    return frame.to_dict("records"), list(frame.columns)
+
+
+def _row_hash(record: dict[str, str], info: ListInfo) -> str:
+    if info.kind == "entity":
+        return _entities_from([record], info)[0].content_hash()
+    blob = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _entities_from(records: list[dict[str, str]], info: ListInfo) -> list[EntityRecord]:
+    import pandas as pd
+
+    return _entities(pd.DataFrame.from_records(records), info)
+
+
+def diff_editions(list_id: str, old: str | None = None, new: str | None = None,
+                  root: Path | None = None, *, user: Path | bool | None = None) -> ListDiff:
+    """Compare two editions of ``list_id`` record by record (default: the two newest).
+
+    Records are keyed (goods by good and country, TIP rows by country and year, entities by
+    record id, or by normalised name when the two editions share no record ids, e.g. a
+    shipped list and an OpenSanctions import) and compared by content hash.
+    """
+    from chainscreen.importers import norm_key
+
+    editions = [e for e in all_editions(root, user=user) if e.info.id == list_id]
+    if not editions:
+        known = sorted({e.info.id for e in all_editions(root, user=user)})
+        raise ReferenceDataError(f"unknown list {list_id!r}; lists: {', '.join(known)}")
+    by_edition = {e.info.edition: e for e in editions}
+    if (old is None) != (new is None):
+        raise ReferenceDataError("give both editions (OLD NEW) or neither")
+    if old is None or new is None:
+        if len(editions) < 2:
+            raise ReferenceDataError(f"{list_id} has one edition ({editions[0].info.edition}): "
+                                     "nothing to compare")
+        new_e, old_e = editions[0], editions[1]
+    else:
+        missing = [x for x in (old, new) if x not in by_edition]
+        if missing:
+            raise ReferenceDataError(f"{list_id} has no edition {missing[0]!r}; editions: "
+                                     + ", ".join(by_edition))
+        old_e, new_e = by_edition[old], by_edition[new]
+    old_rows, old_cols = _records(old_e)
+    new_rows, new_cols = _records(new_e)
+    columns = list(dict.fromkeys([*old_cols, *new_cols]))
+    kind = new_e.info.kind
+    if kind == "entity":
+        ids_old = {r["record_id"] for r in old_rows}
+        by_id = bool(ids_old & {r["record_id"] for r in new_rows})
+        key: tuple[str, ...] = ("record_id",) if by_id else ("name",)
+
+        def keyfunc(r: dict[str, str]) -> str:
+            return r["record_id"] if by_id else norm_key(r["name"])
+    else:
+        key = DIFF_KEYS.get(list_id) or (("good", "iso2") if {"good", "iso2"} <= set(columns)
+                                         else tuple(columns))
+
+        def keyfunc(r: dict[str, str]) -> str:
+            return "\x1f".join(str(r.get(k, "")) for k in key)
+
+    def index(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for r in rows:
+            k = keyfunc(r)
+            n = 1
+            while (k if n == 1 else f"{k}#{n}") in out:  # the same key twice in one edition
+                n += 1
+            out[k if n == 1 else f"{k}#{n}"] = r
+        return out
+
+    a, b = index(old_rows), index(new_rows)
+    added = [b[k] for k in b if k not in a]
+    removed = [a[k] for k in a if k not in b]
+    changed = []
+    unchanged = 0
+    for k in a.keys() & b.keys():
+        if _row_hash(a[k], old_e.info) == _row_hash(b[k], new_e.info):
+            unchanged += 1
+        else:
+            fields_ = [c for c in columns if str(a[k].get(c, "")) != str(b[k].get(c, ""))]
+            changed.append((a[k], b[k], fields_))
+    order = {k: n for n, k in enumerate(b)}
+    changed.sort(key=lambda t: order[keyfunc(t[1])] if keyfunc(t[1]) in order else 0)
+    return ListDiff(list_id, old_e.info, new_e.info, key, added, removed, changed, unchanged)

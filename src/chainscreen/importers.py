@@ -1,0 +1,1000 @@
+"""Read risk lists in the formats their publishers distribute and turn them into chainscreen's files.
+
+One adapter per format, each taking the publisher's file and returning an :class:`ImportedList`
+(the rows in the shipped CSV schema of that list kind, plus what the catalogue needs to know):
+
+============== =============================================================================
+format         what it reads
+============== =============================================================================
+``dol-tvpra``  the US DOL *List of Goods Produced by Child Labor or Forced Labor*: DOL's app
+               layout (``Good_Name, Good_Sector, Country_Name, Child_Labor, ...``, Yes/No)
+               or the published Excel layout (``Good, Country, Child Labor, Forced Labor,
+               Forced Child Labor`` with X marks or Yes/No), as CSV or XLSX
+``tip``        Trafficking in Persons report tiers: ``country, tier, year``
+``opensanctions`` FollowTheMoney entity JSON lines, or OpenSanctions' ``targets.simple.csv``
+``ofac``       the OFAC SDN CSV files ``sdn.csv`` (+ ``add.csv``, ``alt.csv`` beside it)
+``csv``        a user watchlist: ``name, aliases, country, address, reason, source_url, added``
+============== =============================================================================
+
+Every adapter validates as it reads and raises :class:`~chainscreen.errors.InputError` naming
+the file, the row (1-based, the header row counts as a row, as in a spreadsheet) and the
+column.  Storing an import as a new edition is :func:`chainscreen.reference.store_edition`'s
+job; this module never writes.
+
+The country mapping (:class:`CountryMapper`), the record key (:func:`norm_key`) and the alias
+splitter (:func:`split_alias_text`) are also used by ``scripts/build_reference.py``, so the
+shipped lists and imported editions are cleaned the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from chainscreen.errors import InputError
+
+# ---------------------------------------------------------------------------
+# helpers shared with scripts/build_reference.py
+
+#: Names used by DOL, the World Factbook and OpenSanctions that pycountry does not know.
+#: Keys are compared case-insensitively after whitespace clean-up.
+COUNTRY_OVERRIDES: dict[str, str] = {
+    "Burma": "MM",
+    "Congo, Democratic Republic of the": "CD",
+    "Democratic Republic of the Congo": "CD",
+    "DRC": "CD",
+    "Congo (Kinshasa)": "CD",
+    "Congo, Republic of the": "CG",
+    "Congo (Brazzaville)": "CG",
+    "Russia": "RU",
+    "Turkey": "TR",
+    "Turkey (Türkiye)": "TR",
+    "Türkiye": "TR",
+    "Korea, North": "KP",
+    "Korea, South": "KR",
+    "Brunei": "BN",
+    "Curacao": "CW",
+    "Macau": "MO",
+    "Sint Maarten": "SX",
+    "The Gambia": "GM",
+    "Gambia, The": "GM",
+    "Bahamas, The": "BS",
+    "Micronesia, Federated States of": "FM",
+    "Cote d'Ivoire": "CI",
+    "Falkland Islands (Islas Malvinas)": "FK",
+    "Saint Helena, Ascension, and Tristan da Cunha": "SH",
+    "Saint Helena, Ascensión, and Tristán da Cunha": "SH",
+    "São Tomé and Príncipe": "ST",
+    "Sao Tome and Principe": "ST",
+    "West Bank and the Gaza Strip": "PS",
+    # Kosovo has no ISO 3166-1 code; XK is the user-assigned code the EU, IMF and
+    # US agencies use, and the one a manifest is likely to carry.
+    "Kosovo": "XK",
+}
+
+#: Codes that are not in ISO 3166-1 but are accepted on purpose (see reference/PROVENANCE.md).
+NON_ISO_CODES = frozenset({"XK"})
+
+#: The separator of multi-valued cells (aliases, identifiers) in chainscreen's list files.
+MULTI_SEP = " | "
+
+
+def clean_name(text: str) -> str:
+    """HTML entities decoded, no-break spaces made spaces, whitespace collapsed."""
+    return " ".join(html.unescape(text).replace("\xa0", " ").split())
+
+
+class CountryMapper:
+    """Country name -> ISO-2 via pycountry names plus :data:`COUNTRY_OVERRIDES`.
+
+    Codes are never matched as names (``lookup`` would turn a name like "NA"
+    into Namibia), only ``name``, ``common_name`` and ``official_name``.
+    """
+
+    def __init__(self) -> None:
+        import pycountry
+
+        self.index: dict[str, str] = {}
+        self.valid: set[str] = set(NON_ISO_CODES)
+        for country in pycountry.countries:
+            self.valid.add(country.alpha_2)
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    self.index[clean_name(value).casefold()] = country.alpha_2
+        for name, code in COUNTRY_OVERRIDES.items():
+            self.index[clean_name(name).casefold()] = code
+
+    def get(self, name: str) -> str | None:
+        """ISO-2 code of ``name`` or None."""
+        return self.index.get(clean_name(name).casefold())
+
+    def code_or_name(self, value: str) -> str | None:
+        """ISO-2 for an ISO-2 code (any case) or a country name; None when neither.
+
+        Publishers' own names come first (the table above); chainscreen's wider manifest
+        normaliser (``P.R. China``, ``Viet Nam``, alpha-3 codes) is the fallback.
+        """
+        text = clean_name(value)
+        if len(text) == 2 and text.isalpha() and text.upper() in self.valid:
+            return text.upper()
+        code = self.get(text)
+        if code is None:
+            from chainscreen.normalize.countries import to_iso2
+
+            code = to_iso2(text)
+        return code
+
+
+@cache
+def country_mapper() -> CountryMapper:
+    """The process-wide :class:`CountryMapper` (building it reads pycountry's tables)."""
+    return CountryMapper()
+
+
+def norm_key(name: str) -> str:
+    """Key for deduplication and record ids: NFKC, case-folded, letters and digits only."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+#: " and " directly after a legal form separates two names ("Co., Ltd. and JWD Technology");
+#: elsewhere it is part of a name ("Cotton and Linen Co.").
+LEGAL_FORM_AND = re.compile(
+    r"\b(Ltd|Co|Limited|Inc|Company|Corp|Corporation|LLC)(\.?)\s+and\s+(?=[A-Z0-9])")
+
+
+def split_alias_text(text: str) -> list[str]:
+    """Split alias text on ';', '; and', ', and', 'a/k/a' and 'and' after a legal form."""
+    text = LEGAL_FORM_AND.sub(lambda m: f"{m.group(1)}{m.group(2)}; ", text)
+    parts = re.split(r"\s*;\s*(?:and\s+)?|,\s+and\s+|\s*,?\s*\ba/k/a\b\s*", text)
+    return [p.strip(" ,;") for p in parts if p and p.strip(" ,;")]
+
+
+def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """UTF-8 CSV with ``\\n`` line ends and minimal quoting (the shipped files' format)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+    return buf.getvalue().encode("utf-8")
+
+
+def count_rows(data: bytes) -> int:
+    """Data rows of a CSV (records, not physical lines)."""
+    return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+
+
+def _dedupe(values: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    """Values in order without repeats (case and spacing ignored), minus ``exclude``."""
+    seen = {" ".join(v.casefold().split()) for v in exclude}
+    out = []
+    for v in values:
+        v = " ".join(v.split())
+        k = v.casefold()
+        if k and k not in seen:
+            seen.add(k)
+            out.append(v)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the result of an import
+
+#: Columns of an imported entity list (a superset of what the loader needs).
+ENTITY_HEADER = ("record_id", "name", "aliases", "country", "address", "listed", "notes",
+                 "schema", "identifiers", "source_url")
+#: Columns of the DOL TVPRA goods list (as shipped).
+GOODS_HEADER = ("good", "sector", "country", "iso2", "child_labour", "forced_labour",
+                "forced_child_labour", "derived", "derived_country")
+#: Columns of the TIP tiers list (as shipped).
+TIP_HEADER = ("report_year", "iso2", "country", "tier", "tier_rating_text")
+
+#: What a list is about; it decides the wording of evidence and how a match counts.
+SCOPES = ("forced-labour", "sanctions", "watchlist")
+
+
+@dataclass
+class ImportedList:
+    """A publisher's file read, validated and converted; ready to be stored as an edition."""
+
+    format: str
+    kind: str  # commodity | country | entity
+    header: tuple[str, ...]
+    rows: list[list[str]]
+    #: The list id this format feeds by default (None: the user must give --id).
+    default_id: str | None
+    #: The edition the file itself gives (a date or year), if any.
+    default_edition: str | None
+    title: str
+    publisher: str
+    source_url: str
+    licence: str
+    refresh_days: int | None
+    scope: str
+    #: The files read, with their sha256.
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: List ids the format may feed (None: any id).
+    allowed_ids: tuple[str, ...] | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The converted file, in the shipped CSV format."""
+        return to_csv_bytes(self.header, self.rows)
+
+    @property
+    def records(self) -> int:
+        """Number of records."""
+        return len(self.rows)
+
+
+# ---------------------------------------------------------------------------
+# reading tables
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError("not a text file in a known encoding", path=str(path))
+    return str(best)
+
+
+def _col_key(name: object) -> str:
+    """Header key: case-folded, anything not a letter or digit becomes one underscore."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name or "").casefold()).strip("_")
+
+
+@dataclass
+class _Table:
+    path: Path
+    header: list[str]  # as written in the file
+    rows: list[tuple[int, list[str]]]  # (1-based row number in the file, cells)
+
+    def index(self, synonyms: dict[str, tuple[str, ...]],
+              required: Sequence[str]) -> dict[str, int]:
+        """Position of each wanted column; InputError naming the missing required ones."""
+        keys = [_col_key(h) for h in self.header]
+        found: dict[str, int] = {}
+        for name, options in synonyms.items():
+            for opt in options:
+                if opt in keys:
+                    found[name] = keys.index(opt)
+                    break
+        missing = [n for n in required if n not in found]
+        if missing:
+            wanted = "; ".join(f"{n} (one of: {', '.join(synonyms[n])})" for n in missing)
+            raise InputError(
+                f"missing column(s) {wanted}; the header is {self.header}", path=str(self.path))
+        return found
+
+
+def _read_table(path: Path, synonyms: dict[str, tuple[str, ...]], required: Sequence[str],
+                sheet: str | None = None) -> tuple[_Table, dict[str, int]]:
+    """Read a CSV/TSV/XLSX table; the header is the first of the top rows naming the
+    required columns (publishers put titles above it)."""
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", path=str(path))
+    raw_rows: list[tuple[int, list[str]]]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raw_rows = list(_xlsx_rows(path, sheet))
+    elif path.suffix.lower() == ".xls":
+        raise InputError("legacy Excel 97-2003 .xls is not read; save it as .xlsx or .csv",
+                         path=str(path))
+    else:
+        text = _decode(path.read_bytes(), path)
+        first = text.split("\n", 1)[0]
+        delimiter = max((",", ";", "\t"), key=first.count)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        raw_rows = [(i, row) for i, row in enumerate(reader, start=1)]
+    wanted = {o for n in required for o in synonyms[n]}
+    for pos, (_, cells) in enumerate(raw_rows[:15]):
+        keys = {_col_key(c) for c in cells}
+        if all(any(o in keys for o in synonyms[n]) for n in required) and keys & wanted:
+            table = _Table(path, [str(c).strip() for c in cells], [
+                (n, [str(c) if c is not None else "" for c in r])
+                for n, r in raw_rows[pos + 1:] if any(str(c).strip() for c in r)])
+            return table, table.index(synonyms, required)
+    header = raw_rows[0][1] if raw_rows else []
+    table = _Table(path, [str(c) for c in header], [])
+    table.index(synonyms, required)  # raises naming the missing columns
+    raise InputError("no header row found", path=str(path))  # pragma: no cover
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InputError(f"not a readable .xlsx workbook ({exc})", path=str(path)) from None
+    try:
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield i, ["" if v is None else _cell_text(v) for v in row]
+    finally:
+        wb.close()
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _cell(row: list[str], idx: dict[str, int], name: str) -> str:
+    pos = idx.get(name)
+    if pos is None or pos >= len(row):
+        return ""
+    return row[pos].strip()
+
+
+TRUE_WORDS = frozenset({"yes", "y", "x", "true", "1", "✓", "✔"})
+FALSE_WORDS = frozenset({"no", "n", "", "false", "0", "-"})
+
+
+def _flag(value: str, path: Path, row: int, column: str) -> str:
+    v = value.strip().casefold()
+    if v in TRUE_WORDS:
+        return "true"
+    if v in FALSE_WORDS:
+        return "false"
+    raise InputError(f"expected Yes/No or an X mark, got {value!r}", path=str(path), row=row,
+                     column=column)
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y",
+                "%Y%m%d")
+
+
+def parse_date(value: str) -> str | None:
+    """ISO date of an unambiguous date text (ISO, '5 March 2024', 'March 5, 2024'), or None.
+
+    Day/month orders such as 03/05/2024 are refused: they mean different days in
+    different countries.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", text):
+        text = text[:10]
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _column_name(table: _Table, idx: dict[str, int], name: str) -> str:
+    pos = idx.get(name)
+    return table.header[pos] if pos is not None and pos < len(table.header) else name
+
+
+# ---------------------------------------------------------------------------
+# dol-tvpra
+
+DOL_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "good": ("good_name", "good", "goods"),
+    "sector": ("good_sector", "sector"),
+    "country": ("country_name", "country"),
+    "child_labour": ("child_labor", "child_labour"),
+    "forced_labour": ("forced_labor", "forced_labour"),
+    "forced_child_labour": ("forced_child_labor", "forced_child_labour"),
+    "derived": ("derived_labor_exploitation", "derived_labour_exploitation", "derived"),
+    "derived_country": ("derived_country",),
+}
+DOL_URL = "https://www.dol.gov/agencies/ilab/reports/child-labor/list-of-goods"
+PUBLIC_DOMAIN = "Public domain (US federal government work, 17 U.S.C. 105)"
+
+
+def read_dol_tvpra(path: Path, *, sheet: str | None = None) -> ImportedList:
+    """The DOL TVPRA goods list (app CSV layout or published Excel layout) -> shipped schema."""
+    table, idx = _read_table(path, DOL_SYNONYMS,
+                             ("good", "country", "child_labour", "forced_labour"), sheet)
+    countries = country_mapper()
+    out: list[list[str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    col = {n: _column_name(table, idx, n) for n in DOL_SYNONYMS}
+    for n, row in table.rows:
+        good = _cell(row, idx, "good")
+        country = _cell(row, idx, "country")
+        if not good:
+            raise InputError("empty good name", path=str(path), row=n, column=col["good"])
+        if not country:
+            raise InputError("empty country", path=str(path), row=n, column=col["country"])
+        iso2 = countries.code_or_name(country)
+        if iso2 is None:
+            raise InputError(f"country {country!r} is not a known country name",
+                             path=str(path), row=n, column=col["country"])
+        key = (good, iso2)
+        if key in seen:
+            raise InputError(f"{good} / {country} is listed twice (first in row {seen[key]})",
+                             path=str(path), row=n, column=col["good"])
+        seen[key] = n
+        flags = [_flag(_cell(row, idx, f), path, n, col[f])
+                 for f in ("child_labour", "forced_labour", "forced_child_labour", "derived")]
+        if "true" not in flags:
+            raise InputError("the good is marked neither child labour, forced labour nor "
+                             "derived from either",
+                             path=str(path), row=n, column=col["child_labour"])
+        dc = _cell(row, idx, "derived_country")
+        derived_country = ""
+        if dc and dc.casefold() not in ("no", "n", "-"):
+            derived_country = countries.code_or_name(dc) or ""
+            if not derived_country:
+                raise InputError(f"country {dc!r} is not a known country name",
+                                 path=str(path), row=n, column=col["derived_country"])
+        out.append([good, _cell(row, idx, "sector"), country, iso2, *flags, derived_country])
+    if not out:
+        raise InputError("no goods rows", path=str(path))
+    return ImportedList(
+        format="dol-tvpra", kind="commodity", header=GOODS_HEADER, rows=out,
+        default_id="dol-tvpra", default_edition=None,
+        title="List of Goods Produced by Child Labor or Forced Labor",
+        publisher="US Department of Labor, Bureau of International Labor Affairs",
+        source_url=DOL_URL, licence=PUBLIC_DOMAIN, refresh_days=730, scope="forced-labour",
+        sources=[(path.name, _sha256_file(path))],
+        notes=[f"{len({r[0] for r in out})} good names, {len({r[3] for r in out})} countries"],
+        allowed_ids=("dol-tvpra",),
+    )
+
+
+# ---------------------------------------------------------------------------
+# tip
+
+TIP_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "country": ("country", "country_name", "name", "iso2"),
+    "tier": ("tier", "tier_placement", "tier_ranking", "ranking"),
+    "year": ("year", "report_year", "tip_year"),
+    "text": ("tier_rating_text", "text", "notes"),
+}
+_TIER_FORMS = {
+    "tier 1": "Tier 1", "1": "Tier 1", "t1": "Tier 1",
+    "tier 2": "Tier 2", "2": "Tier 2", "t2": "Tier 2",
+    "tier 2 watch list": "Tier 2 Watch List", "tier 2 watchlist": "Tier 2 Watch List",
+    "tier 2wl": "Tier 2 Watch List", "t2wl": "Tier 2 Watch List",
+    "2wl": "Tier 2 Watch List", "2 watch list": "Tier 2 Watch List",
+    "tier 3": "Tier 3", "3": "Tier 3", "t3": "Tier 3",
+    "special case": "Special Case", "special cases": "Special Case",
+}
+
+
+def read_tip(path: Path, *, sheet: str | None = None) -> ImportedList:
+    """TIP report tiers (country, tier, year) -> the shipped ``tip-tiers`` schema."""
+    table, idx = _read_table(path, TIP_SYNONYMS, ("country", "tier", "year"), sheet)
+    countries = country_mapper()
+    col = {n: _column_name(table, idx, n) for n in TIP_SYNONYMS}
+    out: list[list[str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for n, row in table.rows:
+        country = _cell(row, idx, "country")
+        tier_raw = _cell(row, idx, "tier")
+        year = _cell(row, idx, "year")
+        iso2 = countries.code_or_name(country) if country else None
+        if iso2 is None:
+            raise InputError(f"country {country!r} is not a known country name or ISO code",
+                             path=str(path), row=n, column=col["country"])
+        tier = _TIER_FORMS.get(" ".join(tier_raw.casefold().replace("-", " ").split()))
+        if tier is None:
+            raise InputError(
+                f"tier {tier_raw!r} is not one of Tier 1, Tier 2, Tier 2 Watch List, Tier 3, "
+                "Special Case", path=str(path), row=n, column=col["tier"])
+        if not re.fullmatch(r"(19|20)\d\d", year):
+            raise InputError(f"report year {year!r} is not a four-digit year",
+                             path=str(path), row=n, column=col["year"])
+        key = (year, iso2)
+        if key in seen:
+            raise InputError(f"{country} appears twice for {year} (first in row {seen[key]})",
+                             path=str(path), row=n, column=col["country"])
+        seen[key] = n
+        name = country if len(country) > 2 else iso2
+        out.append([year, iso2, name, tier, _cell(row, idx, "text") or tier_raw])
+    if not out:
+        raise InputError("no tier rows", path=str(path))
+    return ImportedList(
+        format="tip", kind="country", header=TIP_HEADER, rows=out,
+        default_id="tip-tiers", default_edition=max(r[0] for r in out),
+        title="Trafficking in Persons Report: tier placements",
+        publisher="US Department of State", source_url=
+        "https://www.state.gov/trafficking-in-persons-report/", licence=PUBLIC_DOMAIN,
+        refresh_days=365, scope="forced-labour", sources=[(path.name, _sha256_file(path))],
+        notes=["report years " + ", ".join(sorted({r[0] for r in out}))],
+        allowed_ids=("tip-tiers",),
+    )
+
+
+# ---------------------------------------------------------------------------
+# user watchlist (csv)
+
+WATCHLIST_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "record_id": ("record_id", "id"),
+    "name": ("name", "entity", "entity_name", "company", "supplier", "supplier_name"),
+    "aliases": ("aliases", "alias", "also_known_as", "aka", "other_names"),
+    "country": ("country", "iso2", "country_code"),
+    "address": ("address",),
+    "reason": ("reason", "notes", "why", "comment"),
+    "source_url": ("source_url", "source", "url", "link"),
+    "added": ("added", "added_date", "date_added", "listed", "date"),
+    "identifiers": ("identifiers", "identifier", "registration_number"),
+}
+
+
+def _split_aliases(text: str, sep: str | None) -> list[str]:
+    if not text.strip():
+        return []
+    if sep:
+        return [p.strip() for p in text.split(sep) if p.strip()]
+    return [a for part in text.split("|") for a in split_alias_text(part)]
+
+
+def read_watchlist(path: Path, *, alias_sep: str | None = None,
+                   sheet: str | None = None) -> ImportedList:
+    """A user watchlist (CSV/XLSX: name, aliases, country, address, reason, source_url, added)."""
+    table, idx = _read_table(path, WATCHLIST_SYNONYMS, ("name",), sheet)
+    countries = country_mapper()
+    col = {n: _column_name(table, idx, n) for n in WATCHLIST_SYNONYMS}
+    out: list[list[str]] = []
+    seen: dict[str, int] = {}
+    for n, row in table.rows:
+        name = clean_name(_cell(row, idx, "name"))
+        if not name:
+            raise InputError("empty name", path=str(path), row=n, column=col["name"])
+        rid = _cell(row, idx, "record_id") or \
+            f"wl-{hashlib.sha1(norm_key(name).encode('utf-8')).hexdigest()[:10]}"
+        if rid in seen:
+            what = "record id" if _cell(row, idx, "record_id") else "name"
+            raise InputError(f"{what} {rid if what == 'record id' else name!r} appears twice "
+                             f"(first in row {seen[rid]})", path=str(path), row=n,
+                             column=col["record_id" if what == "record id" else "name"])
+        seen[rid] = n
+        country_raw = _cell(row, idx, "country")
+        country = ""
+        if country_raw:
+            country = countries.code_or_name(country_raw) or ""
+            if not country:
+                raise InputError(f"country {country_raw!r} is not a known country name or "
+                                 "ISO code", path=str(path), row=n, column=col["country"])
+        added_raw = _cell(row, idx, "added")
+        added = parse_date(added_raw) if added_raw else ""
+        if added is None:
+            raise InputError(f"date {added_raw!r} is not a date in an unambiguous form "
+                             "(use YYYY-MM-DD)", path=str(path), row=n, column=col["added"])
+        url = _cell(row, idx, "source_url")
+        if url and not re.match(r"(https?|file)://", url):
+            raise InputError(f"source URL {url!r} does not start with http:// or https://",
+                             path=str(path), row=n, column=col["source_url"])
+        aliases = _dedupe(_split_aliases(_cell(row, idx, "aliases"), alias_sep), [name])
+        idents = _split_aliases(_cell(row, idx, "identifiers"), alias_sep or ";")
+        out.append([rid, name, MULTI_SEP.join(aliases), country,
+                    clean_name(_cell(row, idx, "address")), added,
+                    clean_name(_cell(row, idx, "reason")), "LegalEntity",
+                    MULTI_SEP.join(idents), url])
+    if not out:
+        raise InputError("no entries", path=str(path))
+    return ImportedList(
+        format="csv", kind="entity", header=ENTITY_HEADER, rows=out, default_id=None,
+        default_edition=None, title=f"Watchlist {path.stem}", publisher="user",
+        source_url=f"file://{path.resolve()}", licence="the user's own data", refresh_days=None,
+        scope="watchlist", sources=[(path.name, _sha256_file(path))],
+    )
+
+
+# ---------------------------------------------------------------------------
+# ofac
+
+OFAC_URL = "https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists"
+SDN_COLUMNS = ("ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type",
+               "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks")
+ADD_COLUMNS = ("Ent_num", "Add_num", "Address", "City/State/Province/Postal Code", "Country",
+               "Add_remarks")
+ALT_COLUMNS = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
+SDN_SCHEMA = {"": "LegalEntity", "individual": "Person", "vessel": "Vessel",
+              "aircraft": "Airplane"}
+#: Weak aliases OFAC keeps in the remarks ("a.k.a. 'BNC'"); kept in notes, not matched on,
+#: because they are short or generic (OFAC's own guidance calls them weak).
+WEAK_AKA = re.compile(r"\b([afn])\.k\.a\.\s+'([^']+)'")
+
+
+def _ofac_records(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
+    """Rows of an OFAC CSV: headerless, CRLF, "-0-" (often "-0- ") for empty, a trailing
+    Ctrl-Z end-of-file byte."""
+    data = path.read_bytes().rstrip(b"\r\n\x1a \t")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # OFAC's files have been Windows-1252 at times.
+        text = data.decode("cp1252", errors="strict")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for n, row in enumerate(reader, start=1):
+        if not row or row == [""]:
+            continue
+        if len(row) != len(columns):
+            raise InputError(
+                f"{len(row)} fields, the OFAC layout has {len(columns)} "
+                f"({', '.join(columns)})", path=str(path), row=n)
+        cells = ["" if c.strip() == "-0-" else c.strip() for c in row]
+        if not cells[0].isdigit():
+            raise InputError(f"{cells[0]!r} is not an entry number", path=str(path), row=n,
+                             column=columns[0])
+        yield n, cells
+
+
+def _ofac_files(path: Path) -> tuple[Path, Path | None, Path | None]:
+    if path.is_dir():
+        sdn = path / "sdn.csv"
+        if not sdn.exists():
+            raise InputError("no sdn.csv in this folder", path=str(path))
+    else:
+        sdn = path
+    add = sdn.parent / "add.csv"
+    alt = sdn.parent / "alt.csv"
+    return sdn, add if add.exists() and add != sdn else None, \
+        alt if alt.exists() and alt != sdn else None
+
+
+def read_ofac(path: Path, *, add: Path | None = None, alt: Path | None = None) -> ImportedList:
+    """The OFAC SDN list: sdn.csv plus, when found beside it or given, add.csv and alt.csv."""
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    sdn, found_add, found_alt = _ofac_files(path)
+    add = add or found_add
+    alt = alt or found_alt
+    entries: dict[str, dict[str, object]] = {}
+    for n, c in _ofac_records(sdn, SDN_COLUMNS):
+        ent, name, typ = c[0], c[1], c[2].casefold()
+        if not name:
+            raise InputError("empty SDN_Name", path=str(sdn), row=n, column="SDN_Name")
+        if typ not in SDN_SCHEMA:
+            raise InputError(f"unknown SDN_Type {c[2]!r} (expected individual, vessel, "
+                             "aircraft or -0-)", path=str(sdn), row=n, column="SDN_Type")
+        if ent in entries:
+            raise InputError(f"entry {ent} appears twice", path=str(sdn), row=n,
+                             column="ent_num")
+        remarks = c[11]
+        entries[ent] = {"name": name, "schema": SDN_SCHEMA[typ],
+                        "programs": [p.strip() for p in c[3].strip("[] ").split("] [") if p.strip()],
+                        "title": c[4], "remarks": remarks, "aliases": [], "addresses": [],
+                        "countries": [], "weak": [m.group(2) for m in WEAK_AKA.finditer(remarks)]}
+    if not entries:
+        raise InputError("no SDN records", path=str(sdn))
+    sources = [(sdn.name, _sha256_file(sdn))]
+    skipped = 0
+    countries = country_mapper()
+    if add is not None:
+        sources.append((add.name, _sha256_file(add)))
+        for n, c in _ofac_records(add, ADD_COLUMNS):
+            entry = entries.get(c[0])
+            if entry is None:
+                skipped += 1
+                continue
+            parts = [p for p in (c[2], c[3], c[4]) if p]
+            if parts:
+                entry["addresses"].append(", ".join(parts))  # type: ignore[attr-defined]
+            if c[4]:
+                code = countries.code_or_name(c[4])
+                if code is None:
+                    raise InputError(f"country {c[4]!r} is not a known country name",
+                                     path=str(add), row=n, column="Country")
+                entry["countries"].append(code)  # type: ignore[attr-defined]
+    if alt is not None:
+        sources.append((alt.name, _sha256_file(alt)))
+        for n, c in _ofac_records(alt, ALT_COLUMNS):
+            entry = entries.get(c[0])
+            if entry is None:
+                skipped += 1
+                continue
+            if c[2].casefold() not in ("aka", "fka", "nka"):
+                raise InputError(f"alt_type {c[2]!r} is not aka, fka or nka", path=str(alt),
+                                 row=n, column="alt_type")
+            if not c[3]:
+                raise InputError("empty alt_name", path=str(alt), row=n, column="alt_name")
+            entry["aliases"].append(c[3])  # type: ignore[attr-defined]
+    out = []
+    for ent, e in entries.items():
+        aliases = _dedupe(e["aliases"], [e["name"]])  # type: ignore[arg-type]
+        ctry = _dedupe(e["countries"])  # type: ignore[arg-type]
+        notes = []
+        if e["programs"]:
+            notes.append("OFAC programs: " + ", ".join(e["programs"]))  # type: ignore[arg-type]
+        if e["title"]:
+            notes.append(f"title: {e['title']}")
+        if e["weak"]:
+            notes.append("weak aliases (not matched): "
+                         + "; ".join(e["weak"]))  # type: ignore[arg-type]
+        if len(ctry) > 1:
+            notes.append("countries: " + ", ".join(ctry))
+        if e["remarks"]:
+            notes.append(f"remarks: {e['remarks']}")
+        out.append([f"ofac-{ent}", e["name"], MULTI_SEP.join(aliases), ctry[0] if ctry else "",
+                    "; ".join(_dedupe(e["addresses"])), "",  # type: ignore[arg-type]
+                    "; ".join(notes), e["schema"], "", OFAC_URL])
+    notes = [f"{len(out)} SDN entries"]
+    if add is None or alt is None:
+        missing = [n for n, p in (("add.csv", add), ("alt.csv", alt)) if p is None]
+        notes.append(f"read without {' and '.join(missing)}: "
+                     + ("no countries or addresses" if add is None else "")
+                     + ("; " if add is None and alt is None else "")
+                     + ("no strong aliases" if alt is None else ""))
+    if skipped:
+        notes.append(f"{skipped} add/alt rows name entries not in sdn.csv and were skipped")
+    return ImportedList(
+        format="ofac", kind="entity", header=ENTITY_HEADER, rows=out, default_id="ofac-sdn",
+        default_edition=None,
+        title="OFAC Specially Designated Nationals and Blocked Persons List (sanctions)",
+        publisher="US Department of the Treasury, Office of Foreign Assets Control",
+        source_url=OFAC_URL, licence="US government work, public domain", refresh_days=30,
+        scope="sanctions", sources=sources, notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------
+# opensanctions
+
+#: FollowTheMoney schemata that name a party a manifest may carry.
+FTM_PARTIES = frozenset({"LegalEntity", "Organization", "Company", "PublicBody", "Person",
+                         "Vessel", "Airplane"})
+#: FtM name properties that are aliases (weakAlias is left out, as OpenSanctions' matcher does).
+FTM_ALIAS_PROPS = ("alias", "previousName", "abbreviation")
+FTM_COUNTRY_PROPS = ("country", "jurisdiction", "mainCountry", "registrationCountry",
+                     "nationality", "flag")
+FTM_ID_PROPS = ("registrationNumber", "taxNumber", "innCode", "ogrnCode", "leiCode",
+                "uniqueEntityId", "imoNumber", "idNumber", "swiftBic", "vatCode", "okpoCode",
+                "dunsCode", "permId", "bikCode", "npiCode", "passportNumber")
+#: OpenSanctions datasets whose subject is forced labour (the rest are sanctions or watchlists).
+FORCED_LABOUR_DATASETS = frozenset({"us_dhs_uflpa", "us_cbp_forced_labor"})
+OS_SIMPLE_COLUMNS = ("id", "schema", "name", "aliases", "birth_date", "countries", "addresses",
+                     "identifiers", "sanctions", "phones", "emails", "dataset", "first_seen",
+                     "last_seen", "last_change")
+
+
+@dataclass
+class _OsEntity:
+    id: str
+    schema: str
+    name: str
+    aliases: list[str]
+    countries: list[str]
+    addresses: list[str]
+    identifiers: list[str]
+    datasets: list[str]
+    notes: list[str]
+    listed: str
+    last_change: str
+    topics: list[str]
+
+
+def _os_countries(values: Iterable[str], path: Path, row: int, column: str) -> list[str]:
+    out = []
+    valid = country_mapper().valid
+    for v in values:
+        code = v.strip().upper()
+        if not code:
+            continue
+        # OpenSanctions uses lower-case ISO-2 plus a few historic/regional codes
+        # ("suhh" = Soviet Union); those are kept out of the country column.
+        if len(code) == 2 and code in valid:
+            out.append(code)
+        elif len(code) == 2 or not code.isalpha():
+            raise InputError(f"country code {v!r} is not ISO 3166-1 alpha-2", path=str(path),
+                             row=row, column=column)
+    return _dedupe(out)
+
+
+def _read_ftm(path: Path, text: str) -> tuple[list[_OsEntity], int]:
+    parties: list[_OsEntity] = []
+    sanctions: dict[str, list[dict[str, list[str]]]] = {}
+    skipped = 0
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"not a JSON object ({exc.args[0]})", path=str(path),
+                             row=n) from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("properties"), dict) \
+                or not obj.get("id") or not obj.get("schema"):
+            raise InputError("not a FollowTheMoney entity (needs id, schema, properties)",
+                             path=str(path), row=n)
+        props: dict[str, list[str]] = obj["properties"]
+        for key, values in props.items():
+            if not isinstance(values, list):
+                raise InputError(f"property values must be a list, got {type(values).__name__}",
+                                 path=str(path), row=n, column=f"properties.{key}")
+        schema = str(obj["schema"])
+        if schema == "Sanction":
+            for ent in props.get("entity", []):
+                sanctions.setdefault(str(ent), []).append(props)
+            continue
+        if schema not in FTM_PARTIES or obj.get("target") is False:
+            skipped += 1
+            continue
+        names = [str(v) for v in props.get("name", [])]
+        if not names:
+            raise InputError("a party without a name", path=str(path), row=n,
+                             column="properties.name")
+        primary = str(obj.get("caption") or names[0])
+        aliases = _dedupe([*names, *(str(v) for p in FTM_ALIAS_PROPS for v in props.get(p, []))],
+                          [primary])
+        countries = _os_countries((str(v) for p in FTM_COUNTRY_PROPS for v in props.get(p, [])),
+                                  path, n, "properties.country")
+        idents = [f"{p}:{v}" for p in FTM_ID_PROPS for v in props.get(p, [])]
+        notes = [str(v) for v in props.get("notes", [])]
+        parties.append(_OsEntity(
+            id=str(obj["id"]), schema=schema, name=primary, aliases=aliases,
+            countries=countries, addresses=_dedupe(str(v) for v in props.get("address", [])),
+            identifiers=idents, datasets=[str(d) for d in obj.get("datasets", [])], notes=notes,
+            listed="", last_change=str(obj.get("last_change") or "")[:10],
+            topics=[str(t) for t in props.get("topics", [])]))
+    for p in parties:
+        for s in sanctions.get(p.id, []):
+            dates = sorted(str(d)[:10] for k in ("listingDate", "startDate") for d in s.get(k, []))
+            if dates and (not p.listed or dates[0] < p.listed):
+                p.listed = dates[0]
+            for prog in s.get("program", []):
+                p.notes.append(f"program: {prog}")
+            for reason in s.get("reason", []):
+                p.notes.append(f"reason: {reason}")
+    return parties, skipped
+
+
+def _read_os_simple(path: Path, text: str) -> tuple[list[_OsEntity], int]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError("empty file", path=str(path)) from None
+    keys = [_col_key(h) for h in header]
+    missing = [c for c in ("id", "schema", "name", "aliases", "countries", "addresses",
+                           "identifiers", "dataset") if c not in keys]
+    if missing:
+        raise InputError(f"missing targets.simple.csv column(s) {', '.join(missing)}; the "
+                         f"header is {header}", path=str(path))
+    pos = {k: keys.index(k) for k in OS_SIMPLE_COLUMNS if k in keys}
+    parties: list[_OsEntity] = []
+    skipped = 0
+
+    def get(row: list[str], key: str) -> str:
+        i = pos.get(key)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def multi(row: list[str], key: str) -> list[str]:
+        return [v.strip() for v in get(row, key).split(";") if v.strip()]
+
+    for n, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(f"{len(row)} fields, the header has {len(header)}",
+                             path=str(path), row=n)
+        schema = get(row, "schema")
+        if schema not in FTM_PARTIES:
+            skipped += 1
+            continue
+        if not get(row, "id"):
+            raise InputError("empty id", path=str(path), row=n, column="id")
+        name = get(row, "name")
+        if not name:
+            raise InputError("empty name", path=str(path), row=n, column="name")
+        notes = [f"sanctions: {s}" for s in multi(row, "sanctions")]
+        parties.append(_OsEntity(
+            id=get(row, "id"), schema=schema, name=name,
+            aliases=_dedupe(multi(row, "aliases"), [name]),
+            countries=_os_countries(multi(row, "countries"), path, n, "countries"),
+            addresses=_dedupe(multi(row, "addresses")), identifiers=multi(row, "identifiers"),
+            datasets=multi(row, "dataset"), notes=notes,
+            listed=(parse_date(get(row, "first_seen")) or ""),
+            last_change=get(row, "last_change")[:10], topics=[]))
+    return parties, skipped
+
+
+def read_opensanctions(path: Path) -> ImportedList:
+    """OpenSanctions data: FtM entity JSON lines or ``targets.simple.csv``."""
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    text = _decode(path.read_bytes(), path)
+    is_json = text.lstrip().startswith("{")
+    parties, skipped = (_read_ftm if is_json else _read_os_simple)(path, text)
+    if not parties:
+        raise InputError("no persons, companies or organisations in the file", path=str(path))
+    seen: set[str] = set()
+    out = []
+    for p in parties:
+        if p.id in seen:
+            raise InputError(f"entity id {p.id!r} appears twice", path=str(path))
+        seen.add(p.id)
+        notes = list(p.notes)
+        if len(p.countries) > 1:
+            notes.append("countries: " + ", ".join(p.countries))
+        if p.datasets:
+            notes.append("datasets: " + ", ".join(p.datasets))
+        out.append([p.id, p.name, MULTI_SEP.join(p.aliases),
+                    p.countries[0] if p.countries else "", "; ".join(p.addresses), p.listed,
+                    "; ".join(notes), p.schema, MULTI_SEP.join(p.identifiers),
+                    f"https://www.opensanctions.org/entities/{p.id}/"])
+    datasets = sorted({d for p in parties for d in p.datasets})
+    if datasets and set(datasets) <= FORCED_LABOUR_DATASETS:
+        scope = "forced-labour"
+    elif any(t.startswith("sanction") for p in parties for t in p.topics) or \
+            any(p.notes and any(n.startswith("sanctions:") for n in p.notes) for p in parties):
+        scope = "sanctions"
+    else:
+        scope = "watchlist" if not datasets else "sanctions"
+    changes = [p.last_change for p in parties if p.last_change]
+    default_edition = parse_date(max(changes)) if changes else None
+    default_id = ("os-" + datasets[0].replace("_", "-")) if len(datasets) == 1 else None
+    notes = [f"{len(out)} parties" + (f"; {skipped} other records (sanctions programmes, "
+                                      "addresses, relations, non-targets) not imported"
+                                      if skipped else "")]
+    return ImportedList(
+        format="opensanctions", kind="entity", header=ENTITY_HEADER, rows=out,
+        default_id=default_id, default_edition=default_edition,
+        title="OpenSanctions: " + (", ".join(datasets) or "entities"),
+        publisher="OpenSanctions" + (f" ({', '.join(datasets)})" if datasets else ""),
+        source_url=("https://www.opensanctions.org/datasets/" + datasets[0] + "/")
+        if len(datasets) == 1 else "https://www.opensanctions.org/datasets/",
+        licence="CC BY-NC 4.0 (OpenSanctions; commercial use needs their licence)",
+        refresh_days=30, scope=scope, sources=[(path.name, _sha256_file(path))], notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------
+# dispatch
+
+#: Format name -> (adapter, one-line description).
+FORMATS: dict[str, tuple[Callable[..., ImportedList], str]] = {
+    "dol-tvpra": (read_dol_tvpra, "DOL List of Goods (app CSV or published Excel layout)"),
+    "opensanctions": (read_opensanctions, "OpenSanctions FtM JSON lines or targets.simple.csv"),
+    "ofac": (read_ofac, "OFAC SDN CSV (sdn.csv, with add.csv and alt.csv beside it)"),
+    "csv": (read_watchlist, "your own watchlist: name, aliases, country, address, reason, "
+                            "source_url, added"),
+    "tip": (read_tip, "TIP report tiers: country, tier, year"),
+}
+
+
+def read_list(path: str | Path, fmt: str, **options: object) -> ImportedList:
+    """Read ``path`` in format ``fmt`` (a key of :data:`FORMATS`); ``options`` go to the adapter.
+
+    >>> imported = read_list("dol_tvpra_goods_2022.csv", "dol-tvpra")  # doctest: +SKIP
+    >>> imported.records, imported.kind                                # doctest: +SKIP
+    (467, 'commodity')
+    """
+    try:
+        adapter = FORMATS[fmt][0]
+    except KeyError:
+        raise InputError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}") from None
+    clean = {k: v for k, v in options.items() if v is not None}
+    return adapter(Path(path), **clean)
