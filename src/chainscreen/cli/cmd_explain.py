@@ -1,0 +1,85 @@
+"""`chainscreen explain`: the full derivation of one row's score from a JSON result file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chainscreen.cli import LEVEL_COLOURS, cli
+from chainscreen.errors import InputError
+
+
+@cli.command()
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("row", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the row object as JSON.")
+def explain(results: Path, row: int, as_json: bool) -> None:
+    """Show how ROW's score was derived, from a `screen --format json` RESULTS file.
+
+    Prints each evidence item with its list and edition, weight w, strength s and the factor
+    (1 − w·s) it contributes, the product, the score, and the rule that set the level.
+
+    \b
+    Examples:
+      chainscreen screen lines.csv --format json -o out
+      chainscreen explain out/lines.json 12
+    """
+    data = _load(results)
+    rows = data.get("rows") or []
+    match = [r for r in rows if r.get("row") == row]
+    if not match:
+        raise InputError(f"no row {row} (the file has rows 1 to {len(rows)})", path=str(results))
+    r = match[0]
+    if as_json:
+        click.echo(json.dumps(r, ensure_ascii=False, indent=1))
+        return
+    settings = (data.get("receipt") or {}).get("settings") or {}
+    _print(r, settings)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a chainscreen JSON result file ({exc})", path=str(path)) from None
+    if not isinstance(data, dict) or "rows" not in data:
+        raise InputError("not a chainscreen JSON result file (no 'rows')", path=str(path))
+    return data
+
+
+def _print(r: dict[str, Any], settings: dict[str, Any]) -> None:
+    level = r.get("level", "?")
+    click.echo(f"row {r['row']}: {r.get('supplier') or '—'}"
+               + (f" [{r['country']}]" if r.get("country") else "")
+               + (f"; goods {', '.join(r['goods'])}" if r.get("goods") else ""))
+    click.echo("level " + click.style(level, fg=LEVEL_COLOURS.get(level, "white"), bold=True)
+               + f", score {r.get('score', 0):.1f}, status {r.get('status', '?')}")
+    evidence = r.get("evidence") or []
+    if evidence:
+        click.echo("\nevidence (w = weight of the kind, s = strength of this item):")
+        product = 1.0
+        for e in evidence:
+            factor = 1 - e["weight"] * e["strength"]
+            product *= factor
+            click.echo(f"  {e['kind']:<24} w={e['weight']:.2f} s={e['strength']:.2f} "
+                       f"w·s={e['weight'] * e['strength']:.3f}  factor (1 − w·s)={factor:.3f}"
+                       f"   [{e['list_id']} @ {e['edition']}]")
+            click.echo(f"    {e['summary']}")
+        click.echo(f"\nproduct of factors = {product:.4f}; score = 100 × (1 − {product:.4f}) "
+                   f"= {100 * (1 - product):.1f}")
+    click.echo(f"formula as recorded: {r.get('formula', '')}")
+    if settings:
+        click.echo(f"levels: high ≥ {settings.get('cut_high')}, elevated ≥ {settings.get('cut_elevated')}, "
+                   f"low > {settings.get('cut_low')}; an entity-list match is decisive (high); "
+                   "missing data with no evidence is unscreenable")
+    for reason in r.get("reasons") or []:
+        if not any(reason == e["summary"] for e in evidence):
+            click.echo(f"  note: {reason}")
+    for c in r.get("candidates") or []:
+        click.echo(f"  candidate {c['score']:.2f} {c['decision']:<7} {c['name']} ({c['list_id']}): "
+                   + "; ".join(c.get("reasons") or []))
