@@ -93,3 +93,14 @@ def test_library_entry_point_is_callable_twice() -> None:
     for _ in range(2):
         result = chainscreen.screen(frame)
         assert [r.level for r in result.rows] == ["clear"]
+
+
+def test_every_uflpa_concordance_key_names_a_listed_sector() -> None:
+    from chainscreen.evidence import sector_titles
+    from chainscreen.reference import load_reference
+
+    ref = load_reference()
+    titles = sector_titles(ref.uflpa_sectors)
+    keys = set(ref.concordance.loc[ref.concordance["scheme"] == "uflpa", "good"])
+    assert keys and keys <= set(titles), keys - set(titles)
+    assert titles["pvc"][0] == "polyvinyl chloride (PVC)"

@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from chainscreen.models import Candidate, Evidence
 from chainscreen.normalize.countries import country_name
 from chainscreen.normalize.goods import GoodsHit
@@ -33,6 +35,26 @@ WRO_STATUS_STRENGTH = {"active": 1.0, "partially modified": 0.5}
 
 XUAR_LIST_ID = "uflpa-xuar"
 XUAR_EDITION = "Pub. L. 117-78 (2021-12-23)"
+
+
+def sector_titles(sectors: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
+    """Concordance sector key ("pvc", "cotton") -> (the list's title, date added).
+
+    The concordance uses short keys; the sector list uses DHS's titles ("polyvinyl chloride
+    (PVC)", "cotton and cotton products"). A key names a title when the title starts with it
+    or carries it in brackets.
+    """
+    out: dict[str, tuple[str, str | None]] = {}
+    for rec in sectors.to_dict("records"):
+        title = str(rec.get("sector") or "").strip()
+        if not title:
+            continue
+        low = title.lower()
+        keys = {low, low.split(" (")[0], low.split(" and ")[0]}
+        keys |= set(re.findall(r"\(([^)]+)\)", low))
+        for key in keys:
+            out.setdefault(key.strip(), (title, str(rec.get("added") or "") or None))
+    return out
 
 
 def _truthy(value: object) -> bool:
@@ -76,6 +98,7 @@ class EvidenceBuilder:
         self._cl_info = ref.info("dol-child-labour") if "dol-child-labour" in ref.catalogue else None
         self._cl = {str(r["iso2"]): r for r in ref.child_labour.to_dict("records") if r.get("iso2")}
         self._sector_info = ref.info("uflpa-sectors") if "uflpa-sectors" in ref.catalogue else None
+        self._sectors = sector_titles(ref.uflpa_sectors)
         self._wro_info = (
             ref.info("cbp-wro-merchandise") if "cbp-wro-merchandise" in ref.catalogue else None
         )
@@ -154,11 +177,13 @@ class EvidenceBuilder:
                     continue
                 seen.add(key)
                 ed = self._sector_info.edition
+                title, added = self._sectors.get(hit.good, (hit.good, None))
+                since = f", a priority since {added}" if added else ""
                 out.append(Evidence(
                     kind="uflpa_sector", list_id="uflpa-sectors", edition=ed,
                     strength=1.0 if hit.via == "hs" else 0.8, weight=self._w["uflpa_sector"],
-                    record_id=hit.good,
-                    summary=(f"{hit.good} from China is a UFLPA high-priority sector "
+                    record_id=title,
+                    summary=(f"{title} from China is a UFLPA high-priority sector{since} "
                              f"(uflpa-sectors, edition {ed}); goods matched by {hit.detail}"),
                 ))
         return out
