@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import html
 import io
 import json
 import re
@@ -43,77 +42,27 @@ class BuildError(RuntimeError):
 
 
 # ---------------------------------------------------------------------------
-# countries
+# countries, keys, alias splitting and CSV writing: shared with ``chainscreen lists import``
+# (chainscreen.importers), so shipped lists and imported editions are cleaned the same way.
+
+from chainscreen.importers import (  # noqa: E402
+    COUNTRY_OVERRIDES,
+    LEGAL_FORM_AND,
+    NON_ISO_CODES,
+    count_rows,
+    norm_key,
+    split_alias_text,
+    to_csv_bytes,
+)
+from chainscreen.importers import CountryMapper as _CountryMapper  # noqa: E402
+from chainscreen.importers import clean_name as _clean_name  # noqa: E402
+
+__all__ = ["COUNTRY_OVERRIDES", "LEGAL_FORM_AND", "NON_ISO_CODES", "CountryMapper", "norm_key",
+           "split_alias_text"]
 
 
-#: Names used by DOL, the World Factbook and OpenSanctions that pycountry does not know.
-#: Keys are compared case-insensitively after whitespace clean-up.
-COUNTRY_OVERRIDES: dict[str, str] = {
-    "Burma": "MM",
-    "Congo, Democratic Republic of the": "CD",
-    "Democratic Republic of the Congo": "CD",
-    "DRC": "CD",
-    "Congo (Kinshasa)": "CD",
-    "Congo, Republic of the": "CG",
-    "Congo (Brazzaville)": "CG",
-    "Russia": "RU",
-    "Turkey": "TR",
-    "Turkey (Türkiye)": "TR",
-    "Türkiye": "TR",
-    "Korea, North": "KP",
-    "Korea, South": "KR",
-    "Brunei": "BN",
-    "Curacao": "CW",
-    "Macau": "MO",
-    "Sint Maarten": "SX",
-    "The Gambia": "GM",
-    "Gambia, The": "GM",
-    "Bahamas, The": "BS",
-    "Micronesia, Federated States of": "FM",
-    "Cote d'Ivoire": "CI",
-    "Falkland Islands (Islas Malvinas)": "FK",
-    "Saint Helena, Ascension, and Tristan da Cunha": "SH",
-    "Saint Helena, Ascensión, and Tristán da Cunha": "SH",
-    "São Tomé and Príncipe": "ST",
-    "Sao Tome and Principe": "ST",
-    "West Bank and the Gaza Strip": "PS",
-    # Kosovo has no ISO 3166-1 code; XK is the user-assigned code the EU, IMF and
-    # US agencies use, and the one a manifest is likely to carry.
-    "Kosovo": "XK",
-}
-
-#: Codes that are not in ISO 3166-1 but are accepted on purpose (see PROVENANCE.md).
-NON_ISO_CODES = {"XK"}
-
-
-def _clean_name(text: str) -> str:
-    return " ".join(html.unescape(text).replace("\xa0", " ").split())
-
-
-class CountryMapper:
-    """Country name -> ISO-2 via pycountry names plus :data:`COUNTRY_OVERRIDES`.
-
-    Codes are never matched as names (``lookup`` would turn a name like "NA"
-    into Namibia), only ``name``, ``common_name`` and ``official_name``.
-    """
-
-    def __init__(self) -> None:
-        import pycountry
-
-        self.index: dict[str, str] = {}
-        self.valid: set[str] = set(NON_ISO_CODES)
-        for country in pycountry.countries:
-            self.valid.add(country.alpha_2)
-            for attr in ("name", "common_name", "official_name"):
-                value = getattr(country, attr, None)
-                if value:
-                    self.index[_clean_name(value).casefold()] = country.alpha_2
-        for name, code in COUNTRY_OVERRIDES.items():
-            self.index[_clean_name(name).casefold()] = code
-
-    def get(self, name: str) -> str | None:
-        """ISO-2 code of ``name`` or None."""
-        return self.index.get(_clean_name(name).casefold())
+class CountryMapper(_CountryMapper):
+    """:class:`chainscreen.importers.CountryMapper` that fails the build on an unknown name."""
 
     def require(self, name: str, where: str) -> str:
         """ISO-2 code of ``name``; raise :class:`BuildError` naming ``where`` if unknown."""
@@ -121,7 +70,7 @@ class CountryMapper:
         if code is None:
             raise BuildError(
                 f"{where}: country {name!r} does not map to ISO-2; "
-                "add it to COUNTRY_OVERRIDES in scripts/build_reference.py"
+                "add it to COUNTRY_OVERRIDES in src/chainscreen/importers.py"
             )
         return code
 
@@ -141,19 +90,8 @@ def read_rows(path: Path, expected: Sequence[str]) -> list[dict[str, str]]:
         return [dict(row) for row in reader]
 
 
-def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """UTF-8 CSV with ``\\n`` line ends and minimal quoting."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(row)
-    return buf.getvalue().encode("utf-8")
 
 
-def count_rows(data: bytes) -> int:
-    """Data rows of a CSV (records, not physical lines)."""
-    return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
 
 
 def sha256(data: bytes) -> str:
@@ -175,10 +113,6 @@ def iso_date(value: str, fmt: str, where: str) -> str:
         raise BuildError(f"{where}: bad date {value!r} ({exc})") from None
 
 
-def norm_key(name: str) -> str:
-    """Key for deduplication and record ids: NFKC, case-folded, letters and digits only."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
 
 
 def balanced(text: str) -> bool:
@@ -463,17 +397,6 @@ UFLPA_SCOPE = re.compile(
     r",?\s*(and (?:its |their )?subsidiaries|and its subordinate and affiliated entities)\s*$",
     re.I)
 ACRONYM = re.compile(r"\s*\(([A-Z]{2,10})\)$")
-#: " and " directly after a legal form separates two names ("Co., Ltd. and JWD Technology");
-#: elsewhere it is part of a name ("Cotton and Linen Co.").
-LEGAL_FORM_AND = re.compile(
-    r"\b(Ltd|Co|Limited|Inc|Company|Corp|Corporation|LLC)(\.?)\s+and\s+(?=[A-Z0-9])")
-
-
-def split_alias_text(text: str) -> list[str]:
-    """Split alias text on ';', '; and', ', and', 'a/k/a' and 'and' after a legal form."""
-    text = LEGAL_FORM_AND.sub(lambda m: f"{m.group(1)}{m.group(2)}; ", text)
-    parts = re.split(r"\s*;\s*(?:and\s+)?|,\s+and\s+|\s*,?\s*\ba/k/a\b\s*", text)
-    return [p.strip(" ,;") for p in parts if p and p.strip(" ,;")]
 
 
 def matching_paren(text: str, start: int) -> int:
@@ -1001,12 +924,15 @@ def concordance_output(out_dir: Path) -> Output | None:
 # catalogue and provenance
 
 CATALOGUE_FIELDS = ("id", "kind", "publisher", "title", "edition", "source_url", "retrieved",
-                    "licence", "sha256", "records", "file", "refresh_days", "notes")
+                    "licence", "sha256", "records", "file", "refresh_days", "notes", "scope")
+#: Kinds that are risk lists; every shipped risk list is about forced or child labour.
+RISK_KINDS = ("country", "commodity", "entity")
 
 
 def catalogue_entry(o: Output) -> dict[str, object]:
     entry = dict(o.info)
     entry.update(sha256=sha256(o.data), records=count_rows(o.data), file=o.file)
+    entry.setdefault("scope", "forced-labour" if entry["kind"] in RISK_KINDS else "")
     missing = set(CATALOGUE_FIELDS) - set(entry)
     extra = set(entry) - set(CATALOGUE_FIELDS)
     if missing or extra:

@@ -590,7 +590,7 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
         retrieved=today.isoformat(), licence=imported.licence, sha256=digest,
         records=imported.records, file=f"{list_id}/{edition}.csv",
         refresh_days=imported.refresh_days if base is None else base.refresh_days,
-        notes="; ".join(notes), scope="" if scope == "forced-labour" else scope)
+        notes="; ".join(notes), scope=scope)
     path = folder / info.file
     if path.exists():
         raise InputError(f"{path}: exists but is not catalogued; move it away first")
