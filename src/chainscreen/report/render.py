@@ -46,9 +46,15 @@ def _md_escape(value: Any) -> str:
     return text.replace("\n", " ")
 
 
-def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...]) -> dict[str, Any]:
-    """Geometry for a stacked horizontal bar chart (rendered as inline SVG by the template)."""
-    width, bar_h, gap, label_w = 520, 18, 6, 150
+def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],
+              colours: dict[str, str] | None = None) -> dict[str, Any]:
+    """Geometry for a stacked horizontal bar chart (rendered as inline SVG by the template).
+
+    ``levels`` are the stacked series in order; ``colours`` maps each to a fill (default: the
+    risk-level colours). The legend lists the series that occur.
+    """
+    colours = colours or LEVEL_COLOURS
+    width, bar_h, gap, label_w = 520, 18, 6, 170
     top = max((sum(c.values()) for _, c in counts), default=0) or 1
     bars = []
     for i, (label, c) in enumerate(counts):
@@ -58,16 +64,22 @@ def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...])
             v = c.get(lvl, 0)
             if v:
                 w = (width - label_w - 40) * v / top
-                segs.append({"x": x, "w": w, "colour": LEVEL_COLOURS[lvl], "level": lvl, "n": v})
+                segs.append({"x": x, "w": w, "colour": colours[lvl], "level": lvl, "n": v})
                 x += w
         bars.append({"label": label, "y": i * (bar_h + gap), "segs": segs,
                      "total": sum(c.values()), "end": x})
-    return {"width": width, "height": len(counts) * (bar_h + gap) + 4, "bar_h": bar_h,
-            "label_w": label_w, "bars": bars}
+    used = [lvl for lvl in levels if any(c.get(lvl) for _, c in counts)]
+    legend = [{"label": lvl, "colour": colours[lvl], "x": label_w + i * 110} for i, lvl in enumerate(used)]
+    legend_h = 22 if legend else 0
+    for b in bars:
+        b["y"] += legend_h
+    return {"width": width, "height": len(counts) * (bar_h + gap) + 4 + legend_h, "bar_h": bar_h,
+            "label_w": label_w, "bars": bars, "legend": legend}
 
 
-def report_context(result: ScreenResult, *, max_rows: int = 500) -> dict[str, Any]:
-    """Everything the screening templates show."""
+def report_context(result: ScreenResult, *, max_rows: int = 500,
+                   today: date | None = None) -> dict[str, Any]:
+    """Everything the screening templates show; ``today`` fixes list ages (tests pass one)."""
     from chainscreen.normalize.countries import country_name
 
     flagged = [r for r in result.rows if r.level in ("high", "elevated")]
@@ -87,7 +99,7 @@ def report_context(result: ScreenResult, *, max_rows: int = 500) -> dict[str, An
         return [(k, dict(v)) for k, v in order[:12]]
 
     lists = []
-    today = date.today()
+    today = today or date.today()
     for info in sorted(result.reference.catalogue.values(), key=lambda i: i.id):
         age = info.age_days(today)
         stale = age is not None and info.refresh_days is not None and age > info.refresh_days
@@ -110,9 +122,9 @@ def report_context(result: ScreenResult, *, max_rows: int = 500) -> dict[str, An
     }
 
 
-def render(result: ScreenResult, template: str) -> str:
+def render(result: ScreenResult, template: str, *, today: date | None = None) -> str:
     """Render one of the screening templates (``screening.html.j2``, ``screening.md.j2``)."""
-    return environment().get_template(template).render(**report_context(result))
+    return environment().get_template(template).render(**report_context(result, today=today))
 
 
 def write_text(text: str, path: Path) -> Path:
