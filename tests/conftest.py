@@ -13,6 +13,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,7 +58,7 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def _postgresql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _postgresql_server() -> Iterator[str]:
     bindir = _pg_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed; "
@@ -66,7 +67,9 @@ def _postgresql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("psycopg is not installed: pip install 'chainscreen[postgres]'")
-    base = tmp_path_factory.mktemp("pg")
+    # A folder of its own under the system temp dir: pytest's base temp folder is private to
+    # the user running the tests, and the server may have to run as another user.
+    base = Path(tempfile.mkdtemp(prefix="chainscreen-pg-"))
     data, sock = base / "data", base / "sock"
     sock.mkdir()
     if os.geteuid() == 0:
@@ -75,20 +78,17 @@ def _postgresql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         try:
             pw = pwd.getpwnam("postgres")
         except KeyError:
+            shutil.rmtree(base, ignore_errors=True)
             pytest.skip("running as root and there is no 'postgres' user to run the server as")
         for path in (base, sock):
             os.chown(path, pw.pw_uid, pw.pw_gid)
-        # The server user must be able to reach the temporary folder.
-        for parent in base.parents:
-            if str(parent) in ("/", "/tmp"):
-                break
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)
     env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     init = subprocess.run(
         _as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                          "-E", "UTF8", "--no-sync"]),
         capture_output=True, text=True, env=env)
     if init.returncode != 0:
+        shutil.rmtree(base, ignore_errors=True)
         pytest.skip(f"initdb failed: {init.stderr.strip()[-300:]}")
     port = 54329
     opts = f"-k {sock} -c listen_addresses='' -p {port} -c fsync=off"
@@ -98,12 +98,14 @@ def _postgresql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         capture_output=True, text=True, env=env)
     if start.returncode != 0:
         log = (base / "log").read_text(errors="replace")[-400:] if (base / "log").exists() else ""
+        shutil.rmtree(base, ignore_errors=True)
         pytest.skip(f"PostgreSQL did not start: {start.stderr.strip()[-300:]} {log}")
     try:
         yield f"postgresql+psycopg://postgres@/{{db}}?host={sock}&port={port}"
     finally:
         subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
                                         "-w", "stop"]), capture_output=True, env=env)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture()

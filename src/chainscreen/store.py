@@ -267,7 +267,12 @@ def _make_engine(url: str) -> Engine:
                          "sqlite:///runs.sqlite or postgresql+psycopg://user@host/db") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot open the run database {url}: cannot create {folder} "
+                                 f"({exc.strerror})") from None
         engine = create_engine(parsed, connect_args={"timeout": 60})
         _sqlite_events(engine)
         return engine
