@@ -24,7 +24,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -38,7 +38,7 @@ from chainscreen.models import FIELDS, Problem
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Manifest", "read_manifest", "map_columns", "detect_encoding", "FORMATS"]
+__all__ = ["Manifest", "ManifestChunk", "ManifestStream", "open_manifest", "read_manifest", "map_columns", "detect_encoding", "FORMATS"]
 
 #: Formats :func:`read_manifest` understands (``format=`` values; ``txt`` is CSV with a sniffed delimiter).
 FORMATS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl")
@@ -1012,3 +1012,615 @@ def _from_dataframe(df: pd.DataFrame, mapping: Mapping[str, str] | None) -> Mani
     manifest.format = "dataframe"
     manifest.sha256 = hashlib.sha256(canonical).hexdigest()
     return manifest
+
+
+# ---------------------------------------------------------------------------------------------
+# streaming
+
+#: Rows per chunk :meth:`ManifestStream.iter_chunks` yields by default.
+CHUNK_ROWS = 50_000
+# A physical line longer than this is not read (its row is kept, empty, with a Problem): a
+# one-gigabyte "line" is a broken export, and reading it would cost gigabytes of memory.
+MAX_LINE_CHARS = 16 << 20
+_OVERSIZE_MARK = "\x00oversize:"
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+
+
+@dataclass
+class ManifestChunk:
+    """A run of consecutive data rows from a :class:`ManifestStream`.
+
+    ``table`` holds the user's columns (every value a string, headers unique as in
+    :class:`Manifest`); ``row_numbers`` are the 1-based data-row numbers; ``problems`` are the
+    reader's problems for these rows (a line too long, a record that is not JSON, ...).
+    """
+
+    table: Any  # pyarrow.Table
+    row_numbers: list[int]
+    columns: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def values(self, name: str) -> list[str]:
+        """The values of canonical field ``name`` as Python strings; all ``""`` when unmapped."""
+        if name not in FIELDS:
+            raise KeyError(f"unknown field {name!r}; fields: {', '.join(FIELDS)}")
+        header = self.columns.get(name)
+        if header is None:
+            return [""] * self.table.num_rows
+        return self.table.column(header).to_pylist()
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The chunk as a DataFrame of strings (object dtype), index 0..n-1."""
+        import pandas as pd
+
+        return pd.DataFrame({h: self.table.column(i).to_pylist() for i, h in
+                             enumerate(self.table.column_names)}, dtype=object)
+
+
+class ManifestStream:
+    """A manifest read in chunks: memory stays flat however long the file is.
+
+    Open with :func:`open_manifest`. Format, encoding, header row and column map are detected from
+    the start of the file (the same rules as :func:`read_manifest`); :meth:`iter_chunks` then
+    yields :class:`ManifestChunk` objects in input order. File-level problems collect in
+    ``problems`` as they are found; ``rows`` counts the data rows yielded so far.
+    """
+
+    def __init__(self, *, path: str | None, format: str, encoding: str | None, headers: list[str],
+                 columns: dict[str, str], problems: list[Problem], sheet: str | None = None,
+                 header_row: int | None = None, sha256: str | None = None) -> None:
+        self.path = path
+        self.format = format
+        self.encoding = encoding
+        self.headers = headers
+        self.columns = columns
+        self.problems = problems
+        self.sheet = sheet
+        self.header_row = header_row
+        self.rows = 0
+        self._sha256 = sha256
+        self._source: Any = None  # set by open_manifest: callable(rows) -> iterator of (table, problems)
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the input bytes (one cheap separate pass over the file, made once)."""
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            with open(self.path or "", "rb") as fh:
+                while block := fh.read(1 << 22):
+                    digest.update(block)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    def iter_chunks(self, rows: int = CHUNK_ROWS) -> Iterator[ManifestChunk]:
+        """Yield the data rows in chunks of at most ``rows`` rows, in input order."""
+        if rows < 1:
+            raise ValueError("rows must be at least 1")
+        yield from _rechunk(self, self._source(rows), rows)
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> ManifestStream:
+        """Stream over a manifest already in memory (what :func:`screen` does for small files)."""
+        stream = cls(path=manifest.path, format=manifest.format, encoding=manifest.encoding,
+                     headers=[str(c) for c in manifest.frame.columns], columns=dict(manifest.columns),
+                     problems=[p for p in manifest.problems if p.row is None], sheet=manifest.sheet,
+                     header_row=manifest.header_row, sha256=manifest.sha256)
+        by_row: dict[int, list[Problem]] = {}
+        for p in manifest.problems:
+            if p.row is not None:
+                by_row.setdefault(p.row, []).append(p)
+
+        def source(rows: int) -> Iterator[tuple[Any, list[Problem]]]:
+            import pyarrow as pa
+
+            frame = manifest.frame
+            for start in range(0, len(frame), rows):
+                part = frame.iloc[start:start + rows]
+                table = pa.table({h: pa.array([_cell_text(v) for v in part[h].tolist()], pa.string())
+                                  for h in stream.headers}) if stream.headers else \
+                    pa.table({"": pa.array([""] * len(part), pa.string())}).drop_columns([""])
+                numbers = manifest.row_numbers[start:start + rows]
+                problems = [p for n in numbers for p in by_row.get(n, ())]
+                yield _Rows(table, problems, numbers)
+
+        stream._source = source
+        return stream
+
+
+@dataclass
+class _Rows:
+    table: Any
+    problems: list[Problem]
+    numbers: list[int] | None = None  # None: consecutive after the previous rows
+
+
+def open_manifest(
+    source: str | Path,
+    *,
+    sheet: str | int | None = None,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    format: str | None = None,
+) -> ManifestStream:
+    """Open a manifest file for reading in chunks (csv, tsv, txt, parquet, jsonl; xlsx is read whole).
+
+    Detects format, encoding, delimiter, header row and column map from the start of the file,
+    with the rules of :func:`read_manifest`, and raises InputError (naming the file) for a file
+    that cannot be read at all. Rows are then read by :meth:`ManifestStream.iter_chunks`; CSV goes
+    through pyarrow's streaming reader when the file is clean UTF-8 and through Python's csv module
+    otherwise (and from the first irregular record on), so every row is kept either way.
+    """
+    name = str(source)
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError("is a directory, not a file", path=name)
+        with open(path, "rb") as fh:
+            head = fh.read(_DETECT_BYTES)
+    except FileNotFoundError:
+        raise InputError("file not found", path=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=name) from None
+    if not head:
+        raise InputError("empty file", path=name)
+    if head.startswith(_OLE_MAGIC) and _ENCRYPTED_MARK in head:
+        raise InputError("is a password-protected (encrypted) workbook: remove the password in "
+                         "Excel (File > Info > Protect Workbook) and save again", path=name)
+    problems: list[Problem] = []
+    fmt = _resolve_format(path, head, format, name, problems)
+    if fmt == "xlsx":
+        return ManifestStream.from_manifest(read_manifest(source, sheet=sheet, mapping=mapping,
+                                                          encoding=encoding, format=format))
+    if fmt == "parquet":
+        return _open_parquet(path, name, mapping, problems)
+    if fmt == "jsonl":
+        return _open_jsonl(path, name, head, size, mapping, encoding, problems)
+    return _open_text(path, name, head, size, fmt, mapping, encoding, problems)
+
+
+def _rechunk(stream: ManifestStream, parts: Iterator[_Rows], rows: int) -> Iterator[ManifestChunk]:
+    """Cut the reader's pieces into chunks of ``rows``; hold back blank rows until data follows.
+
+    Blank rows at the very end of a text file are an export artefact and are dropped with a
+    warning, as :func:`read_manifest` does; blank rows between data rows are kept.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pending: list[Any] = []  # tables
+    pending_numbers: list[list[int]] = []
+    pending_problems: list[Problem] = []
+    pending_rows = 0
+    held: Any = None  # trailing blank rows of the last piece, not yet known to be trailing
+    held_numbers: list[int] = []
+    next_number = 1
+    trim_blanks = stream.format in ("csv", "tsv", "txt")
+
+    def emit(final: bool) -> Iterator[ManifestChunk]:
+        nonlocal pending, pending_numbers, pending_rows, pending_problems
+        if not pending_rows:
+            return
+        table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+        numbers = [n for part in pending_numbers for n in part]
+        start = 0
+        while table.num_rows - start >= rows or (final and start < table.num_rows):
+            stop = min(start + rows, table.num_rows)
+            piece_numbers = numbers[start:stop]
+            low, high = piece_numbers[0], piece_numbers[-1]
+            piece_problems = [p for p in pending_problems if p.row is not None and low <= p.row <= high]
+            stream.rows += stop - start
+            yield ManifestChunk(table.slice(start, stop - start), piece_numbers, stream.columns,
+                                piece_problems)
+            start = stop
+        rest = table.slice(start)
+        pending = [rest] if rest.num_rows else []
+        pending_numbers = [numbers[start:]] if rest.num_rows else []
+        pending_rows = rest.num_rows
+        first = numbers[start] if rest.num_rows else None
+        pending_problems = [p for p in pending_problems if first is not None and p.row is not None
+                            and p.row >= first]
+
+    for part in parts:
+        table = part.table
+        n = table.num_rows
+        numbers = part.numbers if part.numbers is not None else list(range(next_number, next_number + n))
+        if numbers:
+            next_number = numbers[-1] + 1
+        if trim_blanks and n:
+            if held is not None:
+                table = pa.concat_tables([held, table])
+                numbers = held_numbers + numbers
+                held, held_numbers = None, []
+            blank = _blank_mask(table, pc)
+            # the length of the run of blank rows at the end of this piece
+            tail = 0
+            if blank is not None:
+                flags = blank.to_numpy(zero_copy_only=False)
+                while tail < len(flags) and flags[len(flags) - 1 - tail]:
+                    tail += 1
+            if tail:
+                held = table.slice(table.num_rows - tail)
+                held_numbers = numbers[len(numbers) - tail:]
+                table = table.slice(0, table.num_rows - tail)
+                numbers = numbers[: len(numbers) - tail]
+        if table.num_rows:
+            pending.append(table)
+            pending_numbers.append(numbers)
+            pending_rows += table.num_rows
+        pending_problems.extend(part.problems)
+        if pending_rows >= rows:
+            yield from emit(final=False)
+    if held is not None and held.num_rows:
+        stream.problems.append(Problem(None, None, f"ignored {held.num_rows} blank lines at the end",
+                                       "warning"))
+        # row-level problems of dropped rows (an oversized blank line cannot be blank) are kept
+    yield from emit(final=True)
+
+
+def _blank_mask(table: Any, pc: Any) -> Any:
+    if table.num_columns == 0:
+        return None
+    mask = None
+    for column in table.columns:
+        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+        mask = empty if mask is None else pc.and_(mask, empty)
+    return mask
+
+
+def _detect_head_text(
+    head: bytes, size: int, encoding: str | None, name: str, problems: list[Problem],
+) -> tuple[str, str]:
+    """The start of the file decoded, and the encoding, with read_manifest's binary checks."""
+    whole = len(head) >= size
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}", path=name) from None
+        chosen = encoding
+    else:
+        # a multi-byte character cut at the end of the sample is not an encoding error
+        cut = head if whole else (head[: head.rfind(b"\n") + 1] or head)
+        chosen = detect_encoding(cut)
+    wide = codecs.lookup(chosen).name.startswith(("utf-16", "utf-32"))
+    sample = head
+    if not wide:
+        nuls = head.count(0)
+        if nuls > max(16, len(head) // 20):
+            raise InputError("does not look like a text table (binary content); "
+                             f"supported formats: {', '.join(FORMATS)}", path=name)
+        sample = head.replace(b"\x00", b"")
+    text = codecs.getincrementaldecoder(chosen)("replace").decode(sample, final=whole)
+    text = text.removeprefix("\ufeff").replace("\x00", "")
+    controls = len(_BINARY_CONTROLS.findall(text))
+    if controls > max(8, len(text) // 100):
+        raise InputError("does not look like a text table (binary content); "
+                         f"supported formats: {', '.join(FORMATS)}", path=name)
+    return text, chosen
+
+
+def _open_text(
+    path: Path, name: str, head: bytes, size: int, fmt: str, mapping: Mapping[str, str] | None,
+    encoding: str | None, problems: list[Problem],
+) -> ManifestStream:
+    text, chosen = _detect_head_text(head, size, encoding, name, problems)
+    whole = len(head) >= size
+    if not whole and "\n" not in text and "\r" not in text:
+        raise InputError(f"the first {len(head) >> 20} MiB hold no line break: not a readable table",
+                         path=name)
+    if not whole:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[: cut + 1]
+    delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(text, default=",")
+    if fmt == "txt":
+        fmt = "tsv" if delimiter == "\t" else "csv"
+    grid = list(csv.reader(_capped_lines(io.StringIO(text, newline="")), delimiter=delimiter))
+    grid = [[_OVERSIZE_MARK] if r and r[0].startswith(_OVERSIZE_MARK) else r for r in grid]
+    if not any(any(c.strip() for c in r) for r in grid):
+        raise InputError("no header row: the file has no non-empty rows", path=name)
+    index = _find_header_row(grid, mapping)
+    if index > 0:
+        above = [" ".join(c.strip() for c in r if c.strip()) for r in grid[:index]]
+        shown = "; ".join(repr(a[:60]) for a in above if a)
+        problems.append(Problem(None, None, f"header found on row {index + 1}; skipped {index} row(s) "
+                                f"above it{': ' + shown if shown else ''}", "warning"))
+    headers = list(grid[index])
+    sample_rows = grid[index + 1:]
+    width = len(headers)
+    extra = max((len(r) for r in sample_rows), default=0) - width
+    if extra > 0:
+        headers += [""] * extra
+        width = len(headers)
+    while width and not headers[width - 1].strip() and not any(
+        len(r) >= width and r[width - 1].strip() for r in sample_rows
+    ):
+        width -= 1
+    headers = headers[:width]
+    unique, renamed, empty = _dedupe(headers)
+    if renamed:
+        problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
+    if empty:
+        problems.append(Problem(None, None, "empty header cell(s) named " + ", ".join(empty), "warning"))
+    columns = _mapped(unique, mapping, name)
+    stream = ManifestStream(path=name, format=fmt, encoding=chosen, headers=unique, columns=columns,
+                            problems=problems, header_row=index + 1)
+    clean = (codecs.lookup(chosen).name == "utf-8" and b"\x00" not in head and "\ufffd" not in text
+             and not any(r and r[0] == _OVERSIZE_MARK for r in grid))
+
+    def source(rows: int) -> Iterator[_Rows]:
+        done = 0
+        if clean and unique:
+            try:
+                for part in _arrow_csv(path, delimiter, index + 1, unique):
+                    done += part.table.num_rows
+                    yield part
+                return
+            except _Irregular:
+                pass  # from here on, Python's lenient csv module reads the rest
+        yield from _python_csv(path, chosen, delimiter, index + 1, unique, stream, skip=done,
+                               rows=rows)
+
+    stream._source = source
+    return stream
+
+
+def _mapped(unique: list[str], mapping: Mapping[str, str] | None, name: str) -> dict[str, str]:
+    try:
+        mapped = map_columns(unique, mapping)
+    except InputError as exc:
+        raise InputError(str(exc), path=name) from None
+    if not any(k in mapped for k in ("supplier", "goods", "hs_code")):
+        raise InputError(f"no column for supplier, goods or HS code; headers found: "
+                         f"{_list_headers(unique)}. Use --map supplier=HEADER", path=name)
+    return mapped
+
+
+class _Irregular(Exception):
+    """pyarrow met a record it cannot read as-is; the Python reader takes over."""
+
+
+def _arrow_csv(path: Path, delimiter: str, skip: int, headers: list[str]) -> Iterator[_Rows]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=headers, block_size=1 << 23),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             ignore_empty_lines=False,
+                                             invalid_row_handler=lambda _row: "error"),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=True),
+        )
+    except (pa.ArrowInvalid, OSError):
+        raise _Irregular from None
+    with reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, OSError):
+                raise _Irregular from None
+            table = pa.Table.from_batches([batch])
+            if _has_nul(table):
+                raise _Irregular
+            yield _Rows(table, [])
+
+
+def _has_nul(table: Any) -> bool:
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring(c, "\x00")).as_py() for c in table.columns)
+
+
+def _capped_lines(handle: Any, counter: list[int] | None = None) -> Iterator[str]:
+    """Lines of a text handle, NULs removed; a line over MAX_LINE_CHARS becomes one marker line."""
+    while True:
+        line = handle.readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            total = len(line)
+            while True:  # skip the rest of the line without holding it
+                more = handle.readline(MAX_LINE_CHARS)
+                total += len(more)
+                if not more or more.endswith(("\n", "\r")):
+                    break
+            yield f"{_OVERSIZE_MARK}{total}\n"
+            continue
+        if "\x00" in line:
+            if counter is not None:
+                counter[0] += line.count("\x00")
+            line = line.replace("\x00", "")
+        if counter is not None and "\ufffd" in line:
+            counter[1] += 1
+        yield line
+
+
+def _python_csv(path: Path, encoding: str, delimiter: str, header_records: int, headers: list[str],
+                stream: ManifestStream, *, skip: int, rows: int) -> Iterator[_Rows]:
+    """Rows through Python's csv module: lenient with ragged rows, any encoding, NULs, long lines.
+
+    ``header_records`` records (banner rows and the header) and then ``skip`` data records that
+    an earlier reader already delivered are passed over.
+    """
+    import pyarrow as pa
+
+    width = len(headers)
+    counter = [0, 0]  # NULs removed, lines with undecodable bytes
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=encoding, errors="replace",
+                                                        newline="") as handle:
+            records = csv.reader(_capped_lines(handle, counter), delimiter=delimiter)
+            for _ in range(header_records):
+                if next(records, None) is None:
+                    return
+            number = skip
+            for _ in range(skip):
+                if next(records, None) is None:
+                    return
+            while True:
+                block: list[list[str]] = []
+                problems: list[Problem] = []
+                for record in records:
+                    number += 1
+                    if record and record[0].startswith(_OVERSIZE_MARK):
+                        chars = int(record[0][len(_OVERSIZE_MARK):] or 0)
+                        problems.append(Problem(number, None, f"line of {chars:,} characters is over "
+                                                f"the {MAX_LINE_CHARS:,}-character limit; not read"))
+                        record = []
+                    elif len(record) > width:
+                        extra = [c for c in record[width:] if c.strip()]
+                        if extra:
+                            shown = "; ".join(repr(c[:40]) for c in extra[:5])
+                            problems.append(Problem(number, None, f"{len(extra)} cell(s) beyond the "
+                                                    f"last column not kept: {shown}"[:300], "warning"))
+                        record = record[:width]
+                    if len(record) < width:
+                        record = record + [""] * (width - len(record))
+                    block.append(record)
+                    if len(block) >= rows:
+                        break
+                if not block:
+                    break
+                columns = list(zip(*block, strict=True)) if width else []
+                table = pa.table({h: pa.array(columns[j], pa.string()) for j, h in enumerate(headers)}) \
+                    if width else pa.table({"_": pa.nulls(len(block))}).drop_columns(["_"])
+                yield _Rows(table, problems, list(range(number - len(block) + 1, number + 1)))
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=stream.path) from None
+    finally:
+        csv.field_size_limit(old_limit)
+        if counter[0]:
+            stream.problems.append(Problem(None, None, f"removed {counter[0]} NUL byte(s)", "warning"))
+        if counter[1]:
+            stream.problems.append(Problem(None, None, f"{counter[1]} line(s) hold byte sequences not "
+                                           f"valid in {encoding}; replaced with U+FFFD", "warning"))
+
+
+def _open_parquet(path: Path, name: str, mapping: Mapping[str, str] | None,
+                  problems: list[Problem]) -> ManifestStream:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for damaged files
+        raise InputError(f"cannot read Parquet file: {exc}", path=name) from None
+    original = [str(c) for c in parquet.schema_arrow.names]
+    unique, renamed, empty = _dedupe([_cell_text(h) for h in original])
+    if renamed:
+        problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
+    columns = _mapped(unique, mapping, name)
+    stream = ManifestStream(path=name, format="parquet", encoding=None, headers=unique,
+                            columns=columns, problems=problems)
+
+    def source(rows: int) -> Iterator[_Rows]:
+        try:
+            for batch in parquet.iter_batches(batch_size=rows):
+                arrays = [pa.array(_arrow_column_text(batch.column(j)), pa.string())
+                          if not (pa.types.is_string(batch.column(j).type)
+                                  or pa.types.is_large_string(batch.column(j).type))
+                          else batch.column(j).cast(pa.string()).fill_null("")
+                          for j in range(batch.num_columns)]
+                yield _Rows(pa.table(dict(zip(unique, arrays, strict=True))), [])
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(f"cannot read Parquet file after row {stream.rows}: {exc}", path=name) from None
+
+    stream._source = source
+    return stream
+
+
+def _open_jsonl(path: Path, name: str, head: bytes, size: int, mapping: Mapping[str, str] | None,
+                encoding: str | None, problems: list[Problem]) -> ManifestStream:
+    text, chosen = _detect_head_text(head, size, encoding, name, problems)
+    if len(head) < size:
+        text = text[: text.rfind("\n") + 1]
+    keys: dict[str, None] = {}
+    seen = 0
+    for line in text.splitlines():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            seen += 1
+            for key in obj:
+                keys.setdefault(str(key), None)
+    if not seen:
+        raise InputError("no JSON records", path=name)
+    unique, renamed, empty = _dedupe(list(keys))
+    columns = _mapped(unique, mapping, name)
+    stream = ManifestStream(path=name, format="jsonl", encoding=chosen, headers=unique,
+                            columns=columns, problems=problems)
+
+    def source(rows: int) -> Iterator[_Rows]:
+        import pyarrow as pa
+
+        blank = 0
+        number = 0
+        counter = [0, 0]
+        known = set(unique)
+        with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=chosen, errors="replace",
+                                                        newline="") as handle:
+            lines = _capped_lines(handle, counter)
+            while True:
+                block: list[list[str]] = []
+                row_problems: list[Problem] = []
+                for line in lines:
+                    line = line.removeprefix("\ufeff")
+                    if not line.strip():
+                        blank += 1
+                        continue
+                    number += 1
+                    values = [""] * len(unique)
+                    if line.startswith(_OVERSIZE_MARK):
+                        row_problems.append(Problem(number, None, f"line over the {MAX_LINE_CHARS:,}-"
+                                                    "character limit; not read"))
+                    else:
+                        try:
+                            obj = json.loads(line)
+                        except json.JSONDecodeError as exc:
+                            obj = None
+                            row_problems.append(Problem(number, None, f"not valid JSON: {exc.msg}"))
+                        except RecursionError:
+                            obj = None
+                            row_problems.append(Problem(number, None, "JSON nested too deeply"))
+                        if obj is not None and not isinstance(obj, dict):
+                            row_problems.append(Problem(number, None, "line is JSON but not an object"))
+                        elif isinstance(obj, dict):
+                            record = {str(k): v for k, v in obj.items()}
+                            values = [_cell_text(record.get(h)) for h in unique]
+                            other = [k for k in record if k not in known]
+                            if other:
+                                row_problems.append(Problem(number, None, "field(s) not in the first "
+                                                            f"records, not kept: {', '.join(other)[:200]}",
+                                                            "warning"))
+                    block.append(values)
+                    if len(block) >= rows:
+                        break
+                if not block:
+                    break
+                cols = list(zip(*block, strict=True))
+                table = pa.table({h: pa.array(cols[j], pa.string()) for j, h in enumerate(unique)})
+                yield _Rows(table, row_problems, list(range(number - len(block) + 1, number + 1)))
+        if blank:
+            stream.problems.append(Problem(None, None, f"ignored {blank} blank line(s)", "warning"))
+        if counter[1]:
+            stream.problems.append(Problem(None, None, f"{counter[1]} line(s) hold byte sequences not "
+                                           f"valid in {chosen}; replaced with U+FFFD", "warning"))
+
+    stream._source = source
+    return stream

@@ -11,7 +11,7 @@ Library entry point::
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ import pandas as pd
 
 from chainscreen import __version__
 from chainscreen.evidence import EvidenceBuilder, RowFacts
-from chainscreen.manifest import Manifest, read_manifest
+from chainscreen.manifest import CHUNK_ROWS, Manifest, ManifestChunk, ManifestStream, open_manifest, read_manifest
 from chainscreen.match import EntityMatcher
 from chainscreen.models import Candidate, Evidence, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
@@ -171,119 +171,336 @@ def screen(
 
     Every input row comes back as a :class:`RowResult` in input order, with a level, a score,
     the formula, the evidence (each item naming its list and edition) and reasons in words.
+    The whole manifest is held in memory; for files of millions of rows use :func:`iter_screen`.
     """
-    settings = settings or Settings()
-    started = _now()
     manifest = source if isinstance(source, Manifest) else read_manifest(
         source, sheet=sheet, mapping=mapping)
-    ref = reference or load_reference(lists=lists or settings.lists)
-    matcher = EntityMatcher(ref.entities, settings)
-    mapper = GoodsMapper(ref.concordance, ref.hs) if ref.concordance is not None else None
-    builder = EvidenceBuilder(ref, settings)
-
-    n = len(manifest.frame)
+    screening = iter_screen(manifest, settings=settings, reference=reference, lists=lists,
+                            chunk_rows=CHUNK, progress=progress)
     rows: list[RowResult] = []
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        rows.extend(_screen_chunk(manifest, start, stop, matcher, mapper, builder, settings))
-        if progress is not None:
-            progress(stop, n)
-    receipt = build_receipt(manifest, ref, settings, started, _now())
-    return ScreenResult(manifest, rows, receipt, settings, ref, list(manifest.problems))
+    for chunk in screening:
+        # the reader's row problems stay in manifest.problems, where they always were
+        rows.extend(chunk.results(reader_problems=False))
+    return ScreenResult(manifest, rows, screening.receipt, screening.settings, screening.reference,
+                        list(manifest.problems))
 
 
-def _screen_chunk(
-    manifest: Manifest, start: int, stop: int, matcher: EntityMatcher,
-    mapper: GoodsMapper | None, builder: EvidenceBuilder, settings: Settings,
-) -> list[RowResult]:
-    cols = manifest.columns
+@dataclass
+class _Outcome:
+    """The result shared by every row with the same facts; ``template.row`` is 0."""
 
-    def col(name: str) -> list[str]:
-        return [str(v).strip() if v is not None else "" for v in manifest.field(name).iloc[start:stop]]
+    template: RowResult
+    cells: tuple[Any, ...]  # the ADDED_COLUMNS values
 
-    suppliers, countries, goods_text = col("supplier"), col("country"), col("goods")
-    hs_text, addresses = col("hs_code"), col("address")
-    iso = {v: to_iso2(v) for v in set(countries) if v}
-    parties = [(s if is_meaningful_name(s) else None, iso.get(c)) for s, c in zip(suppliers, countries, strict=True)]
-    candidates = matcher.match_many(parties)
+    def for_row(self, row: int) -> RowResult:
+        t = self.template
+        problems = t.problems
+        if problems:
+            problems = tuple(Problem(row, p.column, p.reason, p.severity) for p in problems)
+        return RowResult(row, t.status, t.level, t.score, t.formula, t.reasons, t.evidence,
+                         t.candidates, t.supplier, t.country, t.goods, problems, t.decision)
 
-    out: list[RowResult] = []
-    for i in range(stop - start):
-        row_no = manifest.row_numbers[start + i]
-        problems: list[Problem] = []
-        missing: list[str] = []
-        supplier, country_raw = suppliers[i], countries[i]
-        desc, hs_raw, address = goods_text[i], hs_text[i], addresses[i]
 
-        has_name = is_meaningful_name(supplier)
-        if supplier and not has_name:
-            problems.append(Problem(row_no, cols.get("supplier"), f"supplier name {supplier[:60]!r} is not a name", "warning"))
-        country = iso.get(country_raw) if country_raw else None
-        if country_raw and country is None:
-            problems.append(Problem(row_no, cols.get("country"), f"unknown country {country_raw[:60]!r}"))
-            missing.append(f"unknown country {country_raw[:60]!r}")
-        elif not country_raw and "country" in cols:
-            missing.append("no country of origin")
-        hs: HSCode | None = None
-        if hs_raw:
-            try:
-                hs = parse_hs(hs_raw)
-            except ValueError as exc:
-                problems.append(Problem(row_no, cols.get("hs_code"), f"HS code {hs_raw[:30]!r}: {exc}"))
-                missing.append(f"unreadable HS code {hs_raw[:30]!r}")
-        if not has_name and not desc and hs is None:
-            reason = "no supplier name and no goods description or HS code"
-            problems.append(Problem(row_no, None, reason))
-            out.append(RowResult(row_no, "unscreenable", "unscreenable", 0.0, "not screened",
-                                 (f"not screened: {reason}",), (), (), supplier or None,
-                                 country, (), tuple(problems)))
-            continue
-        # A field the input has no column for at all (e.g. `check` with a name only) is a
-        # note, not a data gap: the row is judged on what it was given.
-        if not has_name and "supplier" in cols:
-            missing.append("no supplier name")
-        if not desc and hs is None and ("goods" in cols or "hs_code" in cols):
-            missing.append("no goods description or HS code")
-        absent = [label for field, label in (("country", "country"), ("supplier", "supplier name"),
-                                             ("goods", "goods"))
-                  if field not in cols and not (field == "goods" and "hs_code" in cols)]
+@dataclass
+class ScreenChunk:
+    """The screened rows of one :class:`~chainscreen.manifest.ManifestChunk`, in input order.
 
-        hits = tuple(mapper.map(desc or None, hs)) if mapper is not None else ()
-        term, where = None, None
-        for fname, text in (("address", address), ("supplier name", supplier), ("goods description", desc)):
-            term = mentions_xinjiang(text) if text else None
-            if term:
-                where = fname
-                break
-        facts = RowFacts(supplier=supplier or None, country=country, goods=hits,
-                         candidates=candidates[i], xinjiang_term=term, xinjiang_field=where,
-                         description=desc)
-        if absent:
-            facts.notes.append(f"no {', '.join(absent)} given: not screened for {'/'.join(absent)} risk")
-        evidence = builder.build(facts)
-        verdict = combine(evidence, settings, missing=missing, notes=facts.notes)
-        status = "partial" if missing else "screened"
-        if verdict.level == "unscreenable":
-            status = "unscreenable"
-        out.append(RowResult(row_no, status, verdict.level, verdict.score, verdict.formula,
-                             verdict.reasons, verdict.evidence, tuple(candidates[i]),
-                             supplier or None, country, hits, tuple(problems)))
-    return out
+    ``codes[i]`` picks the outcome of row ``chunk.row_numbers[i]``; rows with the same facts
+    (supplier, country, goods text, HS code, address) share one outcome, so a chunk costs one
+    lookup per row. :attr:`rows` builds the :class:`RowResult` objects; :meth:`added_columns`
+    gives the added output columns without building them.
+    """
+
+    chunk: ManifestChunk
+    codes: list[int]
+    outcomes: list[_Outcome]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def row_numbers(self) -> list[int]:
+        """The 1-based input row numbers."""
+        return self.chunk.row_numbers
+
+    @property
+    def rows(self) -> list[RowResult]:
+        """One RowResult per row, reader problems (a line too long, bad JSON) included."""
+        return self.results()
+
+    def results(self, *, reader_problems: bool = True) -> list[RowResult]:
+        """One RowResult per row; ``reader_problems=False`` leaves the reader's problems out."""
+        extra: dict[int, list[Problem]] = {}
+        for p in self.chunk.problems if reader_problems else ():
+            if p.row is not None:
+                extra.setdefault(p.row, []).append(p)
+        out = []
+        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
+            result = self.outcomes[code].for_row(n)
+            if n in extra:
+                result.problems = tuple(extra[n]) + result.problems
+            out.append(result)
+        return out
+
+    def levels(self) -> list[str]:
+        """The level of every row."""
+        return [self.outcomes[c].template.level for c in self.codes]
+
+    def added_columns(self) -> dict[str, list[Any]]:
+        """The added output columns (:data:`ADDED_COLUMNS`) as lists, one value per row."""
+        local: dict[int, int] = {}
+        picks = [local.setdefault(c, len(local)) for c in self.codes]
+        distinct = [self.outcomes[c].cells for c in local]
+        out: dict[str, list[Any]] = {}
+        for j, name in enumerate(ADDED_COLUMNS):
+            values = [cells[j] for cells in distinct]
+            out[name] = [values[k] for k in picks]
+        return out
+
+    def problem_texts(self) -> list[str]:
+        """Each row's problems in one cell ("column 'Country': unknown country 'XX'; ..."), or ""."""
+        extra: dict[int, list[str]] = {}
+        for p in self.chunk.problems:
+            if p.row is not None:
+                extra.setdefault(p.row, []).append(_problem_text(p))
+        texts: dict[int, str] = {}
+        out = []
+        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
+            if code not in texts:
+                texts[code] = "; ".join(_problem_text(p) for p in self.outcomes[code].template.problems)
+            own = texts[code]
+            if n in extra:
+                own = "; ".join([*extra[n], *([own] if own else [])])
+            out.append(own)
+        return out
+
+
+def _problem_text(p: Problem) -> str:
+    where = f"column {p.column!r}: " if p.column else ""
+    return f"{where}{p.reason}" + (" (warning)" if p.severity == "warning" else "")
+
+
+# Distinct row facts remembered at once; beyond this the memo starts afresh, so memory stays flat
+# on a manifest where almost every row is different.
+_MAX_OUTCOMES = 200_000
+
+
+class Screening:
+    """An iterator of :class:`ScreenChunk` over a manifest stream; see :func:`iter_screen`.
+
+    After the last chunk, :attr:`receipt` is complete and :attr:`counts` and :attr:`problems`
+    cover the whole manifest. ``complete`` is False until the last chunk has been screened.
+    """
+
+    def __init__(self, stream: ManifestStream, settings: Settings, reference: ReferenceSet,
+                 chunk_rows: int, progress: ProgressCallback | None) -> None:
+        self.stream = stream
+        self.settings = settings
+        self.reference = reference
+        self.chunk_rows = chunk_rows
+        self.progress = progress
+        self.counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
+        self.complete = False
+        self.started = _now()
+        self._finished: str | None = None
+        self._matcher = EntityMatcher(reference.entities, settings)
+        self._mapper = (GoodsMapper(reference.concordance, reference.hs)
+                        if reference.concordance is not None else None)
+        self._builder = EvidenceBuilder(reference, settings)
+        self._index: dict[tuple[str, ...], int] = {}
+        self._outcomes: list[_Outcome] = []
+        self._iso: dict[str, str | None] = {}
+
+    @property
+    def rows(self) -> int:
+        """Rows screened so far."""
+        return self.stream.rows
+
+    @property
+    def problems(self) -> list[Problem]:
+        """File-level problems found so far (row problems are in each chunk)."""
+        return list(self.stream.problems)
+
+    @property
+    def receipt(self) -> dict[str, Any]:
+        """The run's receipt; its row count and finish time are final once iteration ends."""
+        return _receipt(self.stream, self.stream.rows, self.reference, self.settings, self.started,
+                        self._finished or _now(), complete=self.complete)
+
+    def __iter__(self) -> Iterator[ScreenChunk]:
+        estimate = getattr(self.stream, "estimated_rows", 0) or 0
+        for chunk in self.stream.iter_chunks(rows=self.chunk_rows):
+            screened = self._screen(chunk)
+            for level in screened.levels():
+                self.counts[level] += 1
+            if self.progress is not None:
+                self.progress(self.stream.rows, max(estimate, self.stream.rows))
+            yield screened
+        self.complete = True
+        self._finished = _now()
+
+    def _screen(self, chunk: ManifestChunk) -> ScreenChunk:
+        keys = list(zip(chunk.values("supplier"), chunk.values("country"), chunk.values("goods"),
+                        chunk.values("hs_code"), chunk.values("address"), strict=True))
+        index = self._index
+        new = [k for k in dict.fromkeys(keys) if k not in index]
+        if len(self._outcomes) + len(new) > _MAX_OUTCOMES:
+            self._index, self._outcomes = {}, []
+            index = self._index
+            new = list(dict.fromkeys(keys))
+        if new:
+            base = len(self._outcomes)
+            self._outcomes.extend(self._compute(new, chunk.columns))
+            for offset, key in enumerate(new):
+                index[key] = base + offset
+        return ScreenChunk(chunk, [index[k] for k in keys], self._outcomes)
+
+    def _compute(self, keys: list[tuple[str, ...]], cols: Mapping[str, str]) -> list[_Outcome]:
+        """The outcome of each distinct set of row facts (what used to be done per row)."""
+        clean = [tuple(v.strip() for v in k) for k in keys]
+        iso = self._iso
+        for _s, c, *_ in clean:
+            if c and c not in iso:
+                iso[c] = to_iso2(c)
+        meaningful = {s: is_meaningful_name(s) for s in {k[0] for k in clean}}
+        parties = [(s if meaningful[s] else None, iso.get(c) if c else None) for s, c, *_ in clean]
+        candidates = self._matcher.match_many(parties)
+        out = []
+        for i, (supplier, country_raw, desc, hs_raw, address) in enumerate(clean):
+            result = _screen_facts(supplier, country_raw, desc, hs_raw, address, iso,
+                                   meaningful[supplier], candidates[i], cols, self._mapper,
+                                   self._builder, self.settings)
+            out.append(_Outcome(result, _cells(result)))
+        return out
+
+
+LEVELS: tuple[str, ...] = ("high", "elevated", "low", "clear", "unscreenable")
+
+
+def iter_screen(
+    source: str | Path | pd.DataFrame | Manifest | ManifestStream,
+    *,
+    settings: Settings | None = None,
+    sheet: str | int | None = None,
+    mapping: Mapping[str, str] | None = None,
+    reference: ReferenceSet | None = None,
+    lists: Sequence[str] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: ProgressCallback | None = None,
+) -> Screening:
+    """Screen a manifest chunk by chunk, in flat memory: iterate the result for :class:`ScreenChunk` s.
+
+    A file path is opened with :func:`chainscreen.manifest.open_manifest` (streamed); a DataFrame
+    or Manifest is screened from memory. Rows with the same facts are screened once. After the
+    loop, ``screening.receipt`` is the run's receipt and ``screening.counts`` the rows per level::
+
+        screening = iter_screen("lines.csv")
+        for chunk in screening:
+            for row in chunk.rows: ...
+        screening.receipt
+
+    ``progress(done, estimated_total)`` is called after each chunk.
+    """
+    settings = settings or Settings()
+    if isinstance(source, ManifestStream):
+        stream = source
+    elif isinstance(source, Manifest):
+        stream = ManifestStream.from_manifest(source)
+    elif isinstance(source, pd.DataFrame):
+        stream = ManifestStream.from_manifest(read_manifest(source, mapping=mapping))
+    else:
+        stream = open_manifest(source, sheet=sheet, mapping=mapping)
+    ref = reference or load_reference(lists=lists or settings.lists)
+    return Screening(stream, settings, ref, chunk_rows, progress)
+
+
+def _screen_facts(
+    supplier: str, country_raw: str, desc: str, hs_raw: str, address: str,
+    iso: Mapping[str, str | None], has_name: bool, candidates: Sequence[Candidate],
+    cols: Mapping[str, str], mapper: GoodsMapper | None, builder: EvidenceBuilder,
+    settings: Settings,
+) -> RowResult:
+    """One row's result from its (stripped) facts; ``row`` is 0 and problems carry no row."""
+    problems: list[Problem] = []
+    missing: list[str] = []
+    if supplier and not has_name:
+        problems.append(Problem(None, cols.get("supplier"), f"supplier name {supplier[:60]!r} is not a name", "warning"))
+    country = iso.get(country_raw) if country_raw else None
+    if country_raw and country is None:
+        problems.append(Problem(None, cols.get("country"), f"unknown country {country_raw[:60]!r}"))
+        missing.append(f"unknown country {country_raw[:60]!r}")
+    elif not country_raw:
+        missing.append("no country of origin")
+    hs: HSCode | None = None
+    if hs_raw:
+        try:
+            hs = parse_hs(hs_raw)
+        except ValueError as exc:
+            problems.append(Problem(None, cols.get("hs_code"), f"HS code {hs_raw[:30]!r}: {exc}"))
+            missing.append(f"unreadable HS code {hs_raw[:30]!r}")
+    if not has_name and not desc and hs is None:
+        reason = "no supplier name and no goods description or HS code"
+        problems.append(Problem(None, None, reason))
+        return RowResult(0, "unscreenable", "unscreenable", 0.0, "not screened",
+                         (f"not screened: {reason}",), (), (), supplier or None,
+                         country, (), tuple(problems))
+    if not has_name:
+        missing.append("no supplier name")
+    if not desc and hs is None:
+        missing.append("no goods description or HS code")
+
+    hits = tuple(mapper.map(desc or None, hs)) if mapper is not None else ()
+    term, where = None, None
+    for fname, text in (("address", address), ("supplier name", supplier), ("goods description", desc)):
+        term = mentions_xinjiang(text) if text else None
+        if term:
+            where = fname
+            break
+    facts = RowFacts(supplier=supplier or None, country=country, goods=hits,
+                     candidates=candidates, xinjiang_term=term, xinjiang_field=where,
+                     description=desc)
+    evidence = builder.build(facts)
+    verdict = combine(evidence, settings, missing=missing, notes=facts.notes)
+    status = "partial" if missing else "screened"
+    if verdict.level == "unscreenable":
+        status = "unscreenable"
+    return RowResult(0, status, verdict.level, verdict.score, verdict.formula,
+                     verdict.reasons, verdict.evidence, tuple(candidates),
+                     supplier or None, country, hits, tuple(problems))
+
+
+def _cells(r: RowResult) -> tuple[Any, ...]:
+    """The ADDED_COLUMNS values of one result (see :meth:`ScreenResult.added_frame`)."""
+    best = r.candidates[0] if r.candidates else None
+    return (
+        r.level, r.score, r.status, " | ".join(r.reasons),
+        best.record.name if best else "", best.score if best else None,
+        best.record.list_id if best else "",
+        "; ".join(sorted({g.good for g in r.goods if g.scheme == "dol"})),
+        r.country or "",
+        ", ".join(sorted({f"{e.list_id}@{e.edition}" for e in r.evidence})),
+        r.formula, _decision_text(r.decision),
+    )
 
 
 def build_receipt(
     manifest: Manifest, ref: ReferenceSet, settings: Settings, started: str, finished: str
 ) -> dict[str, Any]:
     """What is needed to reproduce a run: hashes of input, lists and settings, tool version."""
-    return {
+    return _receipt(manifest, len(manifest.frame), ref, settings, started, finished)
+
+
+def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, settings: Settings,
+             started: str, finished: str, *, complete: bool | None = None) -> dict[str, Any]:
+    receipt: dict[str, Any] = {
         "input": {
-            "file": Path(manifest.path).name if manifest.path else None,
-            "sha256": manifest.sha256,
-            "format": manifest.format,
-            "encoding": manifest.encoding,
-            "sheet": manifest.sheet,
-            "rows": len(manifest.frame),
-            "columns": dict(manifest.columns),
+            "file": Path(source.path).name if source.path else None,
+            "sha256": source.sha256,
+            "format": source.format,
+            "encoding": source.encoding,
+            "sheet": source.sheet,
+            "rows": rows,
+            "columns": dict(source.columns),
         },
         "lists": [
             {"id": info.id, "edition": info.edition, "sha256": info.sha256, "records": info.records}
@@ -295,6 +512,9 @@ def build_receipt(
         "started": started,
         "finished": finished,
     }
+    if complete is False:
+        receipt["complete"] = False
+    return receipt
 
 
 def _decision_text(decision: dict[str, Any] | None) -> str:
