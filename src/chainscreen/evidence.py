@@ -114,29 +114,50 @@ class EvidenceBuilder:
     # -- one function per evidence kind ------------------------------------------------------
 
     def entity(self, candidates: Sequence[Candidate]) -> list[Evidence]:
-        """The best candidate at or above the review threshold; a match is decisive."""
+        """The best candidate at or above the review threshold; a match is decisive.
+
+        One item per list scope (forced labour, sanctions, watchlist), so a sanctions or
+        watchlist hit never hides a forced-labour list hit on the same supplier.
+        """
         out: list[Evidence] = []
+        scopes_seen: set[str] = set()
         for cand in candidates:
             if cand.decision not in ("match", "review"):
                 continue
             rec = cand.record
             info = self.ref.catalogue.get(rec.list_id)
+            group = (info.scope if info is not None else "") or "forced-labour"
+            if info is not None and info.publisher == "user":
+                group = "watchlist"
+            if group in scopes_seen:
+                continue
+            scopes_seen.add(group)
             edition = info.edition if info else "unknown"
             kind = "entity_list" if (info is None or info.kind == "entity") else "watchlist"
-            if info is not None and info.publisher == "user":
+            # A user's own list (or one imported with scope "watchlist") is a watchlist:
+            # weighed, not decisive. Sanctions lists stay decisive but are named as such.
+            scope = info.scope if info is not None else ""
+            if info is not None and (info.publisher == "user" or scope == "watchlist"):
                 kind = "watchlist"
             strength = 1.0 if cand.decision == "match" else 0.5
             verb = "matches" if cand.decision == "match" else "may match (needs review)"
             listed = f", listed {rec.listed}" if rec.listed else ""
             why = "; ".join(cand.reasons[:4])
+            what = {"sanctions": "the sanctions list ", "watchlist": "the watchlist "}.get(
+                "watchlist" if kind == "watchlist" else scope, "")
+            note = ""
+            if scope == "sanctions":
+                note = " (a sanctions designation, not a forced-labour finding)"
+            elif kind == "watchlist" and rec.notes:
+                note = f" (reason: {rec.notes[:200]})"
             out.append(Evidence(
                 kind=kind, list_id=rec.list_id, edition=edition, strength=strength,
                 weight=self._w.get(kind, 1.0), record_id=rec.record_id,
                 matched_name=cand.matched_name, match_score=cand.score,
-                summary=(f"supplier {verb} '{rec.name}' on {rec.list_id} (edition {edition}"
-                         f"{listed}), match score {cand.score:.2f}: {why}"),
+                summary=(f"supplier {verb} '{rec.name}' on {what}{rec.list_id} (edition "
+                         f"{edition}{listed}){note}, match score {cand.score:.2f}: {why}"),
+                details={"list_scope": scope} if scope and scope != "forced-labour" else {},
             ))
-            break  # one entity item per row: the best candidate carries the evidence
         return out
 
     def goods(self, hits: Sequence[GoodsHit], country: str | None) -> list[Evidence]:
