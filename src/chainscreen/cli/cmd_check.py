@@ -23,12 +23,15 @@ from chainscreen.errors import ExitCode
               help="A chainscreen.toml with weights, cut points and thresholds.")
 @click.option("--lists", "lists", multiple=True, metavar="ID[@EDITION]",
               help="Use only these lists (repeatable).")
+@click.option("--max-list-age", type=click.IntRange(min=0), metavar="DAYS",
+              help="Fail (exit 1) if a risk list in use is older than DAYS, e.g. 730; "
+                   "`chainscreen lists status` shows ages.")
 @click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
               help="Exit with code 3 when any name is at or above this level.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the screen output contract).")
 def check(names: tuple[str, ...], country: str | None, hs_code: str | None, goods: str | None,
           address: str | None, settings_path: Path | None, lists: tuple[str, ...],
-          fail_on: str | None, as_json: bool) -> None:
+          fail_on: str | None, as_json: bool, max_list_age: int | None) -> None:
     """Check one supplier (or several) before a contract: verdict, evidence, candidates.
 
     With no NAMES, reads one name per line from standard input.
@@ -37,6 +40,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     Examples:
       chainscreen check "Hoshine Silicon Industry" --country CN --hs 2804.61
       chainscreen check "Acme Textiles" --country Bangladesh --goods "cotton t-shirts"
+      chainscreen check "Hoshine Silicon" --lists dol-tvpra@2020-09-30 --max-list-age 3650
       cat suppliers.txt | chainscreen check --country CN --fail-on high --json
     """
     import pandas as pd
@@ -56,6 +60,10 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     columns.update({k: [v] * len(names) for k, v in given.items() if v})
     frame = pd.DataFrame(columns)
     settings = load_settings(settings_path, lists=list(lists) or None)
+    if max_list_age is not None:
+        from chainscreen.reference import check_list_ages, load_reference
+
+        check_list_ages(load_reference(lists=settings.lists), max_list_age)
     mapping = {f: f for f in columns}
     result = run_screen(frame, settings=settings, mapping=mapping)
     if as_json:

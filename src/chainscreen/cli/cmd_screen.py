@@ -54,6 +54,9 @@ def _parse_formats(value: str) -> list[str]:
               help="A chainscreen.toml with weights, cut points and thresholds.")
 @click.option("--lists", "lists", multiple=True, metavar="ID[@EDITION]",
               help="Use only these lists (repeatable; pin an edition with @). Default: all, newest.")
+@click.option("--max-list-age", type=click.IntRange(min=0), metavar="DAYS",
+              help="Fail (exit 1) if a risk list in use is older than DAYS, e.g. 730; "
+                   "`chainscreen lists status` shows ages.")
 @click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
               help="Exit with code 3 when any row is at or above this level.")
 @click.option("--force", is_flag=True, help="Overwrite outputs that already exist.")
@@ -65,7 +68,8 @@ def _parse_formats(value: str) -> list[str]:
 @click.option("--no-store", is_flag=True, help="Do not store the run in the run database.")
 def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
-           as_json: bool, quiet: bool, db: str | None, no_store: bool) -> None:
+           as_json: bool, quiet: bool, db: str | None, no_store: bool,
+           max_list_age: int | None) -> None:
     """Screen MANIFEST (csv, tsv, xlsx, parquet, jsonl) and write the outputs to --out.
 
     Every input row comes back with a risk level (high, elevated, low, clear, unscreenable),
@@ -76,6 +80,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
       chainscreen screen sample_inputs/importer_suppliers.xlsx
       chainscreen screen entries.csv --map supplier="Shipper Name" --format xlsx,html,csv
       chainscreen screen lines.csv --format json -o results --json --fail-on elevated
+      chainscreen screen lines.csv --lists dol-tvpra@2020-09-30 --lists uflpa-entity-list --max-list-age 3650
       chainscreen screen lines.csv --db sqlite:///team-runs.sqlite   # then: chainscreen review latest
     """
     from chainscreen.report.files import check_writable
@@ -88,6 +93,10 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
         raise InputError("file not found", path=str(manifest))
     sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
     settings = load_settings(settings_path, lists=list(lists) or None)
+    if max_list_age is not None:
+        from chainscreen.reference import check_list_ages, load_reference
+
+        check_list_ages(load_reference(lists=settings.lists), max_list_age)
     targets = _targets(manifest, outdir, fmts)
     for path in targets.values():
         check_writable(path, force)
