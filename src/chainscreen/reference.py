@@ -48,6 +48,8 @@ DATA_DIR_ENV = "CHAINSCREEN_DATA_DIR"
 ENTITY_REQUIRED = ("record_id", "name", "aliases", "country", "notes")
 #: Kinds that are risk lists (``--max-list-age`` applies); nomenclature and concordance are not.
 RISK_KINDS = ("country", "commodity", "entity")
+#: Kinds loaded whatever ``lists`` selects: they recognise goods, they are not evidence.
+SUPPORT_KINDS = ("nomenclature", "concordance")
 #: Record key of each list for ``lists diff``; entity lists use record_id (or the name).
 DIFF_KEYS: dict[str, tuple[str, ...]] = {
     "dol-tvpra": ("good", "iso2"),
@@ -204,11 +206,20 @@ def _editions(catalogue: list[ListInfo]) -> dict[str, list[ListInfo]]:
 
 def _select(editions: dict[str, list[ListInfo]],
             lists: tuple[str, ...] | None) -> dict[str, ListInfo]:
-    """Active edition per requested id; ``id@edition`` pins an older edition."""
+    """Active edition per requested id; ``id@edition`` pins an older edition.
+
+    ``all`` among the items stands for every list at its newest edition, so
+    ``["all", "dol-tvpra@2020-09-30"]`` is everything, with the 2020 DOL list.
+    """
     if lists is None:
         return {list_id: infos[0] for list_id, infos in editions.items()}
     chosen: dict[str, ListInfo] = {}
+    pinned: set[str] = set()
+    if "all" in lists:
+        chosen = {list_id: infos[0] for list_id, infos in editions.items()}
     for item in lists:
+        if item == "all":
+            continue
         list_id, _, edition = item.partition("@")
         if list_id not in editions:
             raise ReferenceDataError(
@@ -224,8 +235,9 @@ def _select(editions: dict[str, list[ListInfo]],
             info = match[0]
         else:
             info = infos[0]
-        if list_id in chosen and chosen[list_id] != info:
+        if list_id in pinned and chosen[list_id] != info:
             raise ReferenceDataError(f"list {list_id!r} requested in two editions")
+        pinned.add(list_id)
         chosen[list_id] = info
     return chosen
 
@@ -346,8 +358,12 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
     where = {e.info.label(): e for e in located}
     editions = _editions([e.info for e in located])
     chosen = _select(editions, lists)
+    # HS codes and the goods concordance are how goods are recognised, not risk lists: a
+    # selection such as ``--lists dol-tvpra@2020-09-30`` still needs them (newest edition).
+    support = {list_id: infos[0] for list_id, infos in editions.items()
+               if infos[0].kind in SUPPORT_KINDS and list_id not in chosen}
     frames: dict[str, Any] = {}
-    for list_id, info in chosen.items():
+    for list_id, info in {**support, **chosen}.items():
         ed = where[info.label()]
         if list_id == CONCORDANCE_ID and not ed.path.exists():
             # The concordance is optional ("if present"); a present one is still verified.
@@ -386,7 +402,7 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
 
     def plain(list_id: str) -> pd.DataFrame:
         if list_id in frames:
-            return _tag(frames[list_id], chosen[list_id])
+            return _tag(frames[list_id], {**support, **chosen}[list_id])
         return _empty(list_id)
 
     concordance = None
