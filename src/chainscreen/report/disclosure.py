@@ -265,8 +265,9 @@ def check(regime: Regime, profile: Mapping[str, Any], results: Sequence[Mapping[
                                         gap, el.title))
     known = {el.id for el in regime.elements}
     for key in _leaf_ids(profile.get(regime.prefix), regime.prefix):
-        if not any(key == k or key.startswith(k + ".") for k in known):
-            rep.findings.append(Finding(key, "warning", "not an element of this regime (typo?)"))
+        if not any(key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in known):
+            if key not in ("us.subject", "us.summary"):
+                rep.findings.append(Finding(key, "warning", "not an element of this regime (typo?)"))
     for message in _warnings(regime, profile, results, today):
         rep.findings.append(Finding("general", "warning", message))
     return rep
@@ -671,7 +672,7 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
             "iso2": r.iso2, "name": country_name(r.iso2) if r.iso2 else r.country,
             "goods": [], "forced": 0, "child": 0,
             "tip": tip.get(r.iso2, "Tier 1 or Tier 2 (not on the Watch List, Tier 3 or special cases)"),
-            "advancement": cl.get(r.iso2, "not assessed")})
+            "advancement": cl.get(r.iso2) or "not assessed"})
         kinds = [k for k, flag in (("forced labour", r.forced_labour), ("child labour", r.child_labour))
                  if bool(flag)]
         if bool(r.forced_child_labour):
@@ -684,12 +685,12 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
 
     from chainscreen.report.render import bar_chart
 
-    keywords = sorted({t.strip().lower() for t in goods_terms if t.strip()} |
-                      {x.lower() for x in dol_goods} | {s.lower() for s in sectors})
+    words = ({t.strip().lower() for t in goods_terms if t.strip()} |
+             {x.lower() for x in dol_goods} | {s.lower() for s in sectors})
     conc = ref.concordance
     for kw_cell in conc[conc["good"].isin(dol_goods + sectors)]["keywords"].fillna(""):
-        keywords |= {k.strip().lstrip("=").lower() for k in str(kw_cell).split(";") if k.strip()}
-    keywords = sorted(k for k in keywords if len(k) >= 4)
+        words |= {k.strip().lstrip("=").lower() for k in str(kw_cell).split(";") if k.strip()}
+    keywords = sorted(k for k in words if len(k) >= 4)
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keywords) + r")s?\b", re.I) \
         if keywords else None
     entities = []
@@ -734,7 +735,7 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
         "sectors": sectors,
         "countries_filter": wanted,
         "listed": listed,
-        "chart": bar_chart(chart_rows[:15], ("forced labour", "child labour"), SECTOR_COLOURS),
+        "listing_chart": bar_chart(chart_rows[:15], ("forced labour", "child labour"), SECTOR_COLOURS),
         "uflpa": uflpa,
         "entities": entities,
         "keywords": keywords,

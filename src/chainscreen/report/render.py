@@ -69,10 +69,14 @@ def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],
         bars.append({"label": label, "y": i * (bar_h + gap), "segs": segs,
                      "total": sum(c.values()), "end": x})
     used = [lvl for lvl in levels if any(c.get(lvl) for _, c in counts)]
-    legend = [{"label": lvl, "colour": colours[lvl], "x": label_w + i * 110} for i, lvl in enumerate(used)]
+    legend, lx = [], float(label_w)
+    for lvl in used:  # each item as wide as its label (about 7 px a character at 11 px)
+        legend.append({"label": lvl, "colour": colours[lvl], "x": lx})
+        lx += 16 + 7 * len(lvl) + 14
     legend_h = 22 if legend else 0
     for b in bars:
         b["y"] += legend_h
+    width = max(width, int(lx))
     return {"width": width, "height": len(counts) * (bar_h + gap) + 4 + legend_h, "bar_h": bar_h,
             "label_w": label_w, "bars": bars, "legend": legend}
 

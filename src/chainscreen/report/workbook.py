@@ -113,9 +113,14 @@ def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: i
         ws.conditional_formatting.add(
             rng, FormulaRule(formula=[f'${level_col}{header_row + 1}="{level}"'],
                              fill=PatternFill("solid", fgColor=colour, bgColor=colour)))
-    widths = {"Reasons": 80, "Best match": 40, "Formula": 50, "Lists used": 40}
+    widths = {"Reasons": 80, "Best match": 40, "Formula": 50, "Lists used": 40, "Decision": 40}
+    formats = {"Risk score": "0.0", "Match score": "0.00"}
     for k, name in enumerate(ADDED_COLUMNS):
-        ws.column_dimensions[get_column_letter(first_col + k)].width = widths.get(name, 14)
+        letter = get_column_letter(first_col + k)
+        ws.column_dimensions[letter].width = widths.get(name, 14)
+        if name in formats:
+            for row in range(header_row + 1, last_row + 1):
+                ws.cell(row=row, column=first_col + k).number_format = formats[name]
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     last_col = get_column_letter(first_col + len(ADDED_COLUMNS) - 1)
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
@@ -124,11 +129,17 @@ def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: i
             cell.font = bold
 
 
-def _table(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
-    from openpyxl.styles import Font
+def _table(ws: Worksheet, header: list[str], rows: list[list[Any]],
+           widths: dict[int, float] | None = None) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
+    fill = PatternFill("solid", fgColor="1F3864")
     for j, h in enumerate(header, start=1):
-        ws.cell(row=1, column=j, value=h).font = Font(bold=True)
+        cell = ws.cell(row=1, column=j, value=h)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = fill
+        ws.column_dimensions[get_column_letter(j)].width = (widths or {}).get(j, max(12, len(h) + 4))
     for i, row in enumerate(rows, start=2):
         for j, v in enumerate(row, start=1):
             if v is not None:
@@ -146,25 +157,45 @@ def _candidates_sheet(ws: Worksheet, result: ScreenResult) -> None:
         for r in result.rows for rank, c in enumerate(r.candidates, start=1)
     ]
     _table(ws, ["Row", "Supplier", "Rank", "List name", "Matched name/alias", "List",
-                "Record", "Score", "Decision", "Why"], rows)
+                "Record", "Score", "Decision", "Why"], rows,
+           {2: 36, 4: 40, 5: 40, 6: 20, 7: 18, 10: 90})
+    for row in ws.iter_rows(min_row=2, min_col=8, max_col=8):
+        row[0].number_format = "0.00"
 
 
 def _problems_sheet(ws: Worksheet, result: ScreenResult) -> None:
     rows = [[p.row if p.row is not None else "file", p.column or "", p.severity, p.reason]
             for p in result.all_problems()]
-    _table(ws, ["Row", "Column", "Severity", "Reason"], rows)
+    _table(ws, ["Row", "Column", "Severity", "Reason"], rows, {2: 24, 4: 100})
 
 
 def _summary_sheet(ws: Worksheet, result: ScreenResult) -> None:
-    from collections import Counter
+    """Rows by level, then by origin country and by DOL good, each split by level."""
+    from collections import Counter, defaultdict
 
-    rows: list[list[Any]] = [["Level", level, count] for level, count in result.counts().items()]
-    by_country = Counter(r.country or "(unknown)" for r in result.rows if r.level in ("high", "elevated"))
-    rows += [["Flagged by origin", k, v] for k, v in by_country.most_common()]
-    by_goods = Counter(g.good for r in result.rows if r.level in ("high", "elevated")
-                       for g in {g for g in r.goods if g.scheme == "dol"})
-    rows += [["Flagged by goods", k, v] for k, v in by_goods.most_common()]
-    _table(ws, ["Group", "Value", "Rows"], rows)
+    from chainscreen.models import LEVELS
+    from chainscreen.normalize.countries import country_name
+
+    counts = result.counts()
+    rows: list[list[Any]] = [["Level", level, count, *[count if lv == level else 0 for lv in LEVELS]]
+                             for level, count in counts.items()]
+    by_country: dict[str, Counter[str]] = defaultdict(Counter)
+    by_goods: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in result.rows:
+        key = f"{country_name(r.country)} ({r.country})" if r.country else "(origin not given)"
+        by_country[key][r.level] += 1
+        for good in sorted({g.good for g in r.goods if g.scheme == "dol"}):
+            by_goods[good][r.level] += 1
+
+    def order(d: dict[str, Counter[str]]) -> list[tuple[str, Counter[str]]]:
+        return sorted(d.items(), key=lambda kv: (-kv[1]["high"], -kv[1]["elevated"],
+                                                 -sum(kv[1].values()), kv[0]))
+
+    rows += [["Origin country", k, sum(c.values()), *[c.get(lv, 0) for lv in LEVELS]]
+             for k, c in order(by_country)]
+    rows += [["DOL-listed goods", k, sum(c.values()), *[c.get(lv, 0) for lv in LEVELS]]
+             for k, c in order(by_goods)]
+    _table(ws, ["Group", "Value", "Rows", *LEVELS], rows, {1: 18, 2: 36})
 
 
 def _receipt_sheet(ws: Worksheet, result: ScreenResult) -> None:
@@ -175,10 +206,12 @@ def _receipt_sheet(ws: Worksheet, result: ScreenResult) -> None:
         ["input rows", rc["input"]["rows"]],
         ["columns used", json.dumps(rc["input"]["columns"], ensure_ascii=False)],
         ["settings sha256", rc["settings_sha256"]],
+        *[[f"setting {k}", json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else
+           ("" if v is None else v)] for k, v in sorted((rc.get("settings") or {}).items())],
         ["tool", f"{rc['tool']['name']} {rc['tool']['version']}"],
         ["started", rc["started"]],
         ["finished", rc["finished"]],
     ]
     rows += [[f"list {x['id']}", f"edition {x['edition']}; sha256 {x['sha256']}; {x['records']} records"]
              for x in rc["lists"]]
-    _table(ws, ["Item", "Value"], rows)
+    _table(ws, ["Item", "Value"], rows, {1: 28, 2: 110})
