@@ -40,10 +40,12 @@ def uflpa_rows() -> list[dict[str, str]]:
 
 def pick_records() -> tuple[dict[str, str], dict[str, str]]:
     """(changed, added): a record with aliases, and one without, from the shipped list."""
-    rows = uflpa_rows()
-    changed = next(r for r in rows if r["aliases"].count(" | ") >= 1 and r["country"] == "CN")
-    added = next(r for r in rows if not r["aliases"] and r["country"] == "CN"
-                 and r["record_id"] != changed["record_id"])
+    # Only records that the CBP list does not also name, so each gives exactly one hit.
+    cbp = (SHIPPED / "cbp_wro_entities.csv").read_text(encoding="utf-8").casefold()
+    rows = [r for r in uflpa_rows() if r["country"] == "CN"
+            and " ".join(r["name"].casefold().split()[:2]) not in cbp]
+    changed = next(r for r in rows if r["aliases"].count(" | ") >= 1)
+    added = next(r for r in rows if not r["aliases"] and r["record_id"] != changed["record_id"])
     return changed, added
 
 
