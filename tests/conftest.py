@@ -23,10 +23,13 @@ import pytest
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_run_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    # `chainscreen screen` stores every run; tests must never write into the user's own database.
-    saved = {k: os.environ.get(k) for k in ("CHAINSCREEN_DB", "CHAINSCREEN_REFERENCE_DIR")}
-    db = tmp_path_factory.mktemp("rundb") / "runs.sqlite"
-    os.environ["CHAINSCREEN_DB"] = f"sqlite:///{db}"
+    # `chainscreen screen` stores every run and `lists import` writes to the user data folder;
+    # tests must never touch the user's own.
+    saved = {k: os.environ.get(k) for k in ("CHAINSCREEN_DB", "CHAINSCREEN_REFERENCE_DIR",
+                                            "CHAINSCREEN_DATA_DIR")}
+    data = tmp_path_factory.mktemp("userdata")
+    os.environ["CHAINSCREEN_DATA_DIR"] = str(data)
+    os.environ["CHAINSCREEN_DB"] = f"sqlite:///{data / 'runs.sqlite'}"
     os.environ.pop("CHAINSCREEN_REFERENCE_DIR", None)
     yield
     for key, value in saved.items():

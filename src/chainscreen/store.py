@@ -237,14 +237,14 @@ def _now() -> str:
 
 
 def default_url() -> str:
-    """``$CHAINSCREEN_DB``, else a SQLite file ``runs.sqlite`` in the user data directory."""
+    """``$CHAINSCREEN_DB``, else a SQLite file ``runs.sqlite`` in chainscreen's data folder
+    (``$CHAINSCREEN_DATA_DIR`` or the platform's user data directory)."""
     url = os.environ.get(DB_ENV)
     if url:
         return url
-    from platformdirs import user_data_dir
+    from chainscreen.reference import user_data_dir
 
-    folder = Path(user_data_dir("chainscreen", appauthor=False))
-    return f"sqlite:///{folder / 'runs.sqlite'}"
+    return f"sqlite:///{user_data_dir() / 'runs.sqlite'}"
 
 
 def display_url(url: str) -> str:
@@ -710,7 +710,7 @@ def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path |
     ``settings`` (the settings a re-run would use) and the tool version.
     """
     from chainscreen import __version__
-    from chainscreen.reference import load_catalogue
+    from chainscreen.reference import all_editions
 
     checks: list[tuple[bool, str, str]] = []
     if run.status != COMPLETE:
@@ -722,7 +722,8 @@ def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path |
                            + ("kept in the database" if kept else f"unchanged at {path}")))
     except StoreError as exc:
         checks.append((False, "input", str(exc)))
-    current = {(i.id, i.edition): i for i in load_catalogue(reference_root)}
+    # Shipped and imported editions alike: a pinned re-run can use either.
+    current = {(e.info.id, e.info.edition): e.info for e in all_editions(reference_root)}
     for entry in run.lists():
         label = f"{entry['id']}@{entry['edition']}"
         info = current.get((entry["id"], entry["edition"]))
