@@ -520,7 +520,7 @@ def read_tip(path: Path, *, sheet: str | None = None) -> ImportedList:
             raise InputError(f"{country} appears twice for {year} (first in row {seen[key]})",
                              path=str(path), row=n, column=col["country"])
         seen[key] = n
-        name = country if len(country) > 2 else iso2
+        name = clean_name(country) if len(country) > 2 else iso2
         out.append([year, iso2, name, tier, _cell(row, idx, "text") or tier_raw])
     if not out:
         raise InputError("no tier rows", path=str(path))
@@ -946,7 +946,9 @@ def read_opensanctions(path: Path) -> ImportedList:
                     "; ".join(notes), p.schema, MULTI_SEP.join(p.identifiers),
                     f"https://www.opensanctions.org/entities/{p.id}/"])
     datasets = sorted({d for p in parties for d in p.datasets})
-    if datasets and set(datasets) <= FORCED_LABOUR_DATASETS:
+    # FtM exports name datasets by id (us_dhs_uflpa); targets.simple.csv by title.
+    if datasets and all(d in FORCED_LABOUR_DATASETS or re.search(r"uflpa|forced lab", d, re.I)
+                        for d in datasets):
         scope = "forced-labour"
     elif any(t.startswith("sanction") for p in parties for t in p.topics) or \
             any(p.notes and any(n.startswith("sanctions:") for n in p.notes) for p in parties):
@@ -955,7 +957,8 @@ def read_opensanctions(path: Path) -> ImportedList:
         scope = "watchlist" if not datasets else "sanctions"
     changes = [p.last_change for p in parties if p.last_change]
     default_edition = parse_date(max(changes)) if changes else None
-    default_id = ("os-" + datasets[0].replace("_", "-")) if len(datasets) == 1 else None
+    default_id = ("os-" + datasets[0].replace("_", "-")) \
+        if len(datasets) == 1 and re.fullmatch(r"[a-z0-9_]{2,40}", datasets[0]) else None
     notes = [f"{len(out)} parties" + (f"; {skipped} other records (sanctions programmes, "
                                       "addresses, relations, non-targets) not imported"
                                       if skipped else "")]
@@ -965,7 +968,7 @@ def read_opensanctions(path: Path) -> ImportedList:
         title="OpenSanctions: " + (", ".join(datasets) or "entities"),
         publisher="OpenSanctions" + (f" ({', '.join(datasets)})" if datasets else ""),
         source_url=("https://www.opensanctions.org/datasets/" + datasets[0] + "/")
-        if len(datasets) == 1 else "https://www.opensanctions.org/datasets/",
+        if default_id else "https://www.opensanctions.org/datasets/",
         licence="CC BY-NC 4.0 (OpenSanctions; commercial use needs their licence)",
         refresh_days=30, scope=scope, sources=[(path.name, _sha256_file(path))], notes=notes,
     )

@@ -1,0 +1,294 @@
+"""Tests of the list importers (chainscreen.importers): one adapter per publisher format.
+
+Samples are in tests/data/lists/ (see its README: genuine cuts of the shared reference data where
+a genuine file exists, synthetic files marked as such otherwise). Malformed files are written
+here, in tmp_path, and are synthetic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from chainscreen.errors import InputError
+from chainscreen.importers import (
+    ENTITY_HEADER,
+    GOODS_HEADER,
+    TIP_HEADER,
+    CountryMapper,
+    norm_key,
+    parse_date,
+    read_list,
+    split_alias_text,
+)
+
+DATA = Path(__file__).parent / "data" / "lists"
+REPO = Path(__file__).parents[1]
+SHARED = REPO.parent / "shared" / "reference-data"
+
+
+def rows_by(imported, column: str) -> dict[str, list[str]]:
+    pos = imported.header.index(column)
+    return {r[pos]: r for r in imported.rows}
+
+
+# ---------------------------------------------------------------- dol-tvpra
+
+
+def test_dol_app_layout_2022_sample():
+    im = read_list(DATA / "dol_tvpra_2022_sample.csv", "dol-tvpra")
+    assert im.kind == "commodity" and im.header == GOODS_HEADER and im.records == 7
+    goods = {(r[0], r[3]): r for r in im.rows}
+    poly = goods[("Polysilicon", "CN")]
+    assert poly[4:8] == ["false", "true", "false", "false"]  # forced labour only
+    # A derived good: neither flag set, derived from Indonesian palm.
+    kernel = goods[("Crude Palm Kernel Oil", "ID")]
+    assert kernel[4:9] == ["false", "false", "false", "true", "ID"]
+    assert im.default_id == "dol-tvpra" and im.allowed_ids == ("dol-tvpra",)
+    assert im.sources[0][1] == hashlib.sha256(
+        (DATA / "dol_tvpra_2022_sample.csv").read_bytes()).hexdigest()
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared reference data not present")
+@pytest.mark.parametrize("year", ["2018", "2020", "2022"])
+def test_dol_import_reproduces_the_shipped_file_byte_for_byte(year: str):
+    """The importer and scripts/build_reference.py clean the DOL file identically."""
+    im = read_list(SHARED / f"dol_tvpra_goods_{year}.csv", "dol-tvpra")
+    shipped = (REPO / "reference" / f"dol_tvpra_goods_{year}.csv").read_bytes()
+    assert im.data == shipped
+
+
+def test_dol_published_excel_layout_with_x_marks(tmp_path: Path):
+    """DOL's Excel layout (title row, "Good"/"Country" headers, X marks), built here.
+
+    SYNTHETIC layout; the three rows are copied from the genuine 2022 sample.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2022 List of Goods Produced by Child Labor or Forced Labor (synthetic test copy)"])
+    ws.append(["Good", "Country", "Child Labor", "Forced Labor", "Forced Child Labor"])
+    ws.append(["Polysilicon", "China", None, "X", None])
+    ws.append(["Bricks", "Pakistan", "X", "X", "X"])
+    ws.append(["Cocoa", "Ghana", "X", None, None])
+    ws.append([None, None, None, None, None])
+    path = tmp_path / "dol_goods_synthetic.xlsx"
+    wb.save(path)
+    im = read_list(path, "dol-tvpra")
+    assert im.records == 3
+    goods = {(r[0], r[3]): r[4:7] for r in im.rows}
+    assert goods == {("Polysilicon", "CN"): ["false", "true", "false"],
+                     ("Bricks", "PK"): ["true", "true", "true"],
+                     ("Cocoa", "GH"): ["true", "false", "false"]}
+    # The same rows in the app CSV layout give the same records.
+    app = read_list(DATA / "dol_tvpra_2022_sample.csv", "dol-tvpra")
+    app_rows = {(r[0], r[3]): r[4:7] for r in app.rows}
+    for key, flags in goods.items():
+        assert app_rows[key] == flags
+
+
+def test_dol_errors_name_row_and_column(tmp_path: Path):
+    header = "Good_Name,Good_Sector,Country_Name,Child_Labor,Forced_Labor,Forced_Child_Labor\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "Cocoa,Agriculture,Ghana,Yes,No,No\n"
+                   "Gold,Mining,Atlantis,Yes,No,No\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.csv, row 3, column 'Country_Name': country "
+                                         r"'Atlantis'"):
+        read_list(bad, "dol-tvpra")
+    bad.write_text(header + "Cocoa,Agriculture,Ghana,Maybe,No,No\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'Child_Labor': expected Yes/No"):
+        read_list(bad, "dol-tvpra")
+    bad.write_text(header + "Cocoa,Agriculture,Ghana,Yes,No,No\n"
+                   "Cocoa,Agriculture,Ghana,No,Yes,No\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3.*listed twice \(first in row 2\)"):
+        read_list(bad, "dol-tvpra")
+    bad.write_text(header + "Cocoa,Agriculture,Ghana,No,No,No\n", encoding="utf-8")
+    with pytest.raises(InputError, match="neither child labour, forced labour"):
+        read_list(bad, "dol-tvpra")
+    bad.write_text("Product,Nation\nCocoa,Ghana\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"missing column\(s\) good \(one of: good_name"):
+        read_list(bad, "dol-tvpra")
+    with pytest.raises(InputError, match="file not found"):
+        read_list(tmp_path / "absent.csv", "dol-tvpra")
+    with pytest.raises(InputError, match="unknown format 'pdf'"):
+        read_list(bad, "pdf")
+
+
+# ---------------------------------------------------------------- tip
+
+
+def test_tip_factbook_sample():
+    im = read_list(DATA / "tip_tiers_factbook_sample.csv", "tip")
+    assert im.header == TIP_HEADER and im.default_id == "tip-tiers"
+    assert im.default_edition == "2025"
+    tiers = {(r[0], r[1]): r[3] for r in im.rows}
+    assert tiers[("2025", "LA")] == "Tier 3"
+    assert tiers[("2025", "DZ")] == "Tier 2 Watch List"
+    # HTML entities in Factbook names are decoded ("Laos&nbsp;").
+    assert all("&" not in r[2] for r in im.rows)
+
+
+def test_tip_short_forms_and_errors(tmp_path: Path):
+    path = tmp_path / "tip.csv"
+    path.write_text("country,tier,year\nChina,3,2025\nDE,Tier 1,2025\nAlgeria,2WL,2025\n",
+                    encoding="utf-8")
+    im = read_list(path, "tip")
+    assert [(r[1], r[3]) for r in im.rows] == [("CN", "Tier 3"), ("DE", "Tier 1"),
+                                              ("DZ", "Tier 2 Watch List")]
+    path.write_text("country,tier,year\nChina,Tier 4,2025\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'tier': tier 'Tier 4'"):
+        read_list(path, "tip")
+    path.write_text("country,tier,year\nChina,Tier 3,25\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'year'"):
+        read_list(path, "tip")
+
+
+# ---------------------------------------------------------------- ofac
+
+
+def test_ofac_genuine_sdn_cut():
+    im = read_list(DATA / "ofac_genuine" / "sdn.csv", "ofac")
+    assert im.kind == "entity" and im.header == ENTITY_HEADER and im.scope == "sanctions"
+    assert im.records == 10 and im.default_id == "ofac-sdn"
+    recs = rows_by(im, "record_id")
+    bnc = recs["ofac-306"]
+    assert bnc[1] == "BANCO NACIONAL DE CUBA"
+    # "-0-" is empty; the weak alias in the remarks is kept in notes, not matched on.
+    assert bnc[2] == "" and "weak aliases (not matched): BNC" in bnc[6]
+    assert recs["ofac-2674"][7] == "Person" and recs["ofac-4238"][7] == "Vessel"
+    assert recs["ofac-29299"][1] == "XINJIANG PRODUCTION AND CONSTRUCTION CORPS"
+    assert "sanctions" in im.title.lower() and "forced" not in im.title.lower()
+    assert any("without add.csv and alt.csv" in n for n in im.notes)
+
+
+def test_ofac_triple_synthetic():
+    im = read_list(DATA / "ofac_synthetic" / "sdn.csv", "ofac")
+    recs = rows_by(im, "record_id")
+    firm = recs["ofac-9000001"]
+    assert firm[2] == "SYNTHETIC EXAMPLE TEXTILES | EXAMPLE SYNTHETIC COTTON MILL"  # alt.csv
+    assert firm[3] == "CN" and "Urumqi, Xinjiang 830000, China" in firm[4]  # add.csv
+    assert recs["ofac-9000003"][3] == "PA"
+    assert [n for n, _ in im.sources] == ["sdn.csv", "add.csv", "alt.csv"]
+    assert any("1 add/alt rows" in n for n in im.notes)  # ent_num 9999999 is not in sdn.csv
+
+
+def test_ofac_malformed(tmp_path: Path):
+    sdn = tmp_path / "sdn.csv"
+    sdn.write_bytes(b'1,"A",-0- ,"X",-0- \r\n\x1a')
+    with pytest.raises(InputError, match=r"sdn\.csv, row 1: 5 fields, the OFAC layout has 12"):
+        read_list(sdn, "ofac")
+    sdn.write_bytes(b'x1,"A",-0- ,"X",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    with pytest.raises(InputError, match=r"row 1, column 'ent_num'"):
+        read_list(sdn, "ofac")
+    sdn.write_bytes(b'1,"A","robot","X",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    with pytest.raises(InputError, match=r"column 'SDN_Type': unknown SDN_Type 'robot'"):
+        read_list(sdn, "ofac")
+    sdn.write_bytes(b'1,"A",-0- ,"X",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    (tmp_path / "alt.csv").write_bytes(b'1,2,"alias","B",-0- \r\n')
+    with pytest.raises(InputError, match=r"alt\.csv, row 1, column 'alt_type'"):
+        read_list(sdn, "ofac")
+
+
+# ---------------------------------------------------------------- opensanctions
+
+
+def test_opensanctions_ftm_jsonl_synthetic():
+    im = read_list(DATA / "opensanctions" / "entities.ftm.json", "opensanctions")
+    assert im.records == 2  # the Sanction, the Ownership and the non-target are not parties
+    recs = rows_by(im, "record_id")
+    first = recs["synthetic-os-0001"]
+    assert first[2] == "SECP | Synthetic Example Cotton"  # weakAlias left out
+    assert first[3] == "CN" and first[5] == "2023-06-09"  # listed: the Sanction's startDate
+    assert first[8] == "registrationNumber:000000000000000000"
+    assert "program: Synthetic example programme" in first[6]
+    second = recs["synthetic-os-0002"]
+    assert second[2] == "Synthetic Example Silicon Works" and "countries: CN, HK" in second[6]
+    assert im.scope == "forced-labour" and im.default_id == "os-us-dhs-uflpa"
+    assert im.default_edition == "2025-01-15"
+
+
+def test_opensanctions_targets_simple_synthetic():
+    im = read_list(DATA / "opensanctions" / "targets.simple.csv", "opensanctions")
+    assert im.records == 2  # the CryptoWallet row is not a party
+    recs = rows_by(im, "record_id")
+    assert recs["synthetic-os-0101"][2] == "Synthetic Seafood | SESE Co."
+    assert recs["synthetic-os-0101"][3] == "CN"
+    assert recs["synthetic-os-0102"][7] == "Person"
+    assert im.scope == "sanctions"
+    assert im.default_id is None  # dataset titles are not ids: --id is needed
+
+
+def test_opensanctions_malformed(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "a", "schema": "Company", "properties": {"name": ["A"]}}\n{oops\n',
+                   encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.json, row 2: not a JSON object"):
+        read_list(bad, "opensanctions")
+    bad.write_text(json.dumps({"id": "a", "schema": "Company",
+                               "properties": {"name": "A"}}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 1, column 'properties\.name'"):
+        read_list(bad, "opensanctions")
+    bad.write_text(json.dumps({"id": "a", "schema": "Company", "properties": {
+        "name": ["A"], "country": ["zz"]}}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'zz' is not ISO 3166-1"):
+        read_list(bad, "opensanctions")
+    csv_bad = tmp_path / "targets.simple.csv"
+    csv_bad.write_text("id,schema,name\na,Company,A\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing targets.simple.csv column"):
+        read_list(csv_bad, "opensanctions")
+
+
+# ---------------------------------------------------------------- csv watchlist
+
+
+def test_watchlist_synthetic():
+    im = read_list(DATA / "watchlist.csv", "csv")
+    assert im.publisher == "user" and im.scope == "watchlist" and im.default_id is None
+    recs = rows_by(im, "name")
+    fleet = recs["Synthetic Example Fishing Fleet Ltd"]
+    assert fleet[2] == "Example Fleet | SEFF" and fleet[3] == "TW" and fleet[5] == "2026-03-01"
+    assert fleet[6].startswith("Synthetic test entry") and fleet[9].startswith("https://")
+    bricks = recs["Synthetic Example Brickworks"]
+    assert bricks[2] == "Example Bricks | Example Kiln Co." and bricks[3] == "PK"
+    assert fleet[0] != bricks[0] and fleet[0].startswith("wl-")
+
+
+def test_watchlist_errors(tmp_path: Path):
+    path = tmp_path / "wl.csv"
+    path.write_text("name,country,added\nAcme,Atlantis,2026-01-01\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"wl\.csv, row 2, column 'country'"):
+        read_list(path, "csv")
+    path.write_text("name,country,added\nAcme,DE,03/04/2026\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'added'.*YYYY-MM-DD"):
+        read_list(path, "csv")
+    path.write_text("name,country\nAcme,DE\n,FR\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3, column 'name': empty name"):
+        read_list(path, "csv")
+    path.write_text("name\nAcme GmbH\nACME GMBH\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3.*appears twice \(first in row 2\)"):
+        read_list(path, "csv")
+    path.write_text("name;aliases\nAcme;A1|A2\n", encoding="utf-8")  # semicolon-delimited
+    assert read_list(path, "csv").rows[0][2] == "A1 | A2"
+    path.write_text("name,aliases\nAcme,A1/A2\n", encoding="utf-8")
+    assert read_list(path, "csv", alias_sep="/").rows[0][2] == "A1 | A2"
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def test_shared_helpers():
+    countries = CountryMapper()
+    assert countries.get("Burma") == "MM" and countries.get("Turkey (Türkiye)") == "TR"
+    assert countries.code_or_name("na") == "NA" and countries.code_or_name("P.R. China") == "CN"
+    assert countries.get("Atlantis") is None
+    assert norm_key("Hoshine Silicon Co., Ltd.") == "hoshinesiliconcoltd"
+    assert split_alias_text("Xinjiang Corps; and Bingtuan") == ["Xinjiang Corps", "Bingtuan"]
+    assert split_alias_text("ABC Co., Ltd. and JWD Technology") == ["ABC Co., Ltd.",
+                                                                    "JWD Technology"]
+    assert parse_date("March 5, 2024") == "2024-03-05"
+    assert parse_date("2025-01-15T10:00:00") == "2025-01-15"
+    assert parse_date("03/05/2024") is None
