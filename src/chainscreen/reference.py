@@ -578,6 +578,9 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
                              f"{imported.format} gives a {imported.kind} list: choose another "
                              "--id")
     auto_edition = edition is None and imported.default_edition is None
+    if auto_edition and imported.format != "csv":
+        raise InputError(f"the {imported.format} file gives no publication date: give "
+                         "--edition YYYY-MM-DD (the date the publisher released it)")
     edition = check_edition(edition or imported.default_edition or today.isoformat())
     taken = {e.info.edition: e for e in same_id}
     if auto_edition and edition in taken and taken[edition].info.sha256 != digest:

@@ -1,0 +1,240 @@
+"""`chainscreen lists import|diff|status|validate`, `--lists` pinning and `--max-list-age`.
+
+Every test gets its own empty data folder (CHAINSCREEN_DATA_DIR), so imports never touch the
+user's real lists. Samples: tests/data/lists/ (see its README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chainscreen.cli import cli
+from chainscreen.reference import load_reference
+
+DATA = Path(__file__).parent / "data" / "lists"
+REPO = Path(__file__).parents[1]
+SHARED = REPO.parent / "shared" / "reference-data"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("CHAINSCREEN_DATA_DIR", str(folder))
+    return folder
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def import_samples() -> None:
+    for year, edition in (("2020", "2020-09-30.sample"), ("2022", "2022-09-28.sample")):
+        code, out, err = run("lists", "import", str(DATA / f"dol_tvpra_{year}_sample.csv"),
+                             "--format", "dol-tvpra", "--edition", edition)
+        assert code == 0, err
+        assert f"Imported dol-tvpra@{edition}" in out
+
+
+def test_import_two_editions_diff_and_pinned_screens(data_dir: Path):
+    shipped = hashlib.sha256((REPO / "reference" / "catalogue.json").read_bytes()).hexdigest()
+    import_samples()
+    # Stored beside each other in the data folder, with a catalogue; shipped lists untouched.
+    files = sorted(p.name for p in (data_dir / "lists" / "dol-tvpra").iterdir())
+    assert files == ["2020-09-30.sample.csv", "2022-09-28.sample.csv"]
+    assert hashlib.sha256((REPO / "reference" / "catalogue.json").read_bytes()).hexdigest() \
+        == shipped
+
+    code, out, _ = run("lists", "diff", "dol-tvpra", "2020-09-30.sample", "2022-09-28.sample")
+    assert code == 0
+    assert "6 -> 7 records: +3 added, -2 removed, ~1 changed, 3 unchanged" in out
+    assert "+ Polysilicon | CN  (forced labour)" in out
+    assert "- Oil (Palm) | ID  (forced labour, child labour)" in out
+    assert "~ Garments | BD: forced_labour: 'false' -> 'true'" in out
+    code, out, _ = run("lists", "diff", "dol-tvpra", "2020-09-30.sample", "2022-09-28.sample",
+                       "--json")
+    d = json.loads(out)
+    assert d["counts"] == {"added": 3, "removed": 2, "changed": 1, "unchanged": 3}
+    assert {(r["good"], r["iso2"]) for r in d["added"]} == {
+        ("Polysilicon", "CN"), ("Palm Fruit", "ID"), ("Crude Palm Kernel Oil", "ID")}
+    assert {(r["good"], r["iso2"]) for r in d["removed"]} == {("Oil (Palm)", "ID"),
+                                                              ("Cotton", "UZ")}
+    assert d["changed"] == [{"key": "Garments | BD", "fields": {"forced_labour": ["false",
+                                                                                 "true"]}}]
+
+    # The same polysilicon line, screened against each edition.
+    results = {}
+    for edition in ("2020-09-30.sample", "2022-09-28.sample"):
+        code, out, _ = run("check", "Example Solar Materials Co", "--country", "CN", "--goods",
+                           "polysilicon", "--hs", "2804.61", "--lists",
+                           f"dol-tvpra@{edition}", "--json")
+        assert code == 0
+        results[edition] = json.loads(out)
+    old, new = (results[e]["rows"][0] for e in ("2020-09-30.sample", "2022-09-28.sample"))
+    assert old["level"] == "clear" and old["evidence"] == []
+    assert new["level"] == "elevated"
+    assert new["evidence"][0]["edition"] == "2022-09-28.sample"
+    assert "Polysilicon from China is on the DOL list" in new["reasons"][0]
+    # The receipt names the pinned edition and its sha256.
+    lists = {x["id"]: x for x in results["2022-09-28.sample"]["receipt"]["lists"]}
+    assert lists["dol-tvpra"]["edition"] == "2022-09-28.sample"
+    stored = (data_dir / "lists" / "dol-tvpra" / "2022-09-28.sample.csv").read_bytes()
+    assert lists["dol-tvpra"]["sha256"] == hashlib.sha256(stored).hexdigest()
+
+
+def test_newest_edition_is_active_unless_pinned():
+    import_samples()
+    ref = load_reference()
+    # The shipped 2022-09-28 is older than the imported "2022-09-28.sample" label.
+    assert ref.info("dol-tvpra").edition == "2022-09-28.sample"
+    assert ref.origin(ref.info("dol-tvpra")) == "user"
+    assert len(ref.goods) == 7
+    ref = load_reference(lists=["all", "dol-tvpra@2022-09-28"])
+    assert len(ref.goods) == 467 and "uflpa-entity-list" in ref.catalogue
+    assert ref.origin(ref.info("dol-tvpra")) == "shipped"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared reference data not present")
+def test_import_of_a_held_edition_is_a_no_op(data_dir: Path):
+    code, out, _ = run("lists", "import", str(SHARED / "dol_tvpra_goods_2020.csv"), "--format",
+                       "dol-tvpra", "--edition", "2020-09-30")
+    assert code == 0
+    assert "dol-tvpra@2020-09-30 is already held (shipped, same sha256" in out
+    assert not (data_dir / "lists" / "dol-tvpra").exists()
+
+
+def test_same_edition_different_content_is_refused():
+    code, _, err = run("lists", "import", str(DATA / "dol_tvpra_2022_sample.csv"), "--format",
+                       "dol-tvpra", "--edition", "2022-09-28")
+    assert code == 1
+    assert "dol-tvpra@2022-09-28 already exists (shipped" in err
+    assert "give another --edition, e.g. 2022-09-28.2" in err
+    code, _, err = run("lists", "import", str(DATA / "dol_tvpra_2022_sample.csv"), "--format",
+                       "dol-tvpra", "--edition", "2022-09-28", "--id", "my-goods")
+    assert code == 1 and "feeds the list dol-tvpra" in err
+    code, _, err = run("lists", "import", str(DATA / "dol_tvpra_2022_sample.csv"), "--format",
+                       "dol-tvpra")
+    assert code == 1 and "edition" in err  # DOL files carry no date: --edition is needed
+    code, _, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv")
+    assert code == 1 and "give --id" in err
+    code, _, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv",
+                       "--id", "uflpa-entity-list", "--edition", "2026-07-09")
+    assert code == 1 and "already exists (shipped" in err
+
+
+def test_malformed_import_names_row_and_column(tmp_path: Path):
+    bad = tmp_path / "watch.csv"
+    bad.write_text("name,country\nAcme,Atlantis\n", encoding="utf-8")
+    code, _, err = run("lists", "import", str(bad), "--format", "csv", "--id", "w")
+    assert code == 1
+    assert err.count("\n") == 1 and "row 2, column 'country'" in err
+
+
+def test_watchlist_import_and_check(data_dir: Path):
+    code, out, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv",
+                         "--id", "my-watchlist", "--edition", "2026-05-17")
+    assert code == 0, err
+    code, out, _ = run("check", "Synthetic Example Brickworks", "--country", "PK", "--json")
+    row = json.loads(out)["rows"][0]
+    ev = [e for e in row["evidence"] if e["list_id"] == "my-watchlist"]
+    assert ev and ev[0]["kind"] == "watchlist" and ev[0]["edition"] == "2026-05-17"
+    assert "on the watchlist my-watchlist" in ev[0]["summary"]
+    assert "reason: Synthetic test entry: NGO report of debt bondage" in ev[0]["summary"]
+    receipt = {x["id"]: x["edition"] for x in json.loads(out)["receipt"]["lists"]}
+    assert receipt["my-watchlist"] == "2026-05-17"
+    # A second import of a changed watchlist the same day gets its own edition.
+    changed = data_dir.parent / "watchlist2.csv"
+    changed.write_text((DATA / "watchlist.csv").read_text(encoding="utf-8")
+                       + "Synthetic Example Tannery,,IN,,Synthetic test entry,,\n",
+                       encoding="utf-8")
+    code, out, _ = run("lists", "import", str(changed), "--format", "csv", "--id",
+                       "my-watchlist", "--edition", "2026-06-01")
+    assert code == 0 and "+1 added, -0 removed, ~0 changed" in out
+
+
+def test_ofac_import_is_a_sanctions_list_not_forced_labour():
+    code, out, err = run("lists", "import", str(DATA / "ofac_genuine" / "sdn.csv"), "--format",
+                         "ofac", "--edition", "2024-05-03")
+    assert code == 0, err
+    assert "Imported ofac-sdn@2024-05-03: 10 records" in out and "scope: sanctions" in out
+    code, out, _ = run("check", "Xinjiang Production and Construction Corps", "--country", "CN",
+                       "--json")
+    row = json.loads(out)["rows"][0]
+    by_list = {e["list_id"]: e for e in row["evidence"]}
+    ofac = by_list["ofac-sdn"]
+    assert "on the sanctions list ofac-sdn" in ofac["summary"]
+    assert "not a forced-labour finding" in ofac["summary"]
+    assert "forced labour" not in ofac["summary"].replace("not a forced-labour finding", "")
+    assert ofac["details"] == {"list_scope": "sanctions"}
+    # The UFLPA Entity List hit is still there: a sanctions hit does not hide it.
+    assert by_list["uflpa-entity-list"]["kind"] == "entity_list"
+    assert row["level"] == "high"
+
+
+def test_opensanctions_import_into_a_new_id():
+    code, out, err = run("lists", "import", str(DATA / "opensanctions" / "targets.simple.csv"),
+                         "--format", "opensanctions", "--id", "os-example")
+    assert code == 0, err
+    assert "Imported os-example@2025-03-01: 2 records" in out
+
+
+def test_status_validate_and_catalogue(data_dir: Path):
+    import_samples()
+    code, out, _ = run("lists", "status")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("dol-tvpra "))
+    assert "2022-09-28.sample" in line and "user" in line and "5" in line.split()[-1]
+    code, out, _ = run("lists", "status", "--json")
+    st = {x["id"]: x for x in json.loads(out)}
+    assert st["dol-tvpra"]["refresh_days"] == 730 and st["dol-tvpra"]["stale"] is True
+    assert len(st["dol-tvpra"]["editions"]) == 5
+    code, out, _ = run("lists")
+    assert "2020-09-30.sample" in out and "user" in out
+    code, out, _ = run("lists", "validate")
+    assert code == 0 and "14 of 14 editions valid" in out
+    # A changed byte in an imported file is caught.
+    path = data_dir / "lists" / "dol-tvpra" / "2020-09-30.sample.csv"
+    path.write_bytes(path.read_bytes().replace(b"Cocoa", b"Cocoq"))
+    code, out, _ = run("lists", "validate")
+    assert code == 1 and "FAIL dol-tvpra@2020-09-30.sample" in out and "sha256 mismatch" in out
+    code, out, _ = run("lists", "validate", "--json")
+    bad = [x for x in json.loads(out) if not x["ok"]]
+    assert [x["list"] for x in bad] == ["dol-tvpra@2020-09-30.sample"]
+
+
+def test_max_list_age():
+    code, _, err = run("check", "Acme", "--country", "CN", "--lists", "dol-tvpra@2020-09-30",
+                       "--max-list-age", "365")
+    assert code == 1
+    assert "older than --max-list-age 365: dol-tvpra@2020-09-30 is" in err and "days old" in err
+    code, _, _ = run("check", "Acme", "--country", "CN", "--lists", "dol-tvpra@2020-09-30",
+                     "--max-list-age", "100000")
+    assert code == 0
+
+
+def test_max_list_age_on_screen(tmp_path: Path):
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text("Supplier,Country,Goods\nExample Solar Materials Co,CN,polysilicon\n",
+                        encoding="utf-8")
+    code, _, err = run("screen", str(manifest), "-o", str(tmp_path / "out"), "--format", "json",
+                       "--no-store", "--lists", "tip-tiers", "--lists", "dol-tvpra@2018-09-20",
+                       "--max-list-age", "400")
+    assert code == 1 and "dol-tvpra@2018-09-20 is" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_diff_defaults_and_errors():
+    code, out, _ = run("lists", "diff", "dol-tvpra")  # the two newest shipped editions
+    assert code == 0 and "dol-tvpra@2020-09-30 -> dol-tvpra@2022-09-28" in out
+    assert "+ Polysilicon | CN  (forced labour)" in out
+    code, _, err = run("lists", "diff", "tip-tiers")
+    assert code == 1 and "one edition" in err
+    code, _, err = run("lists", "diff", "nope")
+    assert code == 1 and "unknown list 'nope'" in err
+    code, _, _ = run("lists", "diff", "dol-tvpra", "2020-09-30")
+    assert code == 2
