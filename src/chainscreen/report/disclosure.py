@@ -154,6 +154,8 @@ def _filled(value: Any) -> bool:
         return bool(value.strip()) and not _PLACEHOLDER.match(value)
     if isinstance(value, (list, tuple)):
         return any(_filled(v) for v in value)
+    if isinstance(value, Mapping):  # a table row such as an OECD step: its numbering is not content
+        return any(_filled(v) for k, v in value.items() if k != "step")
     if isinstance(value, bool):
         return value
     return value is not None
