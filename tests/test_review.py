@@ -11,8 +11,20 @@ import pytest
 
 from chainscreen.errors import InputError
 from chainscreen.review import (
-    Decision, Hit, RunSide, decision_view, diff_runs, dump_decisions, hit_state, latest,
-    list_changes, make_decision, parse_decisions, party_key, read_decisions, row_hash,
+    Decision,
+    Hit,
+    RunSide,
+    decision_view,
+    diff_runs,
+    dump_decisions,
+    hit_state,
+    latest,
+    list_changes,
+    make_decision,
+    parse_decisions,
+    party_key,
+    read_decisions,
+    row_hash,
     write_decisions,
 )
 

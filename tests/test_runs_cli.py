@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from test_store import DERIVED_EDITION, derived_reference, pick_records, write_manifest
 
 from chainscreen.cli import cli
-from test_store import DERIVED_EDITION, derived_reference, pick_records, write_manifest
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -26,7 +26,14 @@ from chainscreen.resources import reference_dir
 from chainscreen.review import Decision, hits_from_result, make_decision
 from chainscreen.settings import Settings
 from chainscreen.store import (
-    COMPLETE, INCOMPLETE, Base, Store, StoreError, input_file, open_store, verify_run,
+    COMPLETE,
+    INCOMPLETE,
+    Base,
+    Store,
+    StoreError,
+    input_file,
+    open_store,
+    verify_run,
 )
 
 SHIPPED = reference_dir()
@@ -108,9 +115,9 @@ def store(db_url: str) -> Store:
 
 def test_open_migrates_to_the_models(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
-    from alembic.config import Config
 
     from chainscreen.store import migrations_dir
 
@@ -255,7 +262,7 @@ def test_two_screens_at_once_both_complete(tmp_path: Path) -> None:
          str(tmp_path / f"out{i}"), "--format", "json", "--json"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     ids = {json.loads(out)["run"]["id"] for out, _ in outs}
     with open_store(db) as s:

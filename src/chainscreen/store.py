@@ -28,11 +28,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
-    JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
-    create_engine, event, func, insert, select, update,
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -40,7 +54,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chainscreen.errors import ChainscreenError
 from chainscreen.review import (
-    HIT_DECISIONS, Decision, Hit, apply_decisions, hits_from_result, latest, review_snapshot,
+    HIT_DECISIONS,
+    Decision,
+    Hit,
+    apply_decisions,
+    hits_from_result,
+    latest,
+    review_snapshot,
 )
 
 if TYPE_CHECKING:
@@ -184,6 +204,11 @@ class DecisionRow(Base):
     supplier: Mapped[str] = mapped_column(Text)
 
 
+def _table(model: type[Base]) -> Table:
+    """The Core table of an ORM model (typed as such for insert/update)."""
+    return cast(Table, model.__table__)
+
+
 # ---------------------------------------------------------------------------------------------
 # plain data handed to callers
 
@@ -226,6 +251,14 @@ def _run_info(run: Run) -> RunInfo:
         finished=run.finished, status=run.status, error=run.error, options=dict(run.options or {}),
         receipt=run.receipt, levels=run.levels,
     )
+
+
+def _pk(result: Any) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # cannot happen for a single-row INSERT on these tables
+        raise StoreError("the database returned no key for a new row")
+    return int(key[0])
 
 
 def _now() -> str:
@@ -398,7 +431,7 @@ class Store:
         with self._tx() as conn:
             if path is not None and len(data) <= MAX_INPUT_BYTES:
                 self._ensure_blob(conn, digest, data)
-            run_id = conn.execute(insert(Run.__table__).values(**values)).inserted_primary_key[0]
+            run_id = _pk(conn.execute(insert(_table(Run)).values(**values)))
         return self.get(int(run_id))
 
     def _ensure_blob(self, conn: Connection, digest: str, data: bytes) -> None:
@@ -407,7 +440,7 @@ class Store:
             return
         try:
             with conn.begin_nested():
-                conn.execute(insert(InputBlob.__table__).values(sha256=digest, size=len(data),
+                conn.execute(insert(_table(InputBlob)).values(sha256=digest, size=len(data),
                                                                 data=data))
         except IntegrityError:
             pass  # another run stored the same bytes a moment ago
@@ -421,10 +454,10 @@ class Store:
             return int(found)
         try:
             with conn.begin_nested():
-                res = conn.execute(insert(ListVersion.__table__).values(
+                res = conn.execute(insert(_table(ListVersion)).values(
                     list_id=entry["id"], edition=entry["edition"], sha256=entry["sha256"],
                     records=int(entry.get("records") or 0), kind=kind, title=title))
-                return int(res.inserted_primary_key[0])
+                return _pk(res)
         except IntegrityError:
             return int(conn.execute(select(ListVersion.id).where(cond)).scalar_one())
 
@@ -444,9 +477,9 @@ class Store:
                     info = result.reference.catalogue.get(entry["id"])
                     lv = self._list_version_id(conn, entry, info.kind if info else "",
                                                info.title if info else "")
-                    conn.execute(insert(RunList.__table__).values(run_id=run_id,
+                    conn.execute(insert(_table(RunList)).values(run_id=run_id,
                                                                   list_version_id=lv))
-                conn.execute(update(Run.__table__).where(Run.__table__.c.id == run_id).values(
+                conn.execute(update(_table(Run)).where(_table(Run).c.id == run_id).values(
                     row_count=len(result.rows), settings_sha256=result.receipt["settings_sha256"],
                     finished=_now(), status=COMPLETE, receipt=_jsonable(result.receipt),
                     levels=result.counts(), error=None))
@@ -467,9 +500,9 @@ class Store:
         def flush() -> None:
             with self._tx() as conn:
                 if rows:
-                    conn.execute(insert(RowResultRow.__table__), rows)
+                    conn.execute(insert(_table(RowResultRow)), rows)
                 if cands:
-                    conn.execute(insert(CandidateRow.__table__), cands)
+                    conn.execute(insert(_table(CandidateRow)), cands)
             rows.clear()
             cands.clear()
 
@@ -498,8 +531,8 @@ class Store:
         """Note why a run did not complete; it stays ``incomplete``. Never raises."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(update(Run.__table__).where(
-                    (Run.__table__.c.id == run_id) & (Run.__table__.c.status == INCOMPLETE)
+                conn.execute(update(_table(Run)).where(
+                    (_table(Run).c.id == run_id) & (_table(Run).c.status == INCOMPLETE)
                 ).values(error=error[:2000]))
         except Exception:  # the database itself may be what failed; the run stays incomplete
             pass
@@ -517,14 +550,14 @@ class Store:
     def get(self, run_id: int) -> RunInfo:
         """The run with integer id ``run_id``."""
         with self._tx() as conn:
-            row = conn.execute(select(Run.__table__).where(Run.__table__.c.id == run_id)).first()
+            row = conn.execute(select(_table(Run)).where(_table(Run).c.id == run_id)).first()
         if row is None:
             raise StoreError(f"no run {run_id} in {display_url(self.url)}")
         return _run_info(Run(**row._asdict()))
 
     def runs(self, limit: int | None = None) -> list[RunInfo]:
         """Runs, newest first."""
-        stmt = select(Run.__table__).order_by(Run.__table__.c.id.desc())
+        stmt = select(_table(Run)).order_by(_table(Run).c.id.desc())
         if limit:
             stmt = stmt.limit(limit)
         with self._tx() as conn:
@@ -540,14 +573,14 @@ class Store:
             return runs[0]
         if text.isdigit():
             with self._tx() as conn:
-                found = conn.execute(select(Run.__table__.c.id).where(
-                    Run.__table__.c.id == int(text))).first()
+                found = conn.execute(select(_table(Run).c.id).where(
+                    _table(Run).c.id == int(text))).first()
             if found is not None:
                 return self.get(int(text))
         if len(text) >= 4 and all(ch in "0123456789abcdef" for ch in text):
             with self._tx() as conn:
-                ids = [r[0] for r in conn.execute(select(Run.__table__.c.id).where(
-                    Run.__table__.c.uid.like(text + "%")).limit(2))]
+                ids = [r[0] for r in conn.execute(select(_table(Run).c.id).where(
+                    _table(Run).c.uid.like(text + "%")).limit(2))]
             if len(ids) == 1:
                 return self.get(ids[0])
             if len(ids) > 1:
@@ -557,21 +590,21 @@ class Store:
 
     def rows(self, run_id: int) -> list[dict[str, Any]]:
         """Row results of a run, in row order, as plain dicts."""
-        t = RowResultRow.__table__
+        t = _table(RowResultRow)
         with self._tx() as conn:
             return [dict(r._mapping) for r in conn.execute(
                 select(t).where(t.c.run_id == run_id).order_by(t.c.row))]
 
     def candidates(self, run_id: int) -> list[dict[str, Any]]:
         """Candidates of a run, by row then rank, as plain dicts."""
-        t = CandidateRow.__table__
+        t = _table(CandidateRow)
         with self._tx() as conn:
             return [dict(r._mapping) for r in conn.execute(
                 select(t).where(t.c.run_id == run_id).order_by(t.c.row, t.c.rank))]
 
     def hits(self, run_id: int) -> list[Hit]:
         """The hits (candidates the matcher scored match or review) of a run, best first per row."""
-        c, r = CandidateRow.__table__, RowResultRow.__table__
+        c, r = _table(CandidateRow), _table(RowResultRow)
         stmt = (select(c, r.c.party, r.c.country, r.c.row_hash, r.c.supplier, r.c.level)
                 .join(r, (r.c.run_id == c.c.run_id) & (r.c.row == c.c.row))
                 .where((c.c.run_id == run_id) & c.c.match_decision.in_(HIT_DECISIONS))
@@ -586,7 +619,7 @@ class Store:
 
     def review_snapshots(self, run_id: int) -> dict[tuple[int, str, str], dict[str, Any] | None]:
         """The review state recorded at run time per hit ``(row, list_id, record_id)``."""
-        t = CandidateRow.__table__
+        t = _table(CandidateRow)
         with self._tx() as conn:
             return {(m.row, m.list_id, m.record_id): m.review for m in conn.execute(
                 select(t.c.row, t.c.list_id, t.c.record_id, t.c.review).where(
@@ -599,7 +632,7 @@ class Store:
 
     def list_versions(self, run_id: int) -> list[dict[str, Any]]:
         """The list versions a run used."""
-        lv, rl = ListVersion.__table__, RunList.__table__
+        lv, rl = _table(ListVersion), _table(RunList)
         with self._tx() as conn:
             return [dict(m._mapping) for m in conn.execute(
                 select(lv).join(rl, rl.c.list_version_id == lv.c.id)
@@ -615,7 +648,7 @@ class Store:
 
     def decisions(self) -> list[Decision]:
         """Every decision ever recorded, oldest first (see :func:`chainscreen.review.latest`)."""
-        t = DecisionRow.__table__
+        t = _table(DecisionRow)
         cols = [c for c in t.c if c.name != "id"]
         with self._tx() as conn:
             return [Decision(**dict(m._mapping)) for m in conn.execute(
@@ -631,7 +664,7 @@ class Store:
                 new.append(d.to_dict())
         if new:
             with self._tx() as conn:
-                conn.execute(insert(DecisionRow.__table__), new)
+                conn.execute(insert(_table(DecisionRow)), new)
         return len(new)
 
 
@@ -689,16 +722,16 @@ def input_file(store: Store, run: RunInfo) -> Iterator[Path]:
             path.write_bytes(data)
             yield path
         return
-    path = Path(run.input_path) if run.input_path else None
-    if path is None or not path.is_file():
+    original = Path(run.input_path) if run.input_path else None
+    if original is None or not original.is_file():
         raise StoreError(f"{run.label}: its input was not kept in the database and "
                          f"{run.input_path or 'its file'} is gone; cannot re-screen it")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(original.read_bytes()).hexdigest()
     if digest != run.input_sha256:
-        raise StoreError(f"{run.label}: {path} has changed since the run (sha256 "
+        raise StoreError(f"{run.label}: {original} has changed since the run (sha256 "
                          f"{run.input_sha256[:12]}... then, {digest[:12]}... now) and the input "
                          "was not kept in the database; cannot re-screen it")
-    yield path
+    yield original
 
 
 def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path | None = None
