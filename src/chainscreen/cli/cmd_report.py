@@ -149,8 +149,8 @@ def _make_regime_command(regime_id: str) -> None:
 
     \b
     Examples:
-      chainscreen report {regime_id} --profile sample_inputs/company_profile.toml sample_inputs/importer_suppliers.xlsx -o drafts/{regime_id}
-      chainscreen report {regime_id} --profile company.toml --results out/suppliers.json --format html,md,docx,pdf -o {regime_id}
+      chainscreen report {regime_id} --profile company.toml suppliers.xlsx -o drafts/{regime_id}
+      chainscreen report {regime_id} --profile company.toml --results out/suppliers.json --format html,pdf
       chainscreen report {regime_id} --profile company.toml --check
     """)
     @click.option("--profile", "profile_path", required=True,

@@ -261,15 +261,16 @@ def check(regime: Regime, profile: Mapping[str, Any], results: Sequence[Mapping[
     for el in regime.elements:
         gap = element_gap(el, lookup(profile, el.id), has_runs)
         if gap is None:
-            rep.findings.append(Finding(el.id, "ok", "covered" + (" by the runs" if el.runs_cover and has_runs else ""), el.title))
+            how = " by the runs" if el.runs_cover and has_runs else ""
+            rep.findings.append(Finding(el.id, "ok", "covered" + how, el.title))
         else:
             rep.findings.append(Finding(el.id, "missing" if el.level == "required" else "warning",
                                         gap, el.title))
     known = {el.id for el in regime.elements}
     for key in _leaf_ids(profile.get(regime.prefix), regime.prefix):
-        if not any(key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in known):
-            if key not in ("us.subject", "us.summary"):
-                rep.findings.append(Finding(key, "warning", "not an element of this regime (typo?)"))
+        if key not in ("us.subject", "us.summary") and not any(
+                key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in known):
+            rep.findings.append(Finding(key, "warning", "not an element of this regime (typo?)"))
     for message in _warnings(regime, profile, results, today):
         rep.findings.append(Finding("general", "warning", message))
     return rep
@@ -278,7 +279,7 @@ def check(regime: Regime, profile: Mapping[str, Any], results: Sequence[Mapping[
 def _leaf_ids(node: Any, prefix: str) -> Iterable[str]:
     if not isinstance(node, Mapping):
         return
-    for k, v in node.items():
+    for k in node:
         yield f"{prefix}.{k}"
 
 
@@ -322,7 +323,7 @@ def _s211_warnings(entity: Mapping[str, Any], report: Mapping[str, Any],
                    profile: Mapping[str, Any], today: date) -> list[str]:
     out: list[str] = []
     tests = {"assets_cad": 20_000_000, "revenue_cad": 40_000_000, "employees": 250}
-    known = {k: entity.get(k) for k in tests if entity.get(k) is not None}
+    known: dict[str, Any] = {k: entity.get(k) for k in tests if entity.get(k) is not None}
     if not entity.get("listed_in_canada") and len(known) < 3:
         out.append("applicability not fully recorded: entity.listed_in_canada, assets_cad, "
                    "revenue_cad, employees (s. 2: listed, or 2 of 3 thresholds)")
@@ -454,15 +455,16 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
     def country_label(iso: str) -> str:
         return f"{country_name(iso)} ({iso})" if iso else "origin not given"
 
-    countries = [
+    countries: list[dict[str, Any]] = [
         {"iso2": iso, "name": country_label(iso), "rows": sum(c.values()),
          "suppliers": len(country_suppliers[iso]), "flagged": sum(c[lv] for lv in FLAGGED),
          "levels": {lv: c.get(lv, 0) for lv in LEVELS}}
         for iso, c in by_country.items()
     ]
     countries.sort(key=lambda x: (-x["flagged"], -x["rows"], x["name"]))
-    goods = [{"good": g, "rows": sum(c.values()), "flagged": sum(c[lv] for lv in FLAGGED),
-              "levels": {lv: c.get(lv, 0) for lv in LEVELS}} for g, c in by_goods.items()]
+    goods: list[dict[str, Any]] = [
+        {"good": g, "rows": sum(c.values()), "flagged": sum(c[lv] for lv in FLAGGED),
+         "levels": {lv: c.get(lv, 0) for lv in LEVELS}} for g, c in by_goods.items()]
     goods.sort(key=lambda x: (-x["flagged"], -x["rows"], x["good"]))
     lists: dict[tuple[str, str], dict[str, Any]] = {}
     runs = []
@@ -473,12 +475,13 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
                 "id": x["id"], "edition": str(x["edition"]), "sha256": x.get("sha256", ""),
                 "records": x.get("records"), "age_days": _edition_age(str(x["edition"]), today)})
         res_levels = Counter(r.get("level") for r in res.get("rows", []))
+        tool = rc.get("tool") or {}
         runs.append({
             "file": (rc.get("input") or {}).get("file") or "(data frame)",
             "sha256": (rc.get("input") or {}).get("sha256", ""),
             "rows": len(res.get("rows", [])),
             "finished": rc.get("finished", ""),
-            "tool": f"{(rc.get('tool') or {}).get('name', 'chainscreen')} {(rc.get('tool') or {}).get('version', '')}".strip(),
+            "tool": f"{tool.get('name', 'chainscreen')} {tool.get('version', '')}".strip(),
             "settings_sha256": rc.get("settings_sha256", ""),
             "levels": {lv: res_levels.get(lv, 0) for lv in LEVELS},
         })
@@ -670,7 +673,7 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
     cl = {r.iso2: r.advancement_level for r in ref.child_labour.itertuples()}
     by_country: dict[str, dict[str, Any]] = {}
     for r in g.sort_values(["country", "good"]).itertuples():
-        row = by_country.setdefault(r.iso2, {
+        row = by_country.setdefault(str(r.iso2), {
             "iso2": r.iso2, "name": country_name(r.iso2) if r.iso2 else r.country,
             "goods": [], "forced": 0, "child": 0,
             "tip": tip.get(r.iso2, "Tier 1 or Tier 2 (not on the Watch List, Tier 3 or special cases)"),

@@ -56,7 +56,7 @@ def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],
     colours = colours or LEVEL_COLOURS
     width, bar_h, gap, label_w = 520, 18, 6, 170
     top = max((sum(c.values()) for _, c in counts), default=0) or 1
-    bars = []
+    bars: list[dict[str, Any]] = []
     for i, (label, c) in enumerate(counts):
         x = float(label_w)
         segs = []
@@ -99,7 +99,8 @@ def report_context(result: ScreenResult, *, max_rows: int = 500,
             by_goods.setdefault(good, Counter())[r.level] += 1
 
     def top(d: dict[str, Counter[str]]) -> list[tuple[str, dict[str, int]]]:
-        order = sorted(d.items(), key=lambda kv: (-kv[1]["high"], -kv[1]["elevated"], -sum(kv[1].values()), kv[0]))
+        order = sorted(d.items(), key=lambda kv: (-kv[1]["high"], -kv[1]["elevated"],
+                                                  -sum(kv[1].values()), kv[0]))
         return [(k, dict(v)) for k, v in order[:12]]
 
     lists = []

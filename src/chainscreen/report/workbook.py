@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import OutputError
-from chainscreen.report.files import atomic_path, neutralise
 from chainscreen.pipeline import ADDED_COLUMNS
+from chainscreen.report.files import atomic_path, neutralise
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
