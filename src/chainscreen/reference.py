@@ -845,5 +845,5 @@ def diff_editions(list_id: str, old: str | None = None, new: str | None = None,
             fields_ = [c for c in columns if str(a[k].get(c, "")) != str(b[k].get(c, ""))]
             changed.append((a[k], b[k], fields_))
     order = {k: n for n, k in enumerate(b)}
-    changed.sort(key=lambda t: order[keyfunc(t[1])] if keyfunc(t[1]) in order else 0)
+    changed.sort(key=lambda t: order.get(keyfunc(t[1]), 0))
     return ListDiff(list_id, old_e.info, new_e.info, key, added, removed, changed, unchanged)
