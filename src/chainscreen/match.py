@@ -1,138 +1,500 @@
-"""Entity resolution of supplier names against entity lists, with reasons for every candidate.
+"""Entity resolution of party names against entity lists, with reasons for every candidate.
 
-Two stages (see docs/ARCHITECTURE.md):
+Two stages (see docs/MATCHING.md):
 
-1. candidates: every list name and alias is normalised once; a party's normalised name is
-   bulk-scored against all of them with ``rapidfuzz.process.cdist`` and the top-k above
-   ``candidate_floor`` are kept;
-2. scorer: each candidate is re-scored by comparing tokens, weighing distinctive tokens above
-   generic ones, and adjusting for country agreement or conflict. The scorer returns the score
-   and the reasons in words, so a reviewer sees why a candidate was kept or rejected.
+1. **candidates** — every list name and alias is analysed once into typed words and indexed
+   by its distinctive words, their one-letter-deleted forms (so "Tayota" finds "Toyota"), its
+   spelling without spaces (so "u ni ty fash i o n" finds "Unity Fashion") and its initials
+   (so "PLA" finds "People's Liberation Army"). A party looks up its own keys, and the list
+   names that share the rarest keys go on to stage 2 (at most ``top_k`` × 2 of them). Pairs
+   that share no key are never compared, which is what makes 50,000 parties against 20,000
+   list names a matter of seconds.
+2. **scorer** — :func:`compare_keys` aligns the words of the two names one to one (equal,
+   abbreviated, misspelt, initials), weighs distinctive words above generic, place and
+   joining words, counts words that only one name has against it, and words that both names
+   have but that differ ("Oil" / "Gas", "Spain" / "Netherlands", "Unit 6" / "Unit 10") much
+   more. Numbers must agree. The legal forms and, in :func:`score_pair`, the countries raise
+   or lower the result. Every step that moves the score is written out as a reason.
+
+All tunable numbers of the scorer are in :class:`ScorerParams`; their defaults come from
+5-fold cross-validation on the labelled development pairs (``chainscreen bench match``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from chainscreen.models import Candidate, EntityRecord
-from chainscreen.normalize.names import is_meaningful_name, normalize_name
+from chainscreen.normalize.names import (
+    GENERIC_WORDS,
+    PLACE_WORDS,
+    is_meaningful_name,
+    legal_form,
+    name_variants,
+    script_of,
+    spelling_key,
+    token_kind,
+)
 from chainscreen.settings import Settings
 
-#: Words that say what a company does or where it is rather than who it is. They still count,
-#: at a lower weight, so "Hoshine Silicon" and "Hoshine Trading" are not the same company.
-GENERIC_TOKENS: frozenset[str] = frozenset(
-    """
-    industry industries industrial ind indust trading trade import export imp exp group
-    holding holdings technology technologies tech science international intl global company
-    textile textiles garment garments apparel clothing manufacturing manufacture mfg products
-    product materials material development dev investment enterprise enterprises service services
-    new energy the and of co corp corporation limited ltd inc development engineering electronic
-    electronics
-    """.split()
-)
+__all__ = [
+    "GENERIC_TOKENS",
+    "PLACE_TOKENS",
+    "EntityMatcher",
+    "NameKey",
+    "ScorerParams",
+    "compare_keys",
+    "compare_names",
+    "decide",
+    "name_keys",
+    "score_pair",
+]
 
-#: Place names that prefix Chinese company names; weighted like generic words.
-PLACE_TOKENS: frozenset[str] = frozenset(
-    """
-    xinjiang zhejiang jiangsu guangdong shandong fujian hebei henan hubei hunan anhui sichuan
-    shanghai beijing tianjin chongqing shenzhen guangzhou hangzhou ningbo suzhou qingdao xiamen
-    shanshan hetian hotan kashgar kashi aksu urumqi korla shihezi turpan hami changji yili
-    china chinese hong kong hk nantong baoding
-    """.split()
-)
+#: Kept for callers of the first matcher; the vocabularies live in chainscreen.normalize.names.
+GENERIC_TOKENS = GENERIC_WORDS
+PLACE_TOKENS = PLACE_WORDS
 
-GENERIC_WEIGHT = 0.35
-PLACE_WEIGHT = 0.5
+
+@dataclass(frozen=True, slots=True)
+class ScorerParams:
+    """The weights of the stage-2 scorer. Defaults: 5-fold cross-validated (docs/MATCHING.md)."""
+
+    generic_weight: float = 0.35  # a generic word ("trading", "textile") against a distinctive one
+    place_weight: float = 0.5  # a place word ("xinjiang", "spain")
+    stop_weight: float = 0.1  # "of", "the", "and"
+    extra_factor: float = 0.5  # words only one name has, relative to their weight
+    conflict_factor: float = 1.5  # words both names have unmatched (they differ)
+    no_distinctive_factor: float = 0.55  # nothing distinctive in common
+    number_conflict: float = 0.65  # both names numbered, numbers differ
+    number_extra: float = 0.85  # only one name has a number
+    joined_floor: float = 0.55  # the joined-spelling similarity that maps to score 0
+    abbreviation_score: float = 0.7  # a short name spelt inside the other ("WMT" / "Walmart")
+    legal_conflict: float = 0.05  # legal forms of different kinds ("L.P." / "Inc.")
+    country_agree: float = 0.03
+    country_conflict: float = 0.10
+
+
+DEFAULT_PARAMS = ScorerParams()
+
+#: Legal forms that say the same thing for matching purposes: an English-language company
+#: may be written Co., Ltd., Inc., Corp. or plc by different sources.
+_FORM_FAMILY: dict[str, str] = {
+    **dict.fromkeys(("co", "ltd", "co ltd", "corp", "corp ltd", "inc", "plc", "llc", "pvt ltd",
+                     "pte ltd", "pty ltd", "limited"), "company"),
+    **dict.fromkeys(("jsc", "ojsc", "cjsc", "pjsc", "oao", "zao", "pao", "ao"), "jsc"),
+    **dict.fromkeys(("ooo", "tov", "llc"), "llc"),
+    **dict.fromkeys(("gmbh", "gmbh co kg", "kg", "ag", "akg"), "de"),
+    **dict.fromkeys(("sa", "sacv", "sa de cv", "s de rl", "sas", "sarl"), "sa"),
+    **dict.fromkeys(("kk", "yk"), "kk"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NameKey:
+    """A name analysed for comparison: its words, their kinds and weights, and its legal form."""
+
+    original: str
+    tokens: tuple[str, ...]
+    kinds: tuple[str, ...]
+    joined: str
+    spelled: str  # every letter and digit, legal form included, no spaces
+    form: str | None
+    transliterated: bool
+
+    @property
+    def has_distinctive(self) -> bool:
+        """Whether any word is distinctive or a number (otherwise generic words stand in)."""
+        return any(k in ("distinctive", "number") for k in self.kinds)
+
+
+@lru_cache(maxsize=200_000)
+def name_keys(name: str) -> tuple[NameKey, ...]:
+    """The comparable forms of ``name`` (two for Han names: pinyin joined and spaced)."""
+    if not name:
+        return ()
+    form = legal_form(name)
+    translit = script_of(name) != "latin"
+    spelled = spelling_key(name)
+    keys = []
+    for variant in sorted(name_variants(name)):
+        tokens = tuple(variant.split())
+        if tokens:
+            keys.append(NameKey(name, tokens, tuple(token_kind(t) for t in tokens),
+                                "".join(tokens), spelled, form, translit))
+    return tuple(keys)
+
+
+# --- word similarity ------------------------------------------------------------------------
+
+_VOWELS = str.maketrans("", "", "aeiouyhw")
+
+
+def _skeleton(token: str) -> str:
+    """Consonant outline for cross-script words: first letter, then consonants, no doubles.
+
+    Transliteration of kana and Hangul adds vowels that Latin spellings lack ("soni" / "Sony",
+    "samseong" / "Samsung"); the outline ignores them.
+    """
+    rest = token[1:].translate(_VOWELS).replace("c", "k").replace("q", "k").replace("z", "s")
+    out = token[0]
+    for ch in rest:
+        if ch != out[-1]:
+            out += ch
+    return out
+
+
+def _allowed_edits(length: int) -> int:
+    """Typos forgiven in a word of ``length`` letters: none in short words, where one letter
+    makes another name ("LXC" / "LAU"), up to three in long ones."""
+    if length <= 3:
+        return 0
+    if length <= 5:
+        return 1
+    if length <= 10:
+        return 2
+    return 3
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+@lru_cache(maxsize=500_000)
+def _word_sim(a: str, b: str, loose: bool) -> tuple[float, str]:
+    """Similarity of two different words in [0, 1] and how they relate (for the reasons)."""
+    if a.isdigit() or b.isdigit():
+        return 0.0, ""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 3 and long.startswith(short):
+        # "ind" / "industry" is a usual abbreviation; "bai" / "baikal" is another name
+        if long in GENERIC_WORDS:
+            return 0.9, "abbreviates"
+        return 0.5 + 0.5 * len(short) / len(long), "begins"
+    limit = _allowed_edits(len(short))
+    if limit:
+        dist = Levenshtein.distance(a, b, score_cutoff=limit)
+        if dist <= limit:
+            return 1.0 - dist / max(len(a), len(b)), "spelt like"
+    if 3 <= len(short) <= 5 and len(long) >= 2 * len(short) and short[0] == long[0] \
+            and _is_subsequence(short, long):
+        return 0.8, "abbreviates"
+    if loose and len(short) >= 3 and _skeleton(a) == _skeleton(b):
+        return 0.85, "sounds like"
+    return 0.0, ""
+
+
+# --- the scorer -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65_536)
+def _weights(kinds: tuple[str, ...], params: ScorerParams) -> tuple[float, ...]:
+    """Weight of each word by its kind; in a name of generic words only, they are its name."""
+    promote = not any(k in ("distinctive", "number") for k in kinds)
+    table = {"distinctive": 1.0, "number": 1.0, "stop": params.stop_weight,
+             "generic": 1.0 if promote else params.generic_weight,
+             "place": 1.0 if promote else params.place_weight}
+    return tuple(table[k] for k in kinds)
+
+
+def _initials_match(short: str, tokens: Sequence[str], free: list[bool]) -> list[int] | None:
+    """Indexes of consecutive free words of ``tokens`` whose initials spell ``short``."""
+    n = len(short)
+    for with_stops in (False, True):
+        idx = [i for i, t in enumerate(tokens) if free[i] and (with_stops or t not in ("of", "the", "and"))]
+        for start in range(len(idx) - n + 1):
+            run = idx[start:start + n]
+            if run[-1] - run[0] <= 2 * n and "".join(tokens[i][0] for i in run) == short:
+                return run
+    return None
+
+
+def compare_keys(
+    a: NameKey, b: NameKey, params: ScorerParams = DEFAULT_PARAMS, explain: bool = True
+) -> tuple[float, list[str]]:
+    """Score two analysed names in [0, 1]; with ``explain``, the reasons in words.
+
+    Rewards words found on both sides (equal, abbreviated, misspelt, initials), weighing
+    distinctive words and numbers 1, generic, place and joining words less. A word only one
+    name has counts against the match at ``extra_factor`` of its weight; when both names have
+    unmatched words (they *differ*, not just one is longer) those count ``conflict_factor``
+    times. Numbers must agree. A near-identical spelling without spaces ("Pricewaterhouse
+    Coopers" / "PricewaterhouseCoopers") is scored on its own and the better of the two kept.
+    """
+    p = params
+    reasons: list[str] = [] if explain else _NO_REASONS
+    ta, tb = a.tokens, b.tokens
+    wa, wb = _weights(a.kinds, p), _weights(b.kinds, p)
+    na, nb = len(ta), len(tb)
+    free_a, free_b = [True] * na, [True] * nb
+    matched = 0.0
+    paired = 0.0
+    dist_hit = False
+    # 1. equal words
+    for i, t in enumerate(ta):
+        for j in range(nb):
+            if free_b[j] and tb[j] == t:
+                free_a[i] = free_b[j] = False
+                w = wa[i] + wb[j]
+                matched += w
+                paired += w
+                if a.kinds[i] in ("distinctive", "number") or b.kinds[j] in ("distinctive", "number"):
+                    dist_hit = True
+                if explain and a.kinds[i] != "stop":
+                    reasons.append(f"'{t}' in both ({a.kinds[i]})")
+                break
+    # 2. similar words, best pairs first
+    if any(free_a) and any(free_b):
+        loose = a.transliterated or b.transliterated
+        sims = []
+        for i in range(na):
+            if not free_a[i] or a.kinds[i] == "stop":
+                continue
+            for j in range(nb):
+                if free_b[j] and b.kinds[j] != "stop":
+                    s, how = _word_sim(ta[i], tb[j], loose)
+                    if s > 0.0:
+                        sims.append((s, i, j, how))
+        if sims:
+            sims.sort(reverse=True)
+            for s, i, j, how in sims:
+                if free_a[i] and free_b[j]:
+                    free_a[i] = free_b[j] = False
+                    w = wa[i] + wb[j]
+                    matched += s * w
+                    paired += w
+                    if a.kinds[i] == "distinctive" or b.kinds[j] == "distinctive":
+                        dist_hit = True
+                    if explain:
+                        reasons.append(f"'{ta[i]}' {how} '{tb[j]}' ({s:.2f})")
+    # 3. initials: "PLA" / "People's Liberation Army", both ways
+    for x, y, fx, fy, wx, wy in ((a, b, free_a, free_b, wa, wb), (b, a, free_b, free_a, wb, wa)):
+        for i, t in enumerate(x.tokens):
+            if fx[i] and 2 <= len(t) <= 6 and x.kinds[i] == "distinctive" and sum(fy) >= len(t):
+                run = _initials_match(t, y.tokens, fy)
+                if run:
+                    fx[i] = False
+                    w = wx[i] + sum(wy[j] for j in run)
+                    for j in run:
+                        fy[j] = False
+                    matched += 0.9 * w
+                    paired += w
+                    dist_hit = True
+                    if explain:
+                        reasons.append(f"'{t}' = initials of '{' '.join(y.tokens[j] for j in run)}'")
+    # 4. words left over
+    ua = sum(w for w, f in zip(wa, free_a, strict=True) if f)
+    ub = sum(w for w, f in zip(wb, free_b, strict=True) if f)
+    factor = p.conflict_factor if (ua > p.stop_weight and ub > p.stop_weight) else p.extra_factor
+    denom = paired + factor * (ua + ub)
+    score = matched / denom if denom else 0.0
+    if explain:
+        for x, fx, side in ((a, free_a, "first"), (b, free_b, "second")):
+            left = [t for t, f, k in zip(x.tokens, fx, x.kinds, strict=True) if f and k != "stop"]
+            if left:
+                kinds = {k for t, f, k in zip(x.tokens, fx, x.kinds, strict=True) if f and k != "stop"}
+                what = "differ" if factor == p.conflict_factor else "only in the " + side + " name"
+                reasons.append(f"{', '.join(repr(t) for t in left)} {what} "
+                               f"({'/'.join(sorted(kinds))})")
+    if not dist_hit and score > 0:
+        score *= p.no_distinctive_factor
+        if explain:
+            reasons.append(f"no distinctive word in common (×{p.no_distinctive_factor})")
+    # 5. numbers must agree
+    num_a = [t for t, f, k in zip(ta, free_a, a.kinds, strict=True) if f and k == "number"]
+    num_b = [t for t, f, k in zip(tb, free_b, b.kinds, strict=True) if f and k == "number"]
+    if num_a and num_b:
+        score *= p.number_conflict
+        if explain:
+            reasons.append(f"numbers differ: {' '.join(num_a)} / {' '.join(num_b)} (×{p.number_conflict})")
+    elif num_a or num_b:
+        score *= p.number_extra
+        if explain:
+            reasons.append(f"number {' '.join(num_a or num_b)} in one name only (×{p.number_extra})")
+    # 6. the spelling without spaces: OCR-spaced names, glued words, one-word pinyin
+    if a.joined != b.joined and a.spelled != b.spelled:
+        r = max(Levenshtein.normalized_similarity(a.joined, b.joined),
+                Levenshtein.normalized_similarity(a.spelled, b.spelled))
+        joined = (r - p.joined_floor) / (1.0 - p.joined_floor)
+        if (num_a or num_b) and not (set(num_a) & set(num_b)):
+            joined *= p.number_conflict if (num_a and num_b) else p.number_extra
+        if joined > score:
+            score = joined
+            if explain:
+                reasons.append(f"spelt alike without spaces ({r:.2f})")
+    elif score < 1.0:
+        score = 1.0 if not (num_a or num_b) else score
+        if explain:
+            reasons.append("same letters, different spacing")
+    # 7. a short name spelt inside the other: tickers and contractions ("WMT" / "Walmart")
+    for x, y in ((a, b), (b, a)):
+        if len(x.tokens) == 1 and 2 <= len(x.joined) <= 5 and x.joined[0] == y.joined[0] \
+                and len(y.joined) > len(x.joined) and _is_subsequence(x.joined, y.joined) \
+                and score < p.abbreviation_score:
+            score = p.abbreviation_score
+            if explain:
+                reasons.append(f"'{x.joined}' could abbreviate '{' '.join(y.tokens)}'")
+    # 8. legal forms of different kinds
+    if a.form and b.form and a.form != b.form:
+        fa, fb = _FORM_FAMILY.get(a.form, a.form), _FORM_FAMILY.get(b.form, b.form)
+        if fa != fb:
+            score -= p.legal_conflict
+            if explain:
+                reasons.append(f"legal forms differ: {a.form} / {b.form} (−{p.legal_conflict})")
+    return min(max(score, 0.0), 1.0), reasons
+
+
+_NO_REASONS: list[str] = []
+
+
+class _Discard(list):  # type: ignore[type-arg]
+    """A list that drops what is appended: reasons are not built when nobody reads them."""
+
+    def append(self, item: object) -> None:
+        return None
+
+
+_NO_REASONS = _Discard()
+
+
+def _best(
+    keys_a: Sequence[NameKey], keys_b: Sequence[NameKey], params: ScorerParams, explain: bool
+) -> tuple[float, list[str]]:
+    best: tuple[float, list[str]] = (0.0, ["nothing comparable after normalisation"])
+    for ka in keys_a:
+        for kb in keys_b:
+            result = compare_keys(ka, kb, params, explain)
+            if result[0] > best[0] or best[1] and best[0] == 0.0 and result[1]:
+                best = result
+    return best
+
+
+def compare_names(
+    query: str, candidate: str, params: ScorerParams = DEFAULT_PARAMS
+) -> tuple[float, list[str]]:
+    """Score two names in [0, 1] with the reasons in words (names as written or normalised).
+
+    >>> score, why = compare_names("Hoshine Silicon Ind. Co", "HOSHINE SILICON INDUSTRY CO LTD")
+    >>> round(score, 2), why[0]
+    (0.98, "'hoshine' in both (distinctive)")
+    """
+    return _best(name_keys(query), name_keys(candidate), params, True)
+
+
+def decide(score: float, settings: Settings) -> str:
+    """``match``, ``review`` or ``reject`` for a score, by the thresholds in ``settings``."""
+    if score >= settings.match_threshold:
+        return "match"
+    if score >= settings.review_threshold:
+        return "review"
+    return "reject"
+
+
+def _country_adjust(
+    score: float, country: str | None, other: str | None, reasons: list[str] | None,
+    params: ScorerParams,
+) -> float:
+    if country and other:
+        if country == other:
+            if reasons is not None:
+                reasons.append(f"country {country} = {other} (+{params.country_agree})")
+            return min(1.0, score + params.country_agree)
+        if reasons is not None:
+            reasons.append(f"country {country} ≠ {other} (−{params.country_conflict})")
+        return max(0.0, score - params.country_conflict)
+    if reasons is not None and not country:
+        reasons.append("no country to compare")
+    return score
+
+
+def score_pair(
+    left: str | None, left_country: str | None, right: str | None, right_country: str | None,
+    params: ScorerParams = DEFAULT_PARAMS, explain: bool = True,
+) -> tuple[float, list[str]]:
+    """Score of two parties (name and ISO-2 country, either may be missing) with reasons."""
+    if not is_meaningful_name(left) or not is_meaningful_name(right):
+        return 0.0, ["a name is empty or a placeholder"]
+    score, reasons = _best(name_keys(str(left)), name_keys(str(right)), params, explain)
+    score = _country_adjust(score, left_country or None, right_country or None,
+                            reasons if explain else None, params)
+    return round(score, 4), reasons
+
+
+# --- stage 1: the candidate index ------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _IndexEntry:
     record: EntityRecord
-    name: str  # the original list name or alias
-    norm: str  # normalised form
+    name: str  # the list name or alias as written
+    keys: tuple[NameKey, ...]
 
 
-@lru_cache(maxsize=65536)
-def _token_weight(token: str) -> float:
-    if token.isdigit():
-        return 1.0
-    if token in GENERIC_TOKENS:
-        return GENERIC_WEIGHT
-    if token in PLACE_TOKENS:
-        return PLACE_WEIGHT
-    return 1.0
+def _deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1:] for i in range(len(token))}
 
 
-def _best_partner(token: str, others: Sequence[str]) -> tuple[str | None, float]:
-    """The most similar token on the other side and its similarity (0..1)."""
-    best, best_sim = None, 0.0
-    for other in others:
-        if token == other:
-            return other, 1.0
-        if token.isdigit() or other.isdigit():
-            continue  # numbers must agree exactly: "No. 2 Mill" is not "No. 3 Mill"
-        sim = fuzz.ratio(token, other) / 100.0
-        # one side abbreviates the other ("ind" / "industry", "intl" / "international")
-        if len(token) >= 3 and len(other) >= 3 and (other.startswith(token) or token.startswith(other)):
-            sim = max(sim, 0.9)
-        if sim > best_sim:
-            best, best_sim = other, sim
-    return best, best_sim
-
-
-def compare_names(query: str, candidate: str) -> tuple[float, list[str]]:
-    """Score two normalised names in [0, 1] with reasons.
-
-    Rewards distinctive tokens found on both sides (fuzzy, for typos and transliteration),
-    counts generic and place words at a lower weight, and penalises distinctive tokens that
-    only one side has. The overall string similarity is blended in so word order and
-    spacing differences ("he sheng" / "hesheng") are forgiven.
-    """
-    q_tokens, c_tokens = query.split(), candidate.split()
-    if not q_tokens or not c_tokens:
-        return 0.0, ["an empty name after normalisation"]
-    reasons: list[str] = []
-    matched_w = total_w = 0.0
-    for side, others, label in ((q_tokens, c_tokens, "row"), (c_tokens, q_tokens, "list")):
-        for tok in side:
-            w = _token_weight(tok)
-            partner, sim = _best_partner(tok, others)
-            total_w += w
-            if sim >= 0.8:
-                matched_w += w * sim
-                if label == "row" and w == 1.0:
-                    reasons.append(f"'{tok}' = '{partner}'" if sim == 1.0 else f"'{tok}' ~ '{partner}' ({sim:.2f})")
-            elif label == "row" and w == 1.0:
-                reasons.append(f"'{tok}' not in list name")
-            elif label == "list" and w == 1.0:
-                reasons.append(f"list word '{tok}' missing from row")
-    token_score = matched_w / total_w if total_w else 0.0
-    joined = fuzz.ratio(query.replace(" ", ""), candidate.replace(" ", "")) / 100.0
-    sorted_ratio = fuzz.token_sort_ratio(query, candidate) / 100.0
-    score = 0.6 * token_score + 0.2 * joined + 0.2 * sorted_ratio
-    return min(score, 1.0), reasons
+def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
+    """Lookup keys of a name, one group per thing that can match (a word, the joined
+    spelling, the initials), each key with the share of the group's weight it carries."""
+    groups: list[dict[str, float]] = []
+    for key in keys:
+        words = [t for t, k in zip(key.tokens, key.kinds, strict=True)
+                 if k in ("distinctive", "number")]
+        if not words:  # a name of generic words only: they are its name
+            words = [t for t, k in zip(key.tokens, key.kinds, strict=True) if k != "stop"]
+        for t in words:
+            group = {"w:" + t: 1.0}
+            if len(t) >= 4:
+                group["d:" + t] = 0.8
+                for d in _deletions(t):
+                    group.setdefault("d:" + d, 0.8)
+            if len(t) >= 5:
+                group["p:" + t[:4]] = 0.5
+            groups.append(group)
+        if len(key.joined) >= 4:
+            groups.append({"j:" + key.joined[:6]: 0.9})
+        if len(key.tokens) >= 2:
+            initials = "".join(t[0] for t in key.tokens if t not in ("of", "the", "and"))
+            if 2 <= len(initials) <= 6:
+                groups.append({"w:" + initials: 0.7})
+    return groups
 
 
 class EntityMatcher:
     """Match party names against the entity lists; reusable across many rows."""
 
-    def __init__(self, records: Iterable[EntityRecord], settings: Settings) -> None:
+    def __init__(
+        self, records: Iterable[EntityRecord], settings: Settings,
+        params: ScorerParams = DEFAULT_PARAMS,
+    ) -> None:
         self.settings = settings
+        self.params = params
         entries: list[_IndexEntry] = []
         for record in records:
-            seen: set[str] = set()
+            seen: set[tuple[NameKey, ...]] = set()
             for name in record.all_names():
-                norm = normalize_name(name)
-                if norm and norm not in seen:
-                    seen.add(norm)
-                    entries.append(_IndexEntry(record, name, norm))
+                if not is_meaningful_name(name):
+                    continue
+                keys = name_keys(name)
+                sig = tuple(k.tokens for k in keys)
+                if keys and sig not in seen:
+                    seen.add(sig)  # type: ignore[arg-type]
+                    entries.append(_IndexEntry(record, name, keys))
         self._entries = entries
-        self._norms = [e.norm for e in entries]
+        postings: dict[str, list[int]] = {}
+        for idx, entry in enumerate(entries):
+            for group in _key_groups(entry.keys):
+                for k in group:
+                    postings.setdefault(k, []).append(idx)
+        n = max(len(entries), 1)
+        self._postings = {k: (v, math.log(1 + n / len(v))) for k, v in postings.items()}
+        self._cap = max(64, n // 200)
         self._cache: dict[tuple[str, str | None], tuple[Candidate, ...]] = {}
 
     @property
@@ -147,64 +509,70 @@ class EntityMatcher:
     def match_many(
         self, parties: Sequence[tuple[str | None, str | None]]
     ) -> list[tuple[Candidate, ...]]:
-        """Candidates for many parties at once; distinct normalised parties are scored once."""
-        keys: list[tuple[str, str | None]] = []
-        todo: dict[tuple[str, str | None], None] = {}
+        """Candidates for many parties at once; each distinct (name, country) is scored once."""
+        out: list[tuple[Candidate, ...]] = []
         for name, country in parties:
-            norm = normalize_name(name) if is_meaningful_name(name) else ""
-            key = (norm, country)
-            keys.append(key)
-            if norm and key not in self._cache:
-                todo[key] = None
-        if todo and self._entries:
-            self._score_batch(list(todo))
-        return [self._cache.get(k, ()) if k[0] else () for k in keys]
+            if not is_meaningful_name(name):
+                out.append(())
+                continue
+            ckey = (str(name), country or None)
+            found = self._cache.get(ckey)
+            if found is None:
+                found = self._match_one(str(name), country or None)
+                self._cache[ckey] = found
+            out.append(found)
+        return out
 
-    def _score_batch(self, keys: list[tuple[str, str | None]]) -> None:
-        s = self.settings
-        queries = [k[0] for k in keys]
-        # Stage 1: a cheap, order-insensitive similarity over every list name.
-        matrix = process.cdist(
-            queries, self._norms, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=-1
-        )
-        stage1_floor = int(s.candidate_floor * 100)
-        k = max(1, s.top_k * 3)
-        for qi, key in enumerate(keys):
-            row = matrix[qi]
-            idx = np.flatnonzero(row >= stage1_floor)
-            if idx.size > k:
-                idx = idx[np.argpartition(row[idx], -k)[-k:]]
-            best: dict[str, Candidate] = {}
-            for j in idx:
-                entry = self._entries[int(j)]
-                cand = self._score_pair(key[0], key[1], entry)
-                if cand.score < s.candidate_floor:
+    def candidates(self, name: str) -> list[int]:
+        """Stage 1: indexes of the list names worth scoring for ``name``, most promising first."""
+        hits: dict[int, float] = {}
+        postings = self._postings
+        cap = self._cap
+        for group in _key_groups(name_keys(name)):
+            best: dict[int, float] = {}  # a word counts once per list name, by its best key
+            for k, share in group.items():
+                found = postings.get(k)
+                if found is None:
                     continue
-                prev = best.get(entry.record.record_id)
-                if prev is None or cand.score > prev.score:
-                    best[entry.record.record_id] = cand
-            ranked = sorted(best.values(), key=lambda c: (-c.score, c.record.name))
-            self._cache[key] = tuple(ranked[: s.top_k])
+                idxs, idf = found
+                if len(idxs) > cap and k[0] != "w":
+                    continue  # a fuzzy key shared by many names tells nothing
+                w = share * idf
+                for i in idxs:
+                    if best.get(i, 0.0) < w:
+                        best[i] = w
+            for i, w in best.items():
+                hits[i] = hits.get(i, 0.0) + w
+        if not hits:
+            return []
+        # list names that share much less than the best one are not worth scoring
+        floor = 0.5 * max(hits.values())
+        kept = [i for i, w in hits.items() if w >= floor]
+        limit = max(2 * self.settings.top_k, 8)
+        if len(kept) > limit:
+            return sorted(kept, key=hits.__getitem__, reverse=True)[:limit]
+        return kept
 
-    def _score_pair(self, query: str, country: str | None, entry: _IndexEntry) -> Candidate:
-        s = self.settings
-        score, reasons = compare_names(query, entry.norm)
-        rc = entry.record.country
-        if country and rc:
-            if country == rc:
-                score = min(1.0, score + 0.03)
-                reasons.append(f"country {country} = {rc}")
-            else:
-                score = max(0.0, score - 0.10)
-                reasons.append(f"country {country} ≠ {rc} (−0.10)")
-        elif not country:
-            reasons.append("row has no country to compare")
-        if entry.name != entry.record.name:
-            reasons.append(f"matched alias '{entry.name}'")
-        if score >= s.match_threshold:
-            decision = "match"
-        elif score >= s.review_threshold:
-            decision = "review"
-        else:
-            decision = "reject"
-        return Candidate(entry.record, entry.name, round(score, 4), decision, tuple(reasons))
+    def _match_one(self, name: str, country: str | None) -> tuple[Candidate, ...]:
+        s, p = self.settings, self.params
+        qkeys = name_keys(name)
+        best: dict[str, tuple[float, _IndexEntry]] = {}
+        for i in self.candidates(name):
+            entry = self._entries[i]
+            score, _ = _best(qkeys, entry.keys, p, False)
+            score = _country_adjust(score, country, entry.record.country, None, p)
+            if score < s.candidate_floor:
+                continue
+            rid = entry.record.record_id
+            if rid not in best or score > best[rid][0]:
+                best[rid] = (score, entry)
+        ranked = sorted(best.values(), key=lambda se: (-se[0], se[1].record.name))[: s.top_k]
+        out = []
+        for _score, entry in ranked:
+            score, reasons = _best(qkeys, entry.keys, p, True)
+            score = _country_adjust(score, country, entry.record.country, reasons, p)
+            if entry.name != entry.record.name:
+                reasons.append(f"matched alias '{entry.name}'")
+            score = round(score, 4)
+            out.append(Candidate(entry.record, entry.name, score, decide(score, s), tuple(reasons)))
+        return tuple(out)

@@ -72,6 +72,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to ``cli``.
     from chainscreen.cli import cmd_check, cmd_explain, cmd_lists, cmd_review, cmd_runs, cmd_screen  # noqa: F401
     from chainscreen.cli import cmd_report  # noqa: F401
+    from chainscreen.cli import cmd_bench  # noqa: F401
 
 
 _register()

@@ -36,14 +36,68 @@ __all__ = [
 
 # --- Chinese legal forms, replaced before transliteration ------------------------------
 
-_CJK_FORMS = re.compile(r"股份有限公司|有限责任公司|有限公司|集团|公司")
-_CJK_REPLACEMENT = {
-    "股份有限公司": " co ltd ",  # company limited by shares: "Co., Ltd." in trade English
-    "有限责任公司": " co ltd ",  # limited liability company: also written "Co., Ltd."
-    "有限公司": " co ltd ",
-    "集团": " group ",  # not a legal form; kept as the English word it is written as
-    "公司": " co ",
+#: CJK legal forms and generic words, replaced before transliteration. Each becomes the
+#: English word trade documents use for it, so 合盛硅业股份有限公司 and "Hoshine Silicon
+#: Industry Co., Ltd." share "silicon industry" and "co ltd"; splitting them off also cuts a
+#: run of Han characters into words ("百度在线网络技术" -> "baidu online network technology"),
+#: which pinyin alone cannot do. Only legal forms, generic trade words and place names are
+#: listed: a brand name is never translated (腾讯 stays "tengxun", not "Tencent").
+_CJK_WORDS: dict[str, str] = {
+    # legal forms (Chinese, Japanese, Korean)
+    "股份有限公司": "co ltd",  # company limited by shares: "Co., Ltd." in trade English
+    "有限责任公司": "co ltd",  # limited liability company: also written "Co., Ltd."
+    "有限責任公司": "co ltd",
+    "有限公司": "co ltd",
+    "股份公司": "co ltd",
+    "株式会社": "kk",
+    "有限会社": "yk",
+    "合同会社": "llc",
+    "주식회사": "co ltd",
+    "(주)": "co ltd",
+    "유한회사": "llc",
+    "公司": "co",
+    # generic words, written in English in trade data
+    "集团": "group", "集團": "group", "グループ": "group", "그룹": "group",
+    "控股": "holding", "投资": "investment", "实业": "industrial", "實業": "industrial",
+    "工业": "industry", "工業": "industry", "产业": "industry", "産業": "industry",
+    "硅业": "silicon industry", "棉业": "cotton industry", "铝业": "aluminium industry",
+    "矿业": "mining", "钢铁": "steel", "化工": "chemical", "化学": "chemical",
+    "新能源": "new energy", "能源": "energy", "光伏": "photovoltaic", "材料": "materials",
+    "科技": "technology", "技术": "technology", "技術": "technology", "网络": "network",
+    "在线": "online", "信息": "information", "电子": "electronics", "電子": "electronics",
+    "电气": "electric", "電機": "electric", "机械": "machinery", "重工": "heavy industries",
+    "汽车": "automobile", "自動車": "motor", "자동차": "motor", "전자": "electronics",
+    "贸易": "trading", "商贸": "trading", "商事": "trading", "进出口": "import export",
+    "国际": "international", "國際": "international", "发展": "development",
+    "纺织": "textile", "紡織": "textile", "服装": "garment", "服饰": "apparel",
+    "制衣": "garment", "针织": "knitting", "印染": "printing dyeing", "鞋业": "footwear",
+    "制造": "manufacturing", "製造": "manufacturing", "制品": "products", "食品": "food",
+    "农业": "agriculture", "医药": "pharmaceutical", "生物": "biological", "物流": "logistics",
+    "建设": "construction", "工程": "engineering", "银行": "bank", "銀行": "bank",
+    "은행": "bank", "生产建设兵团": "production construction corps",
+    # place names that prefix or qualify Chinese company names: kept as separate words
+    **{place: pinyin for pinyin, places in {
+        "xinjiang": ("新疆",), "beijing": ("北京",), "shanghai": ("上海",),
+        "tianjin": ("天津",), "chongqing": ("重庆",), "zhejiang": ("浙江",),
+        "jiangsu": ("江苏",), "guangdong": ("广东",), "shandong": ("山东",),
+        "fujian": ("福建",), "hebei": ("河北",), "henan": ("河南",), "hubei": ("湖北",),
+        "hunan": ("湖南",), "anhui": ("安徽",), "sichuan": ("四川",), "jiangxi": ("江西",),
+        "shanxi": ("山西",), "shaanxi": ("陕西",), "yunnan": ("云南",), "guizhou": ("贵州",),
+        "gansu": ("甘肃",), "qinghai": ("青海",), "ningxia": ("宁夏",),
+        "neimenggu": ("内蒙古",), "liaoning": ("辽宁",), "jilin": ("吉林",),
+        "heilongjiang": ("黑龙江",), "guangxi": ("广西",), "hainan": ("海南",),
+        "xizang": ("西藏",), "shenzhen": ("深圳",), "guangzhou": ("广州",),
+        "hangzhou": ("杭州",), "ningbo": ("宁波",), "suzhou": ("苏州",), "wuxi": ("无锡",),
+        "qingdao": ("青岛",), "xiamen": ("厦门",), "nantong": ("南通",),
+        "urumqi": ("乌鲁木齐",), "shanshan": ("鄯善",), "hetian": ("和田",),
+        "kashi": ("喀什",), "akesu": ("阿克苏",), "changji": ("昌吉",), "hami": ("哈密",),
+        "tulufan": ("吐鲁番",), "shihezi": ("石河子",), "kuerle": ("库尔勒",),
+        "yili": ("伊犁",), "zhongguo": ("中国",), "xianggang": ("香港",),
+        "riben": ("日本",), "japan": ("ジャパン",), "tokyo": ("東京",),
+        "seoul": ("서울",), "hanguk": ("한국",),
+    }.items() for place in places},
 }
+_CJK_TERMS = re.compile("|".join(sorted(map(re.escape, _CJK_WORDS), key=len, reverse=True)))
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
@@ -74,6 +128,20 @@ _ANYWHERE: dict[tuple[str, ...], str] = {
     ("gmbh",): "gmbh",
     ("plc",): "plc",
     ("pjsc",): "pjsc",
+    ("ltd", "sti"): "ltd sti",  # Turkish limited company (Ltd. Şti.)
+    ("tnhh",): "tnhh",  # Vietnamese limited liability company
+    ("sa", "de", "cv"): "sa de cv",
+    ("s", "de", "rl"): "s de rl",
+    ("public", "limited", "company"): "plc",
+    ("public", "joint", "stock", "company"): "pjsc",
+    ("open", "joint", "stock", "company"): "ojsc",
+    ("closed", "joint", "stock", "company"): "cjsc",
+    ("gesellschaft", "mit", "beschrankter", "haftung"): "gmbh",
+    ("aktsionernoe", "obshchestvo"): "ao",
+    ("obshchestvo", "s", "ogranichennoi", "otvetstvennostiu"): "ooo",
+    ("sp", "z", "oo"): "sp zoo",
+    ("ood",): "ood",  # Bulgarian limited company
+    ("eood",): "eood",
 }
 
 #: Forms removed only at the start or end of a name (ambiguous words elsewhere), besides
@@ -94,6 +162,7 @@ _EDGE: dict[tuple[str, ...], str] = {
     ("kabushiki", "kaisha"): "kk",
     ("sp", "z", "o", "o"): "sp zoo",
     ("spzoo",): "sp zoo",
+    ("a", "s"): "as",  # Danish/Norwegian A/S
 }
 
 #: Forms written before the name (Indonesia, Russia, Ukraine, ...). Only these are removed
@@ -111,12 +180,18 @@ _PREFIX: dict[tuple[str, ...], str] = {
     ("ojsc",): "ojsc",
     ("cjsc",): "cjsc",
     ("pjsc",): "pjsc",
+    ("cong", "ty", "tnhh"): "tnhh",  # Vietnamese: Công ty TNHH / Công ty cổ phần
+    ("cong", "ty", "co", "phan"): "jsc",
+    ("cong", "ty", "cp"): "jsc",
+    ("cong", "ty"): "co",
 }
 
 _MAX_FORM_TOKENS = 5
 _ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`]")
 _NON_WORD = re.compile(r"[\W_]+")
+#: "unit10" / "ltdunit14": a number glued to a word is its own word (a facility number).
+_GLUED_NUMBER = re.compile(r"(?<=[a-z]{3})(?=\d)")
 
 #: Placeholder values that are not names (compared after normalisation).
 _PLACEHOLDERS = frozenset(
@@ -157,13 +232,18 @@ def _transliterate(text: str, spaced: bool) -> str:
 
 def _clean_tokens(name: str, spaced: bool = False) -> list[str]:
     """Steps 1-4 of the pipeline: NFKC, Chinese forms, transliteration, case, punctuation."""
+    return list(_clean_cached(name, spaced))
+
+
+@lru_cache(maxsize=200_000)
+def _clean_cached(name: str, spaced: bool) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", name)
-    text = _CJK_FORMS.sub(lambda m: _CJK_REPLACEMENT[m.group(0)], text)
+    text = _CJK_TERMS.sub(lambda m: f" {_CJK_WORDS[m.group(0)]} ", text)
     text = _transliterate(text, spaced).casefold()
     text = text.replace("&", " and ")
     text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
     text = _APOSTROPHES.sub("", text)
-    return _NON_WORD.sub(" ", text).split()
+    return tuple(_GLUED_NUMBER.sub(" ", _NON_WORD.sub(" ", text)).split())
 
 
 @lru_cache(maxsize=4096)
@@ -309,3 +389,134 @@ def is_meaningful_name(name: str | None) -> bool:
     if not core:
         return False
     return sum(len(t) for t in core) >= 2 or any(t.isdigit() for t in core)
+
+
+# --- typed tokens -------------------------------------------------------------------------
+
+#: Words that say what a company does rather than who it is, in the languages trade data is
+#: written in. They still count, at a lower weight: "Hoshine Silicon" is not "Hoshine Trading".
+GENERIC_WORDS: frozenset[str] = frozenset(
+    """
+    industry industries industrial ind indust inds trading trade traders import export imp exp
+    importexport impex group groups grp holding holdings hldgs technology technologies tech
+    techno science sciences international intl inter global worldwide company enterprise
+    enterprises ent service services svcs textile textiles tex garment garments apparel apparels
+    clothing fashion fashions manufacturing manufacture manufacturer manufacturers mfg products
+    product materials material development investment investments new energy power solar
+    photovoltaic silicon polysilicon cotton steel aluminium aluminum metal metals mining chemical
+    chemicals electronic electronics electric electrical engineering construction constructions
+    machinery equipment motor motors automobile automotive food foods agriculture agricultural
+    pharmaceutical pharmaceuticals pharma medical biological biotech logistics shipping transport
+    network networks online information systems solutions software digital web platforms
+    consulting consultancy management partners capital finance financial securities fund funds
+    trust banking bank insurance assets asset properties realty estate resources oil gas
+    petroleum commerce commercial sales supply supplies factory factories mill mills works plant
+    knitting knitwear dyeing printing weaving spinning footwear shoes leather accessories home
+    heavy light general import export corporation limited com net unit units branch division
+    site office warehouse workshop store shop
+    tekstil textil texteis tessile textiles konfeksiyon konfeksiyonu giyim sanayi sanayii san
+    ticaret tic ithalat ihracat imalat fabrikasi fabrikalari insaat turizm pazarlama
+    industria industrias industrie industriale industriel industriale comercio comercial
+    comerciale commerciale gruppe groupe grupo gruppo holding beheer handel handelsgesellschaft
+    produktion fabrik werke werk unternehmen dienstleistungen
+    """.split()
+)
+
+#: Place words: countries, Chinese provinces and cities that prefix company names, and the
+#: adjectives trade names use for them. Weighted below distinctive words; when both names
+#: carry different places ("Bowne Global Solutions (Spain)" / "(Netherlands)") that counts
+#: against the match.
+PLACE_WORDS: frozenset[str] = frozenset(
+    """
+    xinjiang zhejiang jiangsu guangdong shandong fujian hebei henan hubei hunan anhui sichuan
+    jiangxi shanxi shaanxi yunnan guizhou gansu qinghai ningxia neimenggu liaoning jilin
+    heilongjiang guangxi hainan xizang tibet shanghai beijing tianjin chongqing shenzhen
+    guangzhou hangzhou ningbo suzhou wuxi qingdao xiamen nantong baoding dongguan foshan
+    shanshan hetian hotan kashgar kashi aksu akesu urumqi korla kuerle shihezi turpan tulufan
+    hami changji yili zhongguo xianggang china chinese prc hong kong hk macau taiwan
+    asia asian europe european america american africa african pacific atlantic arabian
+    nederland deutschland espana italia france polska turkiye türkiye uk usa us
+    north south east west northern southern eastern western central
+    """.split()
+) | frozenset(
+    # single-word country names (pycountry), read once; "united"/"republic" are not places
+    """
+    afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan
+    bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia botswana
+    brazil brunei bulgaria burundi cambodia cameroon canada chad chile colombia comoros congo
+    croatia cuba cyprus czechia denmark djibouti dominica ecuador egypt eritrea estonia
+    eswatini ethiopia fiji finland gabon gambia georgia germany ghana greece grenada guatemala
+    guinea guyana haiti honduras hungary iceland india indonesia iran iraq ireland israel italy
+    jamaica japan jordan kazakhstan kenya kiribati kuwait kyrgyzstan laos latvia lebanon lesotho
+    liberia libya liechtenstein lithuania luxembourg madagascar malawi malaysia maldives mali
+    malta mauritania mauritius mexico moldova monaco mongolia montenegro morocco mozambique
+    myanmar burma namibia nauru nepal netherlands holland nicaragua niger nigeria norway oman
+    pakistan palau panama paraguay peru philippines poland portugal qatar romania russia rwanda
+    samoa senegal serbia seychelles singapore slovakia slovenia somalia spain sudan suriname
+    sweden switzerland syria tajikistan tanzania thailand togo tonga tunisia turkey
+    turkmenistan tuvalu uganda ukraine uruguay uzbekistan vanuatu venezuela vietnam yemen
+    zambia zimbabwe korea england scotland wales britain
+    """.split()
+)
+
+#: Joining words: they carry almost nothing ("Bank of America" / "America Bank").
+STOP_WORDS: frozenset[str] = frozenset(
+    "the of and for in at on by de la le les du des der die das den van von del della di da "
+    "do dos das e et y und ve i no nr".split()
+)
+
+_ROMAN = re.compile(r"^(?=[ivxl]{2,}$)x{0,3}(ix|iv|v?i{0,3})$|^(?=[ivxl]{2,}$)x{0,3}$")
+
+
+def token_kind(token: str) -> str:
+    """What a normalised word is: ``number``, ``stop``, ``generic``, ``place`` or ``distinctive``.
+
+    Numbers are digits or Roman numerals of two letters or more ("ii", "xiv"), so "Fund II"
+    and "Fund 2" are both numbered but the letter "x" in "Fund X" stays a word.
+
+    >>> [token_kind(t) for t in "xinjiang hoshine silicon no 2 of".split()]
+    ['place', 'distinctive', 'generic', 'distinctive', 'number', 'stop']
+    """
+    if token.isdigit() or _ROMAN.match(token):
+        return "number"
+    if token in STOP_WORDS:
+        return "stop"
+    if token in GENERIC_WORDS:
+        return "generic"
+    if token in PLACE_WORDS:
+        return "place"
+    return "distinctive"
+
+
+def script_of(name: str | None) -> str:
+    """``latin`` (ASCII or Latin letters only), ``cjk`` (any Han, kana or Hangul) or ``other``."""
+    if not name:
+        return "latin"
+    if name.isascii():
+        return "latin"
+    other = False
+    for ch in name:
+        if ch.isascii() or not ch.isalpha():
+            continue
+        code = ord(ch)
+        if (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+                or 0x1100 <= code <= 0x11FF or 0xF900 <= code <= 0xFAFF or code >= 0x20000):
+            return "cjk"
+        if "LATIN" not in unicodedata.name(ch, ""):
+            other = True
+    return "other" if other else "latin"
+
+
+@lru_cache(maxsize=200_000)
+def spelling_key(name: str | None) -> str:
+    """The name's letters and digits with nothing between them, legal form included.
+
+    Compares names whose spacing differs: OCR-spaced ("u ni ty fash i o n c o ltd"), glued
+    ("SiemensAG") or romanised per syllable.
+
+    >>> spelling_key("U ni ty Fash i o n Co., Ltd") == spelling_key("Unity Fashion Co Ltd")
+    True
+    """
+    if not name:
+        return ""
+    return "".join(_clean_tokens(name))
