@@ -23,11 +23,11 @@ from chainscreen import __version__
 from chainscreen.evidence import EvidenceBuilder, RowFacts
 from chainscreen.manifest import CHUNK_ROWS, Manifest, ManifestChunk, ManifestStream, open_manifest, read_manifest
 from chainscreen.match import EntityMatcher
-from chainscreen.models import Candidate, Evidence, Problem
+from chainscreen.models import Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import is_meaningful_name
-from chainscreen.reference import ReferenceSet, load_reference
+from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
 from chainscreen.score import combine
 from chainscreen.settings import Settings
 
@@ -490,6 +490,16 @@ def build_receipt(
     return _receipt(manifest, len(manifest.frame), ref, settings, started, finished)
 
 
+def _lists_used(ref: ReferenceSet) -> list[ListInfo]:
+    """The risk lists in force plus the HS nomenclature and goods concordance, which are
+    always loaded (goods are recognised through them whatever lists are pinned)."""
+    used = dict(ref.catalogue)
+    for list_id, infos in ref.editions.items():
+        if list_id not in used and infos and infos[0].kind in SUPPORT_KINDS:
+            used[list_id] = infos[0]
+    return list(used.values())
+
+
 def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, settings: Settings,
              started: str, finished: str, *, complete: bool | None = None) -> dict[str, Any]:
     receipt: dict[str, Any] = {
@@ -504,7 +514,7 @@ def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, se
         },
         "lists": [
             {"id": info.id, "edition": info.edition, "sha256": info.sha256, "records": info.records}
-            for info in sorted(ref.catalogue.values(), key=lambda i: i.id)
+            for info in sorted(_lists_used(ref), key=lambda i: i.id)
         ],
         "settings_sha256": settings.digest(),
         "settings": settings.to_dict(),
