@@ -80,3 +80,11 @@ def test_xinjiang_address_is_high() -> None:
     row = check_json("Sunrise Fabrics", "--country", "CN", "--address", "No. 8 Beijing Road, Urumqi, Xinjiang")[0]
     assert row["level"] == "high"
     assert any(e["kind"] == "xinjiang" for e in row["evidence"])
+
+
+def test_derived_goods_are_evidence() -> None:
+    """DOL lists refined palm oil from Indonesia for an input made with forced/child labour."""
+    row = check_json("Sample Refinery", "--country", "ID", "--goods", "refined palm oil")[0]
+    derived = [e for e in row["evidence"] if e["kind"] == "goods_derived"]
+    assert derived and derived[0]["list_id"] == "dol-tvpra"
+    assert "inputs produced with forced or child labour in Indonesia" in derived[0]["summary"]

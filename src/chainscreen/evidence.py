@@ -192,6 +192,20 @@ class EvidenceBuilder:
                                  f"goods matched by {hit.detail}"),
                         details={"good": rec["good"], "via": hit.via},
                     ))
+                if _truthy(rec.get("derived")) and ("goods_derived", hit.good) not in seen:
+                    # DOL lists some goods (solar cells, refined palm oil) because an input was
+                    # made with forced or child labour, not the good itself.
+                    seen.add(("goods_derived", hit.good))
+                    src = str(rec.get("derived_country") or "")
+                    where = country_name(src) if len(src) == 2 else "an unnamed country"
+                    out.append(Evidence(
+                        kind="goods_derived", list_id="dol-tvpra", edition=ed, strength=strength,
+                        weight=self._w["goods_derived"], record_id=f"{rec['good']}|{country}|derived",
+                        summary=(f"{rec['good']} from {country_name(country)} is on the DOL list as "
+                                 f"made with inputs produced with forced or child labour in {where} "
+                                 f"(dol-tvpra, edition {ed}); goods matched by {hit.detail}"),
+                        details={"good": rec["good"], "via": hit.via, "input_country": src},
+                    ))
             elif hit.scheme == "uflpa" and country == "CN" and self._sector_info is not None:
                 key = ("uflpa_sector", hit.good)
                 if key in seen:

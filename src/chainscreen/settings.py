@@ -18,6 +18,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     # DOL TVPRA list: goods x origin country
     "goods_forced_labour": 0.6,
     "goods_child_labour": 0.45,
+    # listed because an input was made with forced or child labour (DOL "derived" goods)
+    "goods_derived": 0.45,
     # UFLPA high-priority sector with origin China, or Xinjiang named in the row
     "uflpa_sector": 0.5,
     "xinjiang": 0.9,
