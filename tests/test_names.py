@@ -31,7 +31,7 @@ def test_legal_forms_stripped_equal() -> None:
         ("Acme LLC", "acme", "llc"),
         ("Siemens Aktiengesellschaft", "siemens", "ag"),
         ("Foo GmbH & Co. KG", "foo", "gmbh co kg"),
-        ("Foo S.A. de C.V.", "foo", "sacv"),
+        ("Foo S.A. de C.V.", "foo", "sa de cv"),
         ("PT Indofood Sukses Makmur Tbk", "indofood sukses makmur", "tbk"),
         ("ООО Ромашка", "romashka", "ooo"),
         ("Vietnam Joint Stock Company of Textiles", "vietnam of textiles", "jsc"),
@@ -49,13 +49,17 @@ def test_normalize_and_legal_form(name: str, normal: str, form: str | None) -> N
 
 
 def test_chinese_legal_forms_and_pinyin() -> None:
-    assert normalize_name("合盛硅业股份有限公司") == "heshengguiye"
+    # generic words are translated and split off, so the brand stands as its own word
+    assert normalize_name("合盛硅业股份有限公司") == "hesheng silicon industry"
+    assert normalize_name("百度在线网络技术（北京）公司") == "baidu online network technology beijing"
+    assert normalize_name("トヨタ自動車株式会社") == "toyota motor"
+    assert legal_form("トヨタ自動車株式会社") == "kk"
     assert legal_form("合盛硅业股份有限公司") == "co ltd"
     assert legal_form("新疆大全新能源有限责任公司") == "co ltd"
     assert normalize_name("浙江ABC集团有限公司") == "zhejiang abc group"
-    assert normalize_name("合盛硅业（鄯善）有限公司") == "heshengguiye shanshan"
+    assert normalize_name("合盛硅业（鄯善）有限公司") == "hesheng silicon industry shanshan"
     assert name_variants("合盛硅业（鄯善）有限公司") == {
-        "heshengguiye shanshan", "he sheng gui ye shan shan"}
+        "hesheng silicon industry shanshan", "he sheng silicon industry shanshan"}
 
 
 def test_cjk_transliteration_is_deterministic() -> None:

@@ -160,6 +160,15 @@ def _allowed_edits(length: int) -> int:
     return 3
 
 
+def _singular(word: str) -> str:
+    """English plural to singular, roughly: "technologies" -> "technology", "mills" -> "mill"."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
@@ -170,6 +179,8 @@ def _word_sim(a: str, b: str, loose: bool) -> tuple[float, str]:
     """Similarity of two different words in [0, 1] and how they relate (for the reasons)."""
     if a.isdigit() or b.isdigit():
         return 0.0, ""
+    if len(a) > 4 and len(b) > 4 and _singular(a) == _singular(b):
+        return 0.95, "is a plural of"
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 3 and long.startswith(short):
         # "ind" / "industry" is a usual abbreviation; "bai" / "baikal" is another name
@@ -439,6 +450,14 @@ def _deletions(token: str) -> set[str]:
     return {token[:i] + token[i + 1:] for i in range(len(token))}
 
 
+def _word_keys(key: NameKey) -> list[str]:
+    """The exact-word lookup keys of one analysed name."""
+    words = [t for t, k in zip(key.tokens, key.kinds, strict=True) if k in ("distinctive", "number")]
+    if not words:
+        words = [t for t, k in zip(key.tokens, key.kinds, strict=True) if k != "stop"]
+    return ["w:" + t for t in words]
+
+
 def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
     """Lookup keys of a name, one group per thing that can match (a word, the joined
     spelling, the initials), each key with the share of the group's weight it carries."""
@@ -495,6 +514,7 @@ class EntityMatcher:
         n = max(len(entries), 1)
         self._postings = {k: (v, math.log(1 + n / len(v))) for k, v in postings.items()}
         self._cap = max(64, n // 200)
+        self._top_idf = math.log(1 + n)
         self._cache: dict[tuple[str, str | None], tuple[Candidate, ...]] = {}
 
     @property
@@ -528,7 +548,12 @@ class EntityMatcher:
         hits: dict[int, float] = {}
         postings = self._postings
         cap = self._cap
-        for group in _key_groups(name_keys(name)):
+        top_idf = self._top_idf
+        keys = name_keys(name)
+        # what the name's own words would share with an identical list name
+        own = max((sum(postings[w][1] if w in postings else top_idf for w in _word_keys(k))
+                   for k in keys), default=0.0)
+        for group in _key_groups(keys):
             best: dict[int, float] = {}  # a word counts once per list name, by its best key
             for k, share in group.items():
                 found = postings.get(k)
@@ -543,11 +568,11 @@ class EntityMatcher:
                         best[i] = w
             for i, w in best.items():
                 hits[i] = hits.get(i, 0.0) + w
-        if not hits:
-            return []
-        # list names that share much less than the best one are not worth scoring
-        floor = 0.5 * max(hits.values())
-        kept = [i for i, w in hits.items() if w >= floor]
+        if hits and own:
+            # a list name sharing only a small part of the name's words is not worth scoring
+            need = 0.3 * own
+            hits = {i: w for i, w in hits.items() if w >= need}
+        kept = list(hits)
         limit = max(2 * self.settings.top_k, 8)
         if len(kept) > limit:
             return sorted(kept, key=hits.__getitem__, reverse=True)[:limit]

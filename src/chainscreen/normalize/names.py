@@ -74,7 +74,8 @@ _CJK_WORDS: dict[str, str] = {
     "制造": "manufacturing", "製造": "manufacturing", "制品": "products", "食品": "food",
     "农业": "agriculture", "医药": "pharmaceutical", "生物": "biological", "物流": "logistics",
     "建设": "construction", "工程": "engineering", "银行": "bank", "銀行": "bank",
-    "은행": "bank", "生产建设兵团": "production construction corps",
+    "은행": "bank", "生产": "production", "兵团": "corps", "有色金属": "nonferrous metals",
+    "色纺": "color spinning", "纺纱": "spinning",
     # place names that prefix or qualify Chinese company names: kept as separate words
     **{place: pinyin for pinyin, places in {
         "xinjiang": ("新疆",), "beijing": ("北京",), "shanghai": ("上海",),
