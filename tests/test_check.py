@@ -88,3 +88,12 @@ def test_derived_goods_are_evidence() -> None:
     derived = [e for e in row["evidence"] if e["kind"] == "goods_derived"]
     assert derived and derived[0]["list_id"] == "dol-tvpra"
     assert "inputs produced with forced or child labour in Indonesia" in derived[0]["summary"]
+
+
+def test_one_hs_line_matching_several_listed_goods_counts_once() -> None:
+    """HS 5205 is both 'Cotton' and 'Thread/Yarn' on the DOL list for India: one item per kind."""
+    row = check_json("Sample Mills", "--country", "IN", "--hs", "5205.11")[0]
+    kinds = [e["kind"] for e in row["evidence"]]
+    assert len(kinds) == len(set(kinds))
+    child = [e for e in row["evidence"] if e["kind"] == "goods_child_labour"][0]
+    assert "also listed for the same row" in child["summary"]

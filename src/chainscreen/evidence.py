@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -54,6 +54,28 @@ def sector_titles(sectors: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
         keys |= set(re.findall(r"\(([^)]+)\)", low))
         for key in keys:
             out.setdefault(key.strip(), (title, str(rec.get("added") or "") or None))
+    return out
+
+
+def one_per_kind(items: Sequence[Evidence]) -> list[Evidence]:
+    """Keep the strongest item of each kind; name the others in its summary.
+
+    One HS line often matches several DOL goods ("Cotton" and "Thread/Yarn" for HS 5205). They
+    are the same fact about the row — these goods from this country are listed for child
+    labour — and must not enter the noisy-OR twice.
+    """
+    by_kind: dict[str, list[Evidence]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    out: list[Evidence] = []
+    for group in by_kind.values():
+        best = max(group, key=lambda e: e.strength)  # first of the strongest wins ties
+        others = [e.details.get("good") or e.record_id for e in group if e is not best]
+        if others:
+            names = ", ".join(str(o) for o in others)
+            best = replace(best, summary=f"{best.summary}; also listed for the same row: {names}",
+                           details={**best.details, "also": others})
+        out.append(best)
     return out
 
 
@@ -221,7 +243,7 @@ class EvidenceBuilder:
                     summary=(f"{title} from China is a UFLPA high-priority sector{since} "
                              f"(uflpa-sectors, edition {ed}); goods matched by {hit.detail}"),
                 ))
-        return out
+        return one_per_kind(out)
 
     def xinjiang(self, term: str | None, where: str | None) -> list[Evidence]:
         """Any mention of the Xinjiang Uyghur Autonomous Region: the UFLPA presumption applies."""
