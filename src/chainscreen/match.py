@@ -477,6 +477,13 @@ def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
                 group["p:" + t[:4]] = 0.5
             groups.append(group)
         if len(key.joined) >= 4:
+            # the whole spelling without spaces, exact or with one letter more or less, finds
+            # "He Tian Tai Da Apparel" / "Hetian Taida Apparel" whatever the word split
+            whole = {"J:" + key.joined: 1.0}
+            if len(key.joined) <= 40:
+                for d in _deletions(key.joined):
+                    whole.setdefault("J:" + d, 0.9)
+            groups.append(whole)
             groups.append({"j:" + key.joined[:6]: 0.9})
         if len(key.tokens) >= 2:
             initials = "".join(t[0] for t in key.tokens if t not in ("of", "the", "and"))
@@ -550,6 +557,7 @@ class EntityMatcher:
         cap = self._cap
         top_idf = self._top_idf
         keys = name_keys(name)
+        spelled_alike: set[int] = set()
         # what the name's own words would share with an identical list name
         own = max((sum(postings[w][1] if w in postings else top_idf for w in _word_keys(k))
                    for k in keys), default=0.0)
@@ -568,10 +576,13 @@ class EntityMatcher:
                         best[i] = w
             for i, w in best.items():
                 hits[i] = hits.get(i, 0.0) + w
+            if next(iter(group)).startswith("J:"):
+                spelled_alike.update(best)
         if hits and own:
-            # a list name sharing only a small part of the name's words is not worth scoring
+            # a list name sharing only a small part of the name's words is not worth scoring,
+            # unless it is spelt the same without spaces
             need = 0.3 * own
-            hits = {i: w for i, w in hits.items() if w >= need}
+            hits = {i: w for i, w in hits.items() if w >= need or i in spelled_alike}
         kept = list(hits)
         limit = max(2 * self.settings.top_k, 8)
         if len(kept) > limit:
