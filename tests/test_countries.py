@@ -16,7 +16,8 @@ from chainscreen.normalize.countries import (
     to_iso2,
 )
 
-REFERENCE_DATA = Path("/work/shared/reference-data")
+# The publishers' files sit in ../shared/reference-data beside the repository when present.
+REFERENCE_DATA = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 
 ALIASES = {
     "PRC": "CN",

@@ -16,7 +16,8 @@ from chainscreen.normalize.goods import CONCORDANCE_COLUMNS, GoodsMapper, HSCode
 
 REPO = Path(__file__).resolve().parents[1]
 CONCORDANCE = REPO / "reference" / "dol_goods_concordance.csv"
-REFERENCE_DATA = Path("/work/shared/reference-data")
+# The publishers' files sit in ../shared/reference-data beside the repository when present.
+REFERENCE_DATA = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 HS_CSV = REFERENCE_DATA / "hs2022_nomenclature.csv"
 needs_reference_data = pytest.mark.skipif(
     not HS_CSV.is_file(), reason="shared reference data not available")
