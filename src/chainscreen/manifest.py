@@ -1082,6 +1082,8 @@ class ManifestStream:
         self.sheet = sheet
         self.header_row = header_row
         self.rows = 0
+        #: rows expected (exact for Parquet and xlsx, from the bytes per row at the start otherwise)
+        self.estimated_rows = 0
         self._sha256 = sha256
         self._source: Any = None  # set by open_manifest: callable(rows) -> iterator of (table, problems)
 
@@ -1128,6 +1130,7 @@ class ManifestStream:
                 yield _Rows(table, problems, numbers)
 
         stream._source = source
+        stream.estimated_rows = len(manifest.frame)
         return stream
 
 
@@ -1349,6 +1352,7 @@ def _open_text(
     columns = _mapped(unique, mapping, name)
     stream = ManifestStream(path=name, format=fmt, encoding=chosen, headers=unique, columns=columns,
                             problems=problems, header_row=index + 1)
+    stream.estimated_rows = _estimate(len(sample_rows), len(text), len(head), size, whole)
     clean = (codecs.lookup(chosen).name == "utf-8" and b"\x00" not in head and "\ufffd" not in text
              and not any(r and r[0] == _OVERSIZE_MARK for r in grid))
 
@@ -1367,6 +1371,13 @@ def _open_text(
 
     stream._source = source
     return stream
+
+
+def _estimate(rows: int, chars: int, head_bytes: int, size: int, whole: bool) -> int:
+    """Rows in the file, from the rows in its first ``head_bytes`` (exact when that is all of it)."""
+    if whole or not chars:
+        return rows
+    return int(rows * size / max(1, head_bytes * min(1.0, chars / max(1, head_bytes))))
 
 
 def _mapped(unique: list[str], mapping: Mapping[str, str] | None, name: str) -> dict[str, str]:
@@ -1524,6 +1535,7 @@ def _open_parquet(path: Path, name: str, mapping: Mapping[str, str] | None,
     columns = _mapped(unique, mapping, name)
     stream = ManifestStream(path=name, format="parquet", encoding=None, headers=unique,
                             columns=columns, problems=problems)
+    stream.estimated_rows = parquet.metadata.num_rows
 
     def source(rows: int) -> Iterator[_Rows]:
         try:
@@ -1565,6 +1577,7 @@ def _open_jsonl(path: Path, name: str, head: bytes, size: int, mapping: Mapping[
     columns = _mapped(unique, mapping, name)
     stream = ManifestStream(path=name, format="jsonl", encoding=chosen, headers=unique,
                             columns=columns, problems=problems)
+    stream.estimated_rows = _estimate(seen, len(text), len(head), size, len(head) >= size)
 
     def source(rows: int) -> Iterator[_Rows]:
         import pyarrow as pa

@@ -38,7 +38,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
     A crash or kill part-way leaves the old file (or none), never half a file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # the PID in the name lets a later run sweep files left by a killed one (report.stream)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

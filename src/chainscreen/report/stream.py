@@ -1,0 +1,478 @@
+"""Outputs written chunk by chunk for a streamed run (:func:`chainscreen.pipeline.iter_screen`).
+
+Each writer fills a temporary file beside its target and renames it into place only when the
+whole run has been written (:meth:`StreamOutputs.commit`); a run that fails or is killed leaves
+no output file, only a hidden ``.NAME.PID.*.part`` file that the next run sweeps away.
+
+Formats: ``csv`` (the user's columns, the added columns and a Problems column, UTF-8 with BOM,
+cells neutralised against formula injection), ``parquet`` (the same columns plus ``Row``),
+``jsonl`` (one row object of the JSON contract per line), ``json`` (the whole JSON contract,
+written incrementally) and ``html`` (a summary built from aggregates: counts, charts, the top
+flagged rows). The xlsx workbook and Markdown need the whole result in memory and are not
+streamed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from chainscreen.report.files import FORMULA_PREFIXES, atomic_path
+
+if TYPE_CHECKING:
+    from chainscreen.pipeline import ScreenChunk, Screening
+
+#: Formats a streamed run can write.
+STREAM_FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl", "json", "html")
+#: Flagged rows listed in a streamed HTML report (all of them are in csv/parquet/jsonl).
+TOP_FLAGGED = 500
+#: File-level and row problems listed in a streamed HTML report.
+TOP_PROBLEMS = 200
+
+
+def _neutralise_array(array: Any) -> Any:
+    """Prefix an apostrophe to strings a spreadsheet would run as a formula (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array
+    pattern = "^[" + "".join("\\-" if c == "-" else c for c in FORMULA_PREFIXES) + "]"
+    mask = pc.match_substring_regex(array, pattern)
+    if not pc.any(mask).as_py():
+        return array
+    return pc.if_else(mask, pc.binary_join_element_wise("'", array, ""), array)
+
+
+def output_columns(headers: list[str]) -> list[str]:
+    """The user's headers, then the added columns (renamed on a clash, as in ScreenResult.frame)."""
+    from chainscreen.pipeline import ADDED_COLUMNS
+
+    taken = set(headers)
+    added = [c if c not in taken else f"{c} (chainscreen)" for c in ADDED_COLUMNS]
+    problems = "Problems" if "Problems" not in taken else "Problems (chainscreen)"
+    return [*headers, *added, problems]
+
+
+def chunk_table(chunk: ScreenChunk, *, with_row: bool = False) -> Any:
+    """One chunk as an Arrow table: the user's columns, the added columns, Problems (and Row)."""
+    import pyarrow as pa
+
+    from chainscreen.pipeline import ADDED_COLUMNS
+
+    table = chunk.chunk.table
+    names = output_columns(list(table.column_names))
+    arrays = list(table.columns)
+    added = chunk.added_columns()
+    for name in ADDED_COLUMNS:
+        values = added[name]
+        kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
+        arrays.append(pa.array(values, kind))
+    arrays.append(pa.array(chunk.problem_texts(), pa.string()))
+    if with_row:
+        names = ["Row", *names]
+        arrays = [pa.array(chunk.row_numbers, pa.int64()), *arrays]
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+class _Writer:
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        self.path = path
+        self.tmp = stack.enter_context(atomic_path(path))
+
+    def write(self, chunk: ScreenChunk) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def finish(self, screening: Screening) -> None:
+        """Write whatever comes after the rows and close the file."""
+
+
+class _CsvWriter(_Writer):
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        super().__init__(path, stack)
+        self.fh: IO[bytes] = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish()
+        self.writer: Any = None
+        stack.callback(self._close)
+        self.fh.write("\ufeff".encode())  # Excel reads UTF-8 only with a BOM
+
+    def _close(self) -> None:
+        if self.writer is not None and not self.fh.closed:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        self.fh.close()
+
+    def write(self, chunk: ScreenChunk) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = chunk_table(chunk)
+        table = pa.Table.from_arrays([_neutralise_array(c) for c in table.columns],
+                                     names=[str(_neutralise_text(n)) for n in table.column_names])
+        if self.writer is None:
+            self.writer = pacsv.CSVWriter(self.fh, table.schema,
+                                          write_options=pacsv.WriteOptions(quoting_style="needed"))
+        self.writer.write_table(table)
+
+    def finish(self, screening: Screening) -> None:
+        if self.writer is None:  # no rows: still a header line
+            from chainscreen.report.files import neutralise
+
+            line = ",".join(_csv_quote(str(neutralise(h))) for h in output_columns(screening.stream.headers))
+            self.fh.write((line + "\n").encode())
+        else:
+            self.writer.close()
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+
+
+def _neutralise_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _csv_quote(text: str) -> str:
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class _ParquetWriter(_Writer):
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        super().__init__(path, stack)
+        self.writer: Any = None
+        stack.callback(self._close)
+
+    def _close(self) -> None:
+        if self.writer is not None and self.writer.is_open:
+            self.writer.close()
+
+    def write(self, chunk: ScreenChunk) -> None:
+        import pyarrow.parquet as pq
+
+        table = chunk_table(chunk, with_row=True)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
+
+    def finish(self, screening: Screening) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            names = ["Row", *output_columns(screening.stream.headers)]
+            pq.write_table(pa.table({n: pa.array([], pa.string()) for n in names}), self.tmp)
+        else:
+            self.writer.close()
+
+
+class _JsonLinesWriter(_Writer):
+    """One JSON row object per line; rows sharing an outcome share its serialised text."""
+
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        super().__init__(path, stack)
+        self.fh: IO[str] = open(self.tmp, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        stack.callback(self.fh.close)
+        self._memo: dict[int, str] = {}
+        self._outcomes: Any = None
+
+    def lines(self, chunk: ScreenChunk) -> list[str]:
+        """The serialised row objects of one chunk (also used by the JSON writer)."""
+        if chunk.outcomes is not self._outcomes:  # the pipeline started a new memo
+            self._memo, self._outcomes = {}, chunk.outcomes
+        own = {p.row for p in chunk.chunk.problems if p.row is not None}
+        out = []
+        results = None
+        for i, (n, code) in enumerate(zip(chunk.row_numbers, chunk.codes, strict=True)):
+            if n in own:  # the reader had something to say about this row: serialise it fully
+                if results is None:
+                    results = chunk.rows
+                out.append(json.dumps(results[i].to_dict(), ensure_ascii=False, default=str))
+                continue
+            tail = self._memo.get(code)
+            if tail is None:
+                body = chunk.outcomes[code].template.to_dict()
+                del body["row"]
+                tail = json.dumps(body, ensure_ascii=False, default=str)[1:]
+                self._memo[code] = tail
+            out.append(f'{{"row": {n}, {tail}' if tail != "}" else f'{{"row": {n}}}')
+        return out
+
+    def write(self, chunk: ScreenChunk) -> None:
+        self.fh.write("\n".join(self.lines(chunk)) + "\n")
+
+    def finish(self, screening: Screening) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+
+
+class _JsonWriter(_JsonLinesWriter):
+    """The whole JSON contract (rows, receipt, summary, problems), rows written as they come."""
+
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        super().__init__(path, stack)
+        self.fh.write('{"rows": [')
+        self.first = True
+        fd, problems = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.problems.", suffix=".part",
+                                        dir=path.parent)
+        os.close(fd)
+        self.problems_path = Path(problems)
+        stack.callback(self.problems_path.unlink, missing_ok=True)
+        self.problems_fh: IO[str] = open(self.problems_path, "w+", encoding="utf-8")  # noqa: SIM115
+        stack.callback(self.problems_fh.close)
+        self.n_problems = 0
+
+    def write(self, chunk: ScreenChunk) -> None:
+        lines = self.lines(chunk)
+        if lines:
+            self.fh.write(("\n" if self.first else ",\n") + ",\n".join(lines))
+            self.first = False
+        for row in _row_problems(chunk):
+            self.problems_fh.write(("," if self.n_problems else "") + "\n" + json.dumps(
+                row, ensure_ascii=False))
+            self.n_problems += 1
+
+    def finish(self, screening: Screening) -> None:
+        receipt = json.dumps(screening.receipt, ensure_ascii=False, indent=1, default=str)
+        summary = json.dumps({"rows": screening.rows, "levels": dict(screening.counts)})
+        self.fh.write(f'\n],\n"receipt": {receipt},\n"summary": {summary},\n"problems": [')
+        file_level = [{"row": None, "column": p.column, "reason": p.reason, "severity": p.severity}
+                      for p in screening.problems]
+        self.fh.write(",".join("\n" + json.dumps(p, ensure_ascii=False) for p in file_level))
+        if file_level and self.n_problems:
+            self.fh.write(",")
+        self.problems_fh.seek(0)
+        shutil.copyfileobj(self.problems_fh, self.fh)
+        self.problems_fh.close()
+        self.fh.write("\n]}\n")
+        super().finish(screening)
+
+
+def _row_problems(chunk: ScreenChunk) -> list[dict[str, Any]]:
+    """The row problems of one chunk as JSON-contract problem objects, in row order."""
+    out: list[dict[str, Any]] = []
+    reader: dict[int, list[Any]] = {}
+    for p in chunk.chunk.problems:
+        if p.row is not None:
+            reader.setdefault(p.row, []).append(p)
+    for n, code in zip(chunk.row_numbers, chunk.codes, strict=True):
+        for p in (*reader.get(n, ()), *chunk.outcomes[code].template.problems):
+            out.append({"row": n, "column": p.column, "reason": p.reason, "severity": p.severity})
+    return out
+
+
+class _HtmlWriter(_Writer):
+    """A summary report from aggregates: rows per level, charts by country and goods, top flagged."""
+
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        super().__init__(path, stack)
+        self.by_country: dict[str, Counter[str]] = {}
+        self.by_goods: dict[str, Counter[str]] = {}
+        self.flagged: list[tuple[float, int, Any]] = []  # (score, row, RowResult), kept to TOP_FLAGGED
+        self.flagged_total = 0
+        self.problems: list[Any] = []
+        self.problems_total = 0
+
+    def write(self, chunk: ScreenChunk) -> None:
+        import heapq
+
+        from chainscreen.normalize.countries import country_name
+
+        per_code = Counter(chunk.codes)
+        for code, n in per_code.items():
+            t = chunk.outcomes[code].template
+            if t.level == "clear":
+                continue
+            key = f"{country_name(t.country)} ({t.country})" if t.country else "unknown origin"
+            self.by_country.setdefault(key, Counter())[t.level] += n
+            for good in sorted({g.good for g in t.goods if g.scheme == "dol"}):
+                self.by_goods.setdefault(good, Counter())[t.level] += n
+        for n, code in zip(chunk.row_numbers, chunk.codes, strict=True):
+            outcome = chunk.outcomes[code]
+            t = outcome.template
+            if t.level in ("high", "elevated"):
+                self.flagged_total += 1
+                item = (t.score, -n, code)
+                if len(self.flagged) < TOP_FLAGGED:
+                    heapq.heappush(self.flagged, (t.score, -n, outcome.for_row(n)))
+                elif item[:2] > self.flagged[0][:2]:
+                    heapq.heapreplace(self.flagged, (t.score, -n, outcome.for_row(n)))
+        for problem in _row_problems(chunk):
+            self.problems_total += 1
+            if len(self.problems) < TOP_PROBLEMS:
+                self.problems.append(problem)
+
+    def finish(self, screening: Screening) -> None:
+        from chainscreen.report.render import LEVEL_COLOURS, bar_chart, environment
+
+        levels = ("high", "elevated", "low", "unscreenable")
+
+        def top(d: dict[str, Counter[str]]) -> list[tuple[str, dict[str, int]]]:
+            order = sorted(d.items(), key=lambda kv: (-kv[1]["high"], -kv[1]["elevated"],
+                                                      -sum(kv[1].values()), kv[0]))
+            return [(k, dict(v)) for k, v in order[:12]]
+
+        today = date.today()
+        lists = []
+        for info in sorted(screening.reference.catalogue.values(), key=lambda i: i.id):
+            age = info.age_days(today)
+            stale = age is not None and info.refresh_days is not None and age > info.refresh_days
+            lists.append({"info": info, "age": age, "stale": stale})
+        flagged = [r for _s, _n, r in sorted(self.flagged, key=lambda x: (-x[0], -x[1]))]
+        file_problems = [{"row": None, "column": p.column, "reason": p.reason, "severity": p.severity}
+                         for p in screening.problems]
+        receipt = screening.receipt
+        html = environment().get_template("stream_summary.html.j2").render(
+            title=f"Screening report: {receipt['input']['file'] or 'data frame'}",
+            receipt=receipt, counts=dict(screening.counts), total=screening.rows,
+            flagged=flagged, flagged_total=self.flagged_total, colours=LEVEL_COLOURS,
+            country_chart=bar_chart(top(self.by_country), levels),
+            goods_chart=bar_chart(top(self.by_goods), levels),
+            problems=(file_problems + self.problems)[:TOP_PROBLEMS],
+            problems_total=len(file_problems) + self.problems_total, lists=lists,
+        )
+        with open(self.tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(html)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+_WRITERS: dict[str, type[_Writer]] = {
+    "csv": _CsvWriter, "parquet": _ParquetWriter, "jsonl": _JsonLinesWriter, "json": _JsonWriter,
+    "html": _HtmlWriter,
+}
+
+
+class StreamOutputs:
+    """Every output of a streamed run; use as a context manager around the screening loop::
+
+        with StreamOutputs({"csv": Path("out/x.screened.csv")}) as outputs:
+            for chunk in screening:
+                outputs.write(chunk)
+            outputs.commit(screening)
+
+    Leaving the block without :meth:`commit` (an error, Ctrl-C) removes every temporary file
+    and writes nothing.
+    """
+
+    def __init__(self, targets: dict[str, Path]) -> None:
+        unknown = [f for f in targets if f not in _WRITERS]
+        if unknown:
+            raise ValueError(f"cannot stream {', '.join(unknown)}; streamable: {', '.join(STREAM_FORMATS)}")
+        self.targets = targets
+        self._stack = contextlib.ExitStack()
+        self._writers: dict[str, _Writer] = {}
+        self.committed = False
+
+    def __enter__(self) -> StreamOutputs:
+        self._stack.__enter__()
+        try:
+            for fmt, path in self.targets.items():
+                sweep_stale_parts(path.parent)
+                self._writers[fmt] = _WRITERS[fmt](path, self._stack)
+        except BaseException as exc:
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        return self
+
+    def write(self, chunk: ScreenChunk) -> None:
+        """Append one screened chunk to every output."""
+        for writer in self._writers.values():
+            writer.write(chunk)
+
+    def commit(self, screening: Screening) -> dict[str, Path]:
+        """Finish every file; they are renamed into place when the ``with`` block ends."""
+        for writer in self._writers.values():
+            writer.finish(screening)
+        self.committed = True
+        return dict(self.targets)
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        if exc[0] is None and not self.committed:
+            # leaving the block without commit means the run did not finish: write nothing
+            self._stack.__exit__(_Abandoned, _Abandoned(), None)
+            return None
+        return self._stack.__exit__(*exc)
+
+
+class _Abandoned(Exception):
+    """Raised inside the exit stack so that atomic_path discards its temporary file."""
+
+
+def sweep_stale_parts(folder: Path) -> list[Path]:
+    """Remove ``.NAME.PID.*.part`` files left by runs that were killed (their PID is gone)."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for part in folder.glob(".*.part"):
+        pid = _pid_of(part.name)
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            part.unlink()
+            removed.append(part)
+    return removed
+
+
+def _pid_of(name: str) -> int | None:
+    # ".lines.screened.csv.12345.abcd1234.part": the PID is the last all-digit field before the
+    # random suffix
+    fields = name.split(".")
+    for text in reversed(fields[:-2]):
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_result(result: Any, fmt: str, path: Path) -> Path:
+    """Write an in-memory ScreenResult as ``parquet`` or ``jsonl``, with the streamed layout."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from chainscreen.pipeline import ADDED_COLUMNS, _problem_text
+
+    if fmt == "jsonl":
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            for r in result.rows:
+                fh.write(json.dumps(r.to_dict(), ensure_ascii=False, default=str) + "\n")
+        return path
+    if fmt != "parquet":
+        raise ValueError(f"write_result writes parquet or jsonl, not {fmt}")
+    reader: dict[int, list[str]] = {}
+    for p in result.manifest.problems:
+        if p.row is not None:
+            reader.setdefault(p.row, []).append(_problem_text(p))
+    problems = ["; ".join([*reader.get(r.row, ()), *(_problem_text(p) for p in r.problems)])
+                for r in result.rows]
+    frame = result.manifest.frame
+    headers = [str(c) for c in frame.columns]
+    added = result.added_frame()
+    arrays = [pa.array([r.row for r in result.rows], pa.int64())]
+    arrays += [pa.array(frame[h].astype(str).tolist(), pa.string()) for h in headers]
+    for name in ADDED_COLUMNS:
+        values = [None if v is None or (isinstance(v, float) and v != v) else v
+                  for v in added[name].tolist()]
+        kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
+        arrays.append(pa.array(values, kind))
+    arrays.append(pa.array(problems, pa.string()))
+    table = pa.Table.from_arrays(arrays, names=["Row", *output_columns(headers)])
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+    return path
