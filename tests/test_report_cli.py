@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from chainscreen.cli import cli
@@ -79,13 +78,13 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert code == 1 and "not a screening JSON output" in err
 
 
-def test_run_without_store_support(monkeypatch: pytest.MonkeyPatch) -> None:
-    """--run needs Store.result_dict; without it the command says what to use instead (exit 2)."""
-    from chainscreen import store
-
-    monkeypatch.delattr(store.Store, "result_dict", raising=False)
-    code, _, err = run("report", "s211", "--profile", str(PROFILE), "--run", "latest", "--check")
-    assert code == 2 and "--results" in err
+def test_run_in_empty_store(tmp_path: Path) -> None:
+    """--run on a database without runs is one line on stderr, exit 1 (tests/test_store_results.py
+    covers drafts from stored runs)."""
+    db = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    code, _, err = run("report", "s211", "--profile", str(PROFILE), "--run", "latest", "--db", db,
+                       "--check")
+    assert code == 1 and "no runs yet" in err
 
 
 def test_help_has_examples() -> None:

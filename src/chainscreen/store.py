@@ -134,6 +134,8 @@ class Run(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     levels: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: File-level problems (``row`` None) as ``{column, reason, severity}``; NULL before 0002.
+    problems: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class RunList(Base):
@@ -162,6 +164,10 @@ class RowResultRow(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Added in migration 0002; NULL in rows written before it (read back as empty).
+    formula: Mapped[str | None] = mapped_column(Text, nullable=True)
+    goods: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    problems: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class CandidateRow(Base):
@@ -181,6 +187,8 @@ class CandidateRow(Base):
     score: Mapped[float] = mapped_column(Float)
     match_decision: Mapped[str] = mapped_column(String(20))
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The matcher's reasons (added in migration 0002; NULL before it).
+    reasons: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class DecisionRow(Base):
@@ -232,6 +240,7 @@ class RunInfo:
     options: dict[str, Any] = field(default_factory=dict)
     receipt: dict[str, Any] | None = None
     levels: dict[str, Any] | None = None
+    problems: list[dict[str, Any]] | None = None
 
     @property
     def label(self) -> str:
@@ -249,7 +258,7 @@ def _run_info(run: Run) -> RunInfo:
         input_sha256=run.input_sha256, row_count=run.row_count,
         settings_sha256=run.settings_sha256, tool_version=run.tool_version, started=run.started,
         finished=run.finished, status=run.status, error=run.error, options=dict(run.options or {}),
-        receipt=run.receipt, levels=run.levels,
+        receipt=run.receipt, levels=run.levels, problems=run.problems,
     )
 
 
@@ -426,7 +435,7 @@ class Store:
             input_path=str(path.resolve()) if path else None, input_sha256=digest,
             row_count=None, settings_sha256=None, tool_version=__version__, started=_now(),
             finished=None, status=INCOMPLETE, error=None, options=dict(options or {}),
-            receipt=None, levels=None,
+            receipt=None, levels=None, problems=None,
         )
         with self._tx() as conn:
             if path is not None and len(data) <= MAX_INPUT_BYTES:
@@ -482,7 +491,8 @@ class Store:
                 conn.execute(update(_table(Run)).where(_table(Run).c.id == run_id).values(
                     row_count=len(result.rows), settings_sha256=result.receipt["settings_sha256"],
                     finished=_now(), status=COMPLETE, receipt=_jsonable(result.receipt),
-                    levels=result.counts(), error=None))
+                    levels=result.counts(), error=None,
+                    problems=[_problem(p) for p in result.problems]))
         except BaseException as exc:
             self.fail_run(run_id, f"{type(exc).__name__}: {exc}")
             raise
@@ -512,7 +522,10 @@ class Store:
                 run_id=run_id, row=r.row, supplier=r.supplier, party=party, country=country,
                 row_hash=row_hash(r.supplier, r.country, addresses[i] if i < len(addresses) else ""),
                 status=r.status, level=r.level, score=float(r.score), reasons=list(r.reasons),
-                evidence=_jsonable([e.to_dict() for e in r.evidence]), decision=r.decision))
+                evidence=_jsonable([e.to_dict() for e in r.evidence]), decision=r.decision,
+                # the same forms as RowResult.to_dict(), so result_dict() gives them back as-is
+                formula=r.formula, goods=sorted({f"{g.scheme}:{g.good}" for g in r.goods}),
+                problems=[_problem(p) for p in r.problems]))
             for rank, c in enumerate(r.candidates):
                 review = None
                 hit = hits.get((r.row, c.record.list_id, c.record.record_id))
@@ -522,7 +535,8 @@ class Store:
                     run_id=run_id, row=r.row, rank=rank, list_id=c.record.list_id,
                     record_id=c.record.record_id, record_name=c.record.name,
                     record_hash=c.record.content_hash(), matched_name=c.matched_name,
-                    score=float(c.score), match_decision=c.decision, review=review))
+                    score=float(c.score), match_decision=c.decision, review=review,
+                    reasons=list(c.reasons)))
             if len(rows) >= batch:
                 flush()
         flush()
@@ -602,6 +616,45 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(
                 select(t).where(t.c.run_id == run_id).order_by(t.c.row, t.c.rank))]
 
+    def result_dict(self, run_id: int) -> dict[str, Any]:
+        """A complete run in the JSON output contract's form (``ScreenResult.to_dict()``):
+        ``rows``, ``receipt``, ``summary`` and ``problems``; valid against
+        docs/schema/screen-output.schema.json.
+
+        Rows written before migration 0002 have no goods, formula, problems or candidate
+        reasons: they come back empty (``[]``, ``""``), and the run's file-level problems are
+        then unknown (only the rows' own are listed). Raises StoreError for a run that did not
+        complete, whose rows may be missing.
+        """
+        run = self.get(run_id)
+        if run.status != COMPLETE or run.receipt is None:
+            raise StoreError(f"{run.label} is {run.status} (it did not finish); its results are "
+                             "not complete. Re-screen it with: chainscreen rescreen "
+                             f"{run.id}")
+        r, c = _table(RowResultRow), _table(CandidateRow)
+        by_row: dict[int, list[dict[str, Any]]] = {}
+        with self._tx() as conn:
+            for m in conn.execute(select(c).where(c.c.run_id == run_id)
+                                  .order_by(c.c.row, c.c.rank)):
+                by_row.setdefault(m.row, []).append({
+                    "list_id": m.list_id, "record_id": m.record_id, "name": m.record_name,
+                    "matched_name": m.matched_name, "score": m.score,
+                    "decision": m.match_decision, "reasons": list(m.reasons or [])})
+            rows = [{
+                "row": m.row, "status": m.status, "level": m.level, "score": m.score,
+                "formula": m.formula or "", "reasons": list(m.reasons or []),
+                "evidence": list(m.evidence or []), "supplier": m.supplier,
+                # the party key stores a missing country as ""; the contract says null
+                "country": m.country or None, "goods": list(m.goods or []),
+                "candidates": by_row.get(m.row, []), "problems": list(m.problems or []),
+                "decision": m.decision,
+            } for m in conn.execute(select(r).where(r.c.run_id == run_id).order_by(r.c.row))]
+        levels = dict(run.levels) if run.levels else _count_levels(rows)
+        problems = [{"row": None, **p} for p in run.problems or []]
+        problems += [{"row": row["row"], **p} for row in rows for p in row["problems"]]
+        return {"rows": rows, "receipt": run.receipt,
+                "summary": {"rows": len(rows), "levels": levels}, "problems": problems}
+
     def hits(self, run_id: int) -> list[Hit]:
         """The hits (candidates the matcher scored match or review) of a run, best first per row."""
         c, r = _table(CandidateRow), _table(RowResultRow)
@@ -666,6 +719,19 @@ class Store:
             with self._tx() as conn:
                 conn.execute(insert(_table(DecisionRow)), new)
         return len(new)
+
+
+def _problem(p: Any) -> dict[str, Any]:
+    """A Problem in the contract's row form (its row number is the row it is stored with)."""
+    return {"column": p.column, "reason": p.reason, "severity": p.severity}
+
+
+def _count_levels(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Rows per level, every level present, as ``ScreenResult.counts()`` gives them."""
+    from collections import Counter
+
+    c = Counter(row["level"] for row in rows)
+    return {lvl: c.get(lvl, 0) for lvl in ("high", "elevated", "low", "clear", "unscreenable")}
 
 
 def _identity(d: Decision) -> tuple[str, ...]:

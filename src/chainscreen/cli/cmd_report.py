@@ -40,23 +40,32 @@ def report() -> None:
     """
 
 
-def load_runs(refs: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Stored runs as ``ScreenResult.to_dict()`` dicts; a usage error when the store cannot say.
+#: Where the --db option leaves its value for :func:`load_runs` (``click.Context.meta`` key).
+DB_META = "chainscreen.report.db"
 
-    The one place that reads the run store for reports: it needs ``Store.result_dict(run_id)``.
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    # --db is not a parameter of the report commands themselves: only load_runs reads it.
+    ctx.meta[DB_META] = value
+    return value
+
+
+def load_runs(refs: tuple[str, ...], db: str | None = None) -> list[dict[str, Any]]:
+    """Stored runs as ``ScreenResult.to_dict()`` dicts (``Store.result_dict``), in the order given.
+
+    ``refs`` are what ``chainscreen runs`` accepts: an id, ``latest`` or a uid prefix. ``db`` is
+    the database URL; by default the ``--db`` option's value (``$CHAINSCREEN_DB``), else the
+    user's default store. The one place that reads the run store for reports.
     """
     if not refs:
         return []
-    try:
-        from chainscreen import store
-    except ImportError:
-        raise click.UsageError("--run needs the run store, which this installation does not have; "
-                               "pass --results FILE.json (from `screen --format json`) instead") from None
-    if not hasattr(store.Store, "result_dict"):
-        raise click.UsageError("this run store cannot yet give a run's full results; pass "
-                               "--results FILE.json (from `screen --format json`) instead")
-    with store.open_store() as st:
-        return [st.result_dict(st.resolve(ref).id) for ref in refs]  # type: ignore[attr-defined]
+    from chainscreen.store import open_store
+
+    if db is None:
+        ctx = click.get_current_context(silent=True)
+        db = ctx.meta.get(DB_META) if ctx is not None else None
+    with open_store(db) as st:
+        return [st.result_dict(st.resolve(ref).id) for ref in refs]
 
 
 def gather_results(results: tuple[Path, ...], manifests: tuple[Path, ...],
@@ -127,7 +136,12 @@ def _inputs(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--results", "results", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
                      help="A `screen --format json` output to take figures from (repeatable)."),
         click.option("--run", "runs", multiple=True, metavar="RUN",
-                     help="A stored run (id, 'latest' or uid prefix) to take figures from (repeatable)."),
+                     help="A stored run to take figures from: an id from `chainscreen runs`, "
+                          "'latest' or a uid prefix (repeatable), e.g. --run latest --run 3."),
+        click.option("--db", envvar="CHAINSCREEN_DB", metavar="URL", expose_value=False,
+                     callback=_remember_db,
+                     help="Run database for --run, any SQLAlchemy URL, e.g. sqlite:///runs.sqlite; "
+                          "default: a SQLite file in the user data folder. Env: CHAINSCREEN_DB."),
         click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
                      help="Output file; one file per format with the format's suffix."),
         click.option("-f", "--format", "formats", default="html,md", show_default=True,
