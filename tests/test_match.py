@@ -194,3 +194,46 @@ def test_cli_bench_match(tmp_path: Path) -> None:
     assert out.exists()
     missing = CliRunner().invoke(cli, ["bench", "match", str(tmp_path / "nope.csv"), "--no-speed"])
     assert missing.exit_code == 1
+
+
+def test_parallel_batches_give_the_serial_candidates() -> None:
+    # SYNTHETIC names (chainscreen.bench.synthetic_names): a list of 3,000 and 2,500 parties,
+    # some of them misspelt list names, so that candidates and reasons are not all empty.
+    from chainscreen.bench import synthetic_names
+
+    listed = synthetic_names(3000, seed=21)
+    records = [EntityRecord("synthetic", f"syn-{i}", nm, country="CN") for i, nm in enumerate(listed)]
+    parties = [(nm, "CN" if i % 3 else None) for i, nm in enumerate(synthetic_names(2000, seed=22))]
+    parties += [(nm.replace("a", "e", 1), "CN") for nm in listed[:500]]
+    serial = EntityMatcher(records, Settings(), workers=1).match_many(parties)
+    parallel_matcher = EntityMatcher(records, Settings(), workers=2, parallel_min=1000)
+    ran: list[int] = []
+    real = parallel_matcher._rank_one
+
+    def counting(name: str, country: str | None) -> object:
+        ran.append(1)  # only calls made in this process are counted
+        return real(name, country)
+
+    parallel_matcher._rank_one = counting  # type: ignore[method-assign]
+    parallel = parallel_matcher.match_many(parties)
+    assert not ran, "the batch was not split over worker processes"
+    assert sum(1 for c in serial if c) > 400
+    assert parallel == serial
+    # the same record objects, not copies made by the workers
+    assert all(a.record is b.record for cs, ds in zip(parallel, serial, strict=True)
+               for a, b in zip(cs, ds, strict=True))
+
+
+def test_small_batches_stay_in_process() -> None:
+    matcher = EntityMatcher(_records(), Settings(), workers=2, parallel_min=1000)
+    ran: list[str] = []
+    real = matcher._rank_one
+
+    def counting(name: str, country: str | None) -> object:
+        ran.append(name)
+        return real(name, country)
+
+    matcher._rank_one = counting  # type: ignore[method-assign]
+    found = matcher.match_many([("Hoshine Silicon Ind Co", "CN"), ("XPCC", None)])
+    assert len(ran) == 2
+    assert found[0][0].record.record_id == "a" and found[1][0].record.record_id == "b"

@@ -334,16 +334,18 @@ class Speed:
     stage1_pairs: int  # parties x list names ruled in or out by the index
     stage1_candidates: int
     stage2_pairs: int
-    stage2_seconds: float
+    stage2_seconds: float  # in one process
     end_to_end_seconds: float
+    workers: int = 1  # processes the end-to-end run may use (match_many splits large batches)
 
 
 def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7) -> Speed:
     """Time the matcher on SYNTHETIC names: ``parties`` distinct parties against a list of
     ``list_size`` names. Stage 1 is the index lookup, stage 2 the scorer on its candidates
-    (names analysed beforehand, as the matcher does), end to end is :meth:`match_many`
-    from raw names with a fresh matcher, analysis included."""
-    from chainscreen.match import _best  # the scorer without its reasons, as stage 2 runs it
+    (names analysed beforehand, as the matcher does), both in one process; end to end is
+    :meth:`match_many` from raw names with a fresh matcher, analysis included, over as many
+    worker processes as the matcher uses (``Speed.workers``)."""
+    from chainscreen.match import _best, _gc_paused  # the scorer without reasons, as stage 2 runs it
     from chainscreen.models import EntityRecord
 
     list_names = synthetic_names(list_size, seed)
@@ -360,15 +362,17 @@ def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7)
     t1 = time.perf_counter()
     matcher = EntityMatcher(records, settings)
     build = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    cands = [matcher.candidates(nm) for nm in party_names]
-    stage1 = time.perf_counter() - t2
-    entries = matcher._entries
-    work = [(name_keys(nm), entries[i].keys) for nm, cs in zip(party_names, cands, strict=True)
-            for i in cs]
-    t3 = time.perf_counter()
-    for qk, ek in work:
-        _best(qk, ek, DEFAULT_PARAMS, False)
-    stage2 = time.perf_counter() - t3
+    # stages 1 and 2 in one process, with the collector paused as match_many runs them
+    with _gc_paused():
+        t2 = time.perf_counter()
+        cands = [matcher.candidates(nm) for nm in party_names]
+        stage1 = time.perf_counter() - t2
+        entries = matcher._entries
+        work = [(name_keys(nm), entries[i].keys)
+                for nm, cs in zip(party_names, cands, strict=True) for i in cs]
+        t3 = time.perf_counter()
+        for qk, ek in work:
+            _best(qk, ek, DEFAULT_PARAMS, False)
+        stage2 = time.perf_counter() - t3
     return Speed(parties, matcher.size, build, stage1, parties * matcher.size,
-                 sum(len(c) for c in cands), len(work), stage2, end_to_end)
+                 sum(len(c) for c in cands), len(work), stage2, end_to_end, matcher.workers)

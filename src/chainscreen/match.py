@@ -22,8 +22,12 @@ All tunable numbers of the scorer are in :class:`ScorerParams`; their defaults c
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable, Sequence
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -160,6 +164,7 @@ def _allowed_edits(length: int) -> int:
     return 3
 
 
+@lru_cache(maxsize=200_000)
 def _singular(word: str) -> str:
     """English plural to singular, roughly: "technologies" -> "technology", "mills" -> "mill"."""
     if word.endswith("ies"):
@@ -178,6 +183,17 @@ def _is_subsequence(short: str, long: str) -> bool:
 def _word_sim(a: str, b: str, loose: bool) -> tuple[float, str]:
     """Similarity of two different words in [0, 1] and how they relate (for the reasons)."""
     if a.isdigit() or b.isdigit():
+        return 0.0, ""
+    if a[0] != b[0]:
+        # every rule below but the edit distance needs the same first letter (plural,
+        # beginning, abbreviation, outline), and the edit budget bounds the length gap
+        la, lb = len(a), len(b)
+        limit = _allowed_edits(min(la, lb))
+        if not limit or abs(la - lb) > limit:
+            return 0.0, ""
+        dist = Levenshtein.distance(a, b, score_cutoff=limit)
+        if dist <= limit:
+            return 1.0 - dist / max(la, lb), "spelt like"
         return 0.0, ""
     if len(a) > 4 and len(b) > 4 and _singular(a) == _singular(b):
         return 0.95, "is a plural of"
@@ -203,8 +219,22 @@ def _word_sim(a: str, b: str, loose: bool) -> tuple[float, str]:
 # --- the scorer -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65_536)
 def _weights(kinds: tuple[str, ...], params: ScorerParams) -> tuple[float, ...]:
+    """Weight of each word by its kind (cached; the default parameters without hashing them)."""
+    if params is DEFAULT_PARAMS:
+        found = _DEFAULT_WEIGHTS.get(kinds)
+        if found is None:
+            found = _DEFAULT_WEIGHTS[kinds] = _weights_for(kinds, params)
+        return found
+    return _weights_for(kinds, params)
+
+
+#: Weights per tuple of kinds under the default parameters: there are few distinct tuples.
+_DEFAULT_WEIGHTS: dict[tuple[str, ...], tuple[float, ...]] = {}
+
+
+@lru_cache(maxsize=65_536)
+def _weights_for(kinds: tuple[str, ...], params: ScorerParams) -> tuple[float, ...]:
     """Weight of each word by its kind; in a name of generic words only, they are its name."""
     promote = not any(k in ("distinctive", "number") for k in kinds)
     table = {"distinctive": 1.0, "number": 1.0, "stop": params.stop_weight,
@@ -248,6 +278,8 @@ def compare_keys(
     dist_hit = False
     # 1. equal words
     for i, t in enumerate(ta):
+        if t not in tb:  # most words of most candidate pairs: skip the inner loop
+            continue
         for j in range(nb):
             if free_b[j] and tb[j] == t:
                 free_a[i] = free_b[j] = False
@@ -263,14 +295,16 @@ def compare_keys(
     if any(free_a) and any(free_b):
         loose = a.transliterated or b.transliterated
         sims = []
+        kinds_a, kinds_b = a.kinds, b.kinds
+        open_b = [(j, tb[j]) for j in range(nb) if free_b[j] and kinds_b[j] != "stop"]
         for i in range(na):
-            if not free_a[i] or a.kinds[i] == "stop":
+            if not free_a[i] or kinds_a[i] == "stop":
                 continue
-            for j in range(nb):
-                if free_b[j] and b.kinds[j] != "stop":
-                    s, how = _word_sim(ta[i], tb[j], loose)
-                    if s > 0.0:
-                        sims.append((s, i, j, how))
+            t = ta[i]
+            for j, u in open_b:
+                s, how = _word_sim(t, u, loose)
+                if s > 0.0:
+                    sims.append((s, i, j, how))
         if sims:
             sims.sort(reverse=True)
             for s, i, j, how in sims:
@@ -299,8 +333,8 @@ def compare_keys(
                     if explain:
                         reasons.append(f"'{t}' = initials of '{' '.join(y.tokens[j] for j in run)}'")
     # 4. words left over
-    ua = sum(w for w, f in zip(wa, free_a, strict=True) if f)
-    ub = sum(w for w, f in zip(wb, free_b, strict=True) if f)
+    ua = sum([w for w, f in zip(wa, free_a, strict=True) if f])
+    ub = sum([w for w, f in zip(wb, free_b, strict=True) if f])
     factor = p.conflict_factor if (ua > p.stop_weight and ub > p.stop_weight) else p.extra_factor
     denom = paired + factor * (ua + ub)
     score = matched / denom if denom else 0.0
@@ -317,8 +351,10 @@ def compare_keys(
         if explain:
             reasons.append(f"no distinctive word in common (×{p.no_distinctive_factor})")
     # 5. numbers must agree
-    num_a = [t for t, f, k in zip(ta, free_a, a.kinds, strict=True) if f and k == "number"]
-    num_b = [t for t, f, k in zip(tb, free_b, b.kinds, strict=True) if f and k == "number"]
+    num_a = ([t for t, f, k in zip(ta, free_a, a.kinds, strict=True) if f and k == "number"]
+             if "number" in a.kinds else _NO_NUMBERS)
+    num_b = ([t for t, f, k in zip(tb, free_b, b.kinds, strict=True) if f and k == "number"]
+             if "number" in b.kinds else _NO_NUMBERS)
     if num_a and num_b:
         score *= p.number_conflict
         if explain:
@@ -361,6 +397,7 @@ def compare_keys(
 
 
 _NO_REASONS: list[str] = []
+_NO_NUMBERS: list[str] = []  # shared and never appended to
 
 
 class _Discard(list):  # type: ignore[type-arg]
@@ -446,8 +483,13 @@ class _IndexEntry:
     keys: tuple[NameKey, ...]
 
 
-def _deletions(token: str) -> set[str]:
-    return {token[:i] + token[i + 1:] for i in range(len(token))}
+def _deletions(token: str) -> dict[str, None]:
+    """The token with one letter deleted, each once, in the order of the deleted letter.
+
+    Ordered (not a set, whose order changes with the process's string hashing), so that list
+    names with equal stage-1 weight are ranked the same way in every run and every process.
+    """
+    return dict.fromkeys(token[:i] + token[i + 1:] for i in range(len(token)))
 
 
 def _word_keys(key: NameKey) -> list[str]:
@@ -492,12 +534,75 @@ def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
     return groups
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the index is built or a batch is matched.
+
+    Both allocate millions of small lists, tuples and dicts that live on, which makes the
+    collector scan the whole heap again and again (40 % of the run time on 20,000 list names);
+    none of them form reference cycles, so nothing is left for it to reclaim.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+#: Below this many distinct new parties a batch is matched in this process: starting
+#: workers costs more than it saves (a ``check`` of one name, a manifest of a few hundred rows).
+PARALLEL_MIN_PARTIES = 4000
+
+#: The matcher a worker process inherited when it was forked (set in the worker only).
+_WORKER_MATCHER: EntityMatcher | None = None
+
+
+def _worker_init(matcher: EntityMatcher) -> None:
+    global _WORKER_MATCHER  # noqa: PLW0603 - per worker process, set once at its start
+    _WORKER_MATCHER = matcher
+    gc.disable()  # a worker lives for one batch; see _gc_paused
+
+
+def _worker_rank(chunk: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
+    assert _WORKER_MATCHER is not None
+    return [_WORKER_MATCHER._rank_one(name, country) for name, country in chunk]
+
+
+#: One scored candidate as a worker sends it back: (index entry, score, decision, reasons).
+_Ranked = tuple[int, float, str, tuple[str, ...]]
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class EntityMatcher:
-    """Match party names against the entity lists; reusable across many rows."""
+    """Match party names against the entity lists; reusable across many rows.
+
+    ``workers``: processes for large batches (default: the CPUs this process may use; 1 keeps
+    everything in this process). Batches of fewer than ``parallel_min`` distinct new parties
+    are always matched here. Worker processes are forked, so they share the index without
+    copying it; where fork is not available (Windows, macOS default) or the calling process
+    runs other threads, batches are matched here too. Results are the same either way.
+    """
 
     def __init__(
         self, records: Iterable[EntityRecord], settings: Settings,
-        params: ScorerParams = DEFAULT_PARAMS,
+        params: ScorerParams = DEFAULT_PARAMS, workers: int | None = None,
+        parallel_min: int = PARALLEL_MIN_PARTIES,
+    ) -> None:
+        with _gc_paused():
+            self._build(records, settings, params)
+        self.workers = _available_cpus() if workers is None else max(1, workers)
+        self.parallel_min = parallel_min
+
+    def _build(
+        self, records: Iterable[EntityRecord], settings: Settings, params: ScorerParams
     ) -> None:
         self.settings = settings
         self.params = params
@@ -536,19 +641,50 @@ class EntityMatcher:
     def match_many(
         self, parties: Sequence[tuple[str | None, str | None]]
     ) -> list[tuple[Candidate, ...]]:
-        """Candidates for many parties at once; each distinct (name, country) is scored once."""
-        out: list[tuple[Candidate, ...]] = []
-        for name, country in parties:
-            if not is_meaningful_name(name):
-                out.append(())
-                continue
-            ckey = (str(name), country or None)
-            found = self._cache.get(ckey)
-            if found is None:
-                found = self._match_one(str(name), country or None)
-                self._cache[ckey] = found
-            out.append(found)
-        return out
+        """Candidates for many parties at once; each distinct (name, country) is scored once.
+
+        Large batches are split over worker processes (see the class); the candidates, their
+        scores and reasons are the same as when matched in this process.
+        """
+        with _gc_paused():
+            cache = self._cache
+            keys: list[tuple[str, str | None] | None] = []
+            todo: dict[tuple[str, str | None], None] = {}
+            for name, country in parties:
+                if not is_meaningful_name(name):
+                    keys.append(None)
+                    continue
+                ckey = (str(name), country or None)
+                keys.append(ckey)
+                if ckey not in cache:
+                    todo[ckey] = None
+            if todo:
+                pending = list(todo)
+                for ckey, ranked in zip(pending, self._rank_many(pending), strict=True):
+                    cache[ckey] = self._candidates_of(ranked)
+            return [cache[k] if k is not None else () for k in keys]
+
+    def _rank_many(self, parties: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
+        """:meth:`_rank_one` for each party, over worker processes when the batch is large."""
+        import multiprocessing  # here, not at the top: `chainscreen check` starts faster
+
+        workers = min(self.workers, len(parties) // max(self.parallel_min // 2, 1))
+        if (workers < 2 or len(parties) < self.parallel_min
+                or "fork" not in multiprocessing.get_all_start_methods()
+                or threading.active_count() > 1):  # forking a threaded process is unsafe
+            return [self._rank_one(name, country) for name, country in parties]
+        from concurrent.futures import ProcessPoolExecutor
+
+        # several chunks per worker, so one that draws slower names does not hold the others up
+        size = -(-len(parties) // (workers * 4))
+        chunks = [parties[i:i + size] for i in range(0, len(parties), size)]
+        gc.freeze()  # keep the collector off the shared pages in the forked workers
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_worker_init, initargs=(self,)) as pool:
+                return [ranked for part in pool.map(_worker_rank, chunks) for ranked in part]
+        finally:
+            gc.unfreeze()
 
     def candidates(self, name: str) -> list[int]:
         """Stage 1: indexes of the list names worth scoring for ``name``, most promising first."""
@@ -590,25 +726,37 @@ class EntityMatcher:
         return kept
 
     def _match_one(self, name: str, country: str | None) -> tuple[Candidate, ...]:
+        return self._candidates_of(self._rank_one(name, country))
+
+    def _rank_one(self, name: str, country: str | None) -> list[_Ranked]:
+        """Stages 1 and 2 for one party: the best ``top_k`` list records with their reasons."""
         s, p = self.settings, self.params
         qkeys = name_keys(name)
-        best: dict[str, tuple[float, _IndexEntry]] = {}
+        best: dict[str, tuple[float, int]] = {}
+        entries = self._entries
         for i in self.candidates(name):
-            entry = self._entries[i]
+            entry = entries[i]
             score, _ = _best(qkeys, entry.keys, p, False)
             score = _country_adjust(score, country, entry.record.country, None, p)
             if score < s.candidate_floor:
                 continue
             rid = entry.record.record_id
             if rid not in best or score > best[rid][0]:
-                best[rid] = (score, entry)
-        ranked = sorted(best.values(), key=lambda se: (-se[0], se[1].record.name))[: s.top_k]
-        out = []
-        for _score, entry in ranked:
+                best[rid] = (score, i)
+        ranked = sorted(best.values(),
+                        key=lambda si: (-si[0], entries[si[1]].record.name))[: s.top_k]
+        out: list[_Ranked] = []
+        for _score, i in ranked:
+            entry = entries[i]
             score, reasons = _best(qkeys, entry.keys, p, True)
             score = _country_adjust(score, country, entry.record.country, reasons, p)
             if entry.name != entry.record.name:
                 reasons.append(f"matched alias '{entry.name}'")
             score = round(score, 4)
-            out.append(Candidate(entry.record, entry.name, score, decide(score, s), tuple(reasons)))
-        return tuple(out)
+            out.append((i, score, decide(score, s), tuple(reasons)))
+        return out
+
+    def _candidates_of(self, ranked: list[_Ranked]) -> tuple[Candidate, ...]:
+        entries = self._entries
+        return tuple(Candidate(entries[i].record, entries[i].name, score, decision, reasons)
+                     for i, score, decision, reasons in ranked)
