@@ -576,6 +576,10 @@ class _Table:
 
 def _resolve_format(path: Path, data: bytes, fmt: str | None, name: str, problems: list[Problem]) -> str:
     head = data[:8]
+    if head == _OLE_MAGIC and _ENCRYPTED_MARK in data[:_DETECT_BYTES]:
+        # Excel wraps a password-protected .xlsx in an OLE container with an EncryptedPackage stream
+        raise InputError("is a password-protected (encrypted) workbook: remove the password in "
+                         "Excel (File > Info > Protect Workbook) and save again", path=name)
     if head == _OLE_MAGIC:
         raise InputError(_LEGACY_XLS, path=name)
     if fmt is not None:
@@ -920,7 +924,14 @@ def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -
             if all(w in present for w in wanted):
                 return i
             continue
-        if map_columns(_dedupe(scan[i])[0]):
+        mapped = map_columns(_dedupe(scan[i])[0])
+        if mapped:
+            # a merged group header ("Supplier details | Goods") above the real one: the row
+            # below fills the cells the merge left empty and maps more fields
+            if i + 1 < len(scan) and len(filled[i]) < len(scan[i]) and len(filled[i + 1]) > len(cells):
+                below = map_columns(_dedupe(scan[i + 1])[0])
+                if len(below) > len(mapped):
+                    return i + 1
             return i
     for i, cells in enumerate(filled):
         if len(cells) == widest and sum(_looks_numeric(c) for c in cells) * 2 < len(cells):
@@ -1171,9 +1182,6 @@ def open_manifest(
         raise InputError(f"cannot read: {exc.strerror or exc}", path=name) from None
     if not head:
         raise InputError("empty file", path=name)
-    if head.startswith(_OLE_MAGIC) and _ENCRYPTED_MARK in head:
-        raise InputError("is a password-protected (encrypted) workbook: remove the password in "
-                         "Excel (File > Info > Protect Workbook) and save again", path=name)
     problems: list[Problem] = []
     fmt = _resolve_format(path, head, format, name, problems)
     if fmt == "xlsx":

@@ -358,6 +358,9 @@ class Screening:
     def _compute(self, keys: list[tuple[str, ...]], cols: Mapping[str, str]) -> list[_Outcome]:
         """The outcome of each distinct set of row facts (what used to be done per row)."""
         clean = [tuple(v.strip() for v in k) for k in keys]
+        long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
+        for i in long:
+            clean[i] = tuple(v[:MAX_FACT_CHARS] for v in clean[i])
         iso = self._iso
         for _s, c, *_ in clean:
             if c and c not in iso:
@@ -370,9 +373,21 @@ class Screening:
             result = _screen_facts(supplier, country_raw, desc, hs_raw, address, iso,
                                    meaningful[supplier], candidates[i], cols, self._mapper,
                                    self._builder, self.settings)
+            if i in long:
+                fields = [f for f, v in zip(_FACT_FIELDS, keys[i], strict=True)
+                          if len(v.strip()) > MAX_FACT_CHARS]
+                result.problems = (Problem(None, cols.get(fields[0]), f"{', '.join(fields)} longer than "
+                                           f"{MAX_FACT_CHARS:,} characters; the first {MAX_FACT_CHARS:,} "
+                                           "were screened", "warning"), *result.problems)
             out.append(_Outcome(result, _cells(result)))
         return out
 
+
+#: Longer supplier names, countries, descriptions, HS codes or addresses are cut to this many
+#: characters before screening (with a warning): no real name is longer, and a megabyte "name"
+#: would cost minutes in the matcher.
+MAX_FACT_CHARS = 2000
+_FACT_FIELDS = ("supplier", "country", "goods", "hs_code", "address")
 
 LEVELS: tuple[str, ...] = ("high", "elevated", "low", "clear", "unscreenable")
 
