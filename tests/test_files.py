@@ -43,3 +43,16 @@ def test_atomic_open_replaces_on_success(tmp_path: Path) -> None:
     with atomic_open(p) as fh:
         fh.write("new")
     assert p.read_text() == "new"
+
+
+def test_outputs_get_the_ordinary_file_mode(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        p = tmp_path / "report.html"
+        with atomic_open(p) as fh:
+            fh.write("<p>published</p>")
+        assert p.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
