@@ -38,7 +38,16 @@ from chainscreen.models import FIELDS, Problem
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Manifest", "ManifestChunk", "ManifestStream", "open_manifest", "read_manifest", "map_columns", "detect_encoding", "FORMATS"]
+__all__ = [
+    "Manifest",
+    "ManifestChunk",
+    "ManifestStream",
+    "open_manifest",
+    "read_manifest",
+    "map_columns",
+    "detect_encoding",
+    "FORMATS",
+]
 
 #: Formats :func:`read_manifest` understands (``format=`` values; ``txt`` is CSV with a sniffed delimiter).
 FORMATS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl")
@@ -881,10 +890,10 @@ def _read_jsonl(data: bytes, encoding: str, name: str, problems: list[Problem]) 
     return _Table(headers, rows, header_row=None, row_problems=row_problems)
 
 
-def _grid_to_table(
+def _locate_header(
     grid: list[list[str]], mapping: Mapping[str, str] | None, name: str, problems: list[Problem],
-    *, trailing_blanks: str,
-) -> _Table:
+) -> int:
+    """Index of the header row in ``grid``; rows skipped above it become a file-level warning."""
     if not any(any(c.strip() for c in r) for r in grid):
         raise InputError("no header row: the file has no non-empty rows", path=name)
     index = _find_header_row(grid, mapping)
@@ -893,6 +902,14 @@ def _grid_to_table(
         shown = "; ".join(repr(a[:60]) for a in above if a)
         problems.append(Problem(None, None, f"header found on row {index + 1}; skipped {index} row(s) "
                                 f"above it{': ' + shown if shown else ''}", "warning"))
+    return index
+
+
+def _grid_to_table(
+    grid: list[list[str]], mapping: Mapping[str, str] | None, name: str, problems: list[Problem],
+    *, trailing_blanks: str,
+) -> _Table:
+    index = _locate_header(grid, mapping, name, problems)
     headers = list(grid[index])
     rows = grid[index + 1 :]
     trailing = 0
@@ -1332,14 +1349,7 @@ def _open_text(
         fmt = "tsv" if delimiter == "\t" else "csv"
     grid = list(csv.reader(_capped_lines(io.StringIO(text, newline="")), delimiter=delimiter))
     grid = [[_OVERSIZE_MARK] if r and r[0].startswith(_OVERSIZE_MARK) else r for r in grid]
-    if not any(any(c.strip() for c in r) for r in grid):
-        raise InputError("no header row: the file has no non-empty rows", path=name)
-    index = _find_header_row(grid, mapping)
-    if index > 0:
-        above = [" ".join(c.strip() for c in r if c.strip()) for r in grid[:index]]
-        shown = "; ".join(repr(a[:60]) for a in above if a)
-        problems.append(Problem(None, None, f"header found on row {index + 1}; skipped {index} row(s) "
-                                f"above it{': ' + shown if shown else ''}", "warning"))
+    index = _locate_header(grid, mapping, name, problems)
     headers = list(grid[index])
     sample_rows = grid[index + 1:]
     width = len(headers)

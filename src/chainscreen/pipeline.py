@@ -21,7 +21,14 @@ import pandas as pd
 
 from chainscreen import __version__
 from chainscreen.evidence import EvidenceBuilder, RowFacts
-from chainscreen.manifest import CHUNK_ROWS, Manifest, ManifestChunk, ManifestStream, open_manifest, read_manifest
+from chainscreen.manifest import (
+    CHUNK_ROWS,
+    Manifest,
+    ManifestChunk,
+    ManifestStream,
+    open_manifest,
+    read_manifest,
+)
 from chainscreen.match import EntityMatcher
 from chainscreen.models import Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
@@ -439,7 +446,8 @@ def _screen_facts(
     problems: list[Problem] = []
     missing: list[str] = []
     if supplier and not has_name:
-        problems.append(Problem(None, cols.get("supplier"), f"supplier name {supplier[:60]!r} is not a name", "warning"))
+        problems.append(Problem(None, cols.get("supplier"),
+                                f"supplier name {supplier[:60]!r} is not a name", "warning"))
     country = iso.get(country_raw) if country_raw else None
     if country_raw and country is None:
         problems.append(Problem(None, cols.get("country"), f"unknown country {country_raw[:60]!r}"))

@@ -70,9 +70,16 @@ def main() -> None:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``cli``.
-    from chainscreen.cli import cmd_check, cmd_explain, cmd_lists, cmd_review, cmd_runs, cmd_screen  # noqa: F401
-    from chainscreen.cli import cmd_report  # noqa: F401
-    from chainscreen.cli import cmd_bench  # noqa: F401
+    from chainscreen.cli import (  # noqa: F401
+        cmd_bench,
+        cmd_check,
+        cmd_explain,
+        cmd_lists,
+        cmd_report,
+        cmd_review,
+        cmd_runs,
+        cmd_screen,
+    )
 
 
 _register()

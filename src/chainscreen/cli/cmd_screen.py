@@ -130,8 +130,8 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
       chainscreen screen lines.csv --db sqlite:///team-runs.sqlite   # then: chainscreen review latest
       chainscreen screen bills_of_lading.csv --format parquet,html --stream   # 10^7 rows
     """
-    from chainscreen.report.files import check_writable
     from chainscreen.pipeline import screen as run_screen
+    from chainscreen.report.files import check_writable
     from chainscreen.settings import load_settings
 
     fmts = _parse_formats(formats)
