@@ -116,6 +116,41 @@ _ALIASES: dict[str, str] = {
     "u k": "GB",
     "u s": "US",
     "u s a": "US",
+    # Common English short forms that pycountry spells otherwise ("Türkiye", "Côte d'Ivoire",
+    # "Russian Federation"). rigour resolves them too, but building its territory table costs
+    # seconds on first use, so the names seen most often in trade data are answered here.
+    "turkey": "TR",
+    "ivory coast": "CI",
+    "prc": "CN",
+    "p r c": "CN",
+    "russia": "RU",
+    "russian fed": "RU",
+    "macedonia": "MK",
+    "burma": "MM",
+    "swaziland": "SZ",
+    "cape verde": "CV",
+    "east timor": "TL",
+    "palestine": "PS",
+    "vatican": "VA",
+    "micronesia": "FM",
+    "brunei": "BN",
+    "uae": "AE",
+    "emirates": "AE",
+    "macau": "MO",
+    "hongkong": "HK",
+    "drc": "CD",
+    "korea": "KR",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "st lucia": "LC",
+    "sao tome": "ST",
+    "dominican rep": "DO",
+    "bosnia": "BA",
+    "trinidad": "TT",
+    "antigua": "AG",
 }
 
 #: Two-letter codes that are not ISO alpha-2 but are common in trade data for one country.
@@ -173,8 +208,40 @@ def _pycountry_names() -> dict[str, str]:
     return names
 
 
+@cache
+def _territory_table() -> dict[str, str] | None:
+    """rigour's territory names (strong, then weak, then places) keyed like the alias table.
+
+    rigour builds the same table itself on first lookup, but keys each of its ~29,000 names
+    with a transliteration that costs seconds in all; the names this module keys itself are
+    the same and :func:`_key` is fast. ``None`` when rigour's loader is not available (the
+    public lookup is used then).
+    """
+    try:
+        from rigour.territories.lookup import _load_territory_names
+    except ImportError:  # pragma: no cover - a rigour without the loader
+        return None
+    codes = iso2_codes()
+    loaded = []
+    for territory, strongs, weaks, places in _load_territory_names():
+        t = territory
+        while t is not None and t.code.upper() not in codes:
+            t = t.parent
+        if t is not None:
+            loaded.append((t.code.upper(), strongs, weaks, places))
+    table: dict[str, str] = {}
+    for tier in (1, 2, 3):  # a strong name wins over a weak one, a weak one over a place
+        for iso, *names in loaded:
+            for name in names[tier - 1]:
+                table.setdefault(_key(name), iso)
+    return table
+
+
 def _territory_iso2(text: str) -> str | None:
     """Resolve a name with rigour and climb from sub-national units to their ISO country."""
+    table = _territory_table()
+    if table is not None:
+        return table.get(_key(text))
     from rigour.territories import lookup_territory
 
     territory = lookup_territory(text)
