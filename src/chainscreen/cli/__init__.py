@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -59,6 +61,37 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 error, 2 usage error, 3 rows at or above --fail-on.
     """
+
+
+def screening_options(subject: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options ``screen`` and ``check`` share: --settings, --lists, --max-list-age, --fail-on.
+
+    ``subject`` names what --fail-on counts ("row", "name").
+    """
+    options = [
+        click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="A chainscreen.toml with weights, cut points and thresholds."),
+        click.option("--lists", "lists", multiple=True, metavar="ID[@EDITION]",
+                     help="Use only these lists (repeatable; pin an edition with @). Default: all, newest."),
+        click.option("--max-list-age", type=click.IntRange(min=0), metavar="DAYS",
+                     help="Fail (exit 1) if a risk list in use is older than DAYS, e.g. 730; "
+                          "`chainscreen lists status` shows ages."),
+        click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
+                     help=f"Exit with code 3 when any {subject} is at or above this level."),
+    ]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def exit_on_hits(counts: Mapping[str, int], fail_on: str | None) -> None:
+    """Exit with code 3 when any row is at or above the ``--fail-on`` level."""
+    if fail_on and any(counts.get(level) for level in LEVEL_ORDER[: LEVEL_ORDER.index(fail_on) + 1]):
+        sys.exit(int(ExitCode.HITS))
 
 
 def main() -> None:

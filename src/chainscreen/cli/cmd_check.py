@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import LEVEL_COLOURS, LEVEL_ORDER, cli
-from chainscreen.errors import ExitCode
+from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, screening_options
 
 
 @cli.command()
@@ -19,15 +18,7 @@ from chainscreen.errors import ExitCode
 @click.option("--hs", "hs_code", help="HS / HTS code of the goods, e.g. 2804.61.")
 @click.option("--goods", help="Description of the goods, e.g. 'polysilicon'.")
 @click.option("--address", help="Supplier address (a Xinjiang address is itself evidence).")
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="A chainscreen.toml with weights, cut points and thresholds.")
-@click.option("--lists", "lists", multiple=True, metavar="ID[@EDITION]",
-              help="Use only these lists (repeatable).")
-@click.option("--max-list-age", type=click.IntRange(min=0), metavar="DAYS",
-              help="Fail (exit 1) if a risk list in use is older than DAYS, e.g. 730; "
-                   "`chainscreen lists status` shows ages.")
-@click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
-              help="Exit with code 3 when any name is at or above this level.")
+@screening_options("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the screen output contract).")
 def check(names: tuple[str, ...], country: str | None, hs_code: str | None, goods: str | None,
           address: str | None, settings_path: Path | None, lists: tuple[str, ...],
@@ -71,10 +62,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     else:
         for r in result.rows:
             _print_check(r)
-    if fail_on:
-        threshold = LEVEL_ORDER.index(fail_on)
-        if any(r.level in LEVEL_ORDER[: threshold + 1] for r in result.rows):
-            sys.exit(int(ExitCode.HITS))
+    exit_on_hits(result.counts(), fail_on)
 
 
 def _print_check(r: Any) -> None:

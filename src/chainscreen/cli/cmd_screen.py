@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import FORMATS, LEVEL_COLOURS, LEVEL_ORDER, cli
-from chainscreen.errors import ExitCode, InputError
+from chainscreen.cli import FORMATS, LEVEL_COLOURS, LEVEL_ORDER, cli, exit_on_hits, screening_options
+from chainscreen.errors import InputError
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
@@ -93,15 +93,7 @@ class _Progress:
 @click.option("--sheet", help="Worksheet name or 1-based number (xlsx; default: the first).")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER",
               help="Use HEADER for FIELD (supplier, country, goods, hs_code, address, ...). Repeatable.")
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="A chainscreen.toml with weights, cut points and thresholds.")
-@click.option("--lists", "lists", multiple=True, metavar="ID[@EDITION]",
-              help="Use only these lists (repeatable; pin an edition with @). Default: all, newest.")
-@click.option("--max-list-age", type=click.IntRange(min=0), metavar="DAYS",
-              help="Fail (exit 1) if a risk list in use is older than DAYS, e.g. 730; "
-                   "`chainscreen lists status` shows ages.")
-@click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
-              help="Exit with code 3 when any row is at or above this level.")
+@screening_options("row")
 @click.option("--force", is_flag=True, help="Overwrite outputs that already exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary; errors only.")
@@ -207,10 +199,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
         if run is not None:
             click.echo(f"\nStored as run {run.id} ({run.uid[:8]}); review its hits with: "
                        f"chainscreen review {run.id}")
-    if fail_on:
-        threshold = LEVEL_ORDER.index(fail_on)
-        if any(r.level in LEVEL_ORDER[: threshold + 1] for r in result.rows):
-            sys.exit(int(ExitCode.HITS))
+    exit_on_hits(result.counts(), fail_on)
 
 
 def _targets(manifest: Path, outdir: Path, fmts: list[str]) -> dict[str, Path]:
@@ -283,10 +272,7 @@ def _screen_streamed(opened: Any, manifest: Path, targets: dict[str, Path], sett
             click.echo(f"  {path}")
         if note:
             click.echo(f"\nNote: {note}.")
-    if fail_on:
-        threshold = LEVEL_ORDER.index(fail_on)
-        if any(counts[level] for level in LEVEL_ORDER[: threshold + 1]):
-            sys.exit(int(ExitCode.HITS))
+    exit_on_hits(counts, fail_on)
 
 
 def _print_summary(result: Any, written: dict[str, Path], elapsed: float) -> None:
