@@ -185,7 +185,7 @@ def nomenklatura_scorer() -> Callable[[Pair], float] | None:
         return ent
 
     def score(p: Pair) -> float:
-        return float(LogicV2.compare(entity(p.left, p.left_country),  # type: ignore[arg-type]
+        return float(LogicV2.compare(entity(p.left, p.left_country),  # type: ignore[arg-type,type-var]
                                      entity(p.right, p.right_country), config).score)
     return score
 

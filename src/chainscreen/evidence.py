@@ -108,7 +108,8 @@ class EvidenceBuilder:
         goods = ref.goods
         self._goods_info = ref.info("dol-tvpra") if "dol-tvpra" in ref.catalogue else None
         self._goods: dict[tuple[str, str], dict[str, str]] = {}
-        for rec in goods.to_dict("records"):
+        goods_records: list[dict[str, str]] = goods.to_dict("records")  # type: ignore[assignment]
+        for rec in goods_records:
             self._goods[(str(rec["good"]).lower(), str(rec["iso2"]))] = rec
         self._tip_info = ref.info("tip-tiers") if "tip-tiers" in ref.catalogue else None
         # Only the latest report counts: a country on Tier 3 in 2020 but absent from the 2025
@@ -125,7 +126,8 @@ class EvidenceBuilder:
             ref.info("cbp-wro-merchandise") if "cbp-wro-merchandise" in ref.catalogue else None
         )
         self._wro: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
-        for rec in ref.wro_merchandise.to_dict("records"):
+        wro_records: list[dict[str, str]] = ref.wro_merchandise.to_dict("records")  # type: ignore[assignment]
+        for rec in wro_records:
             iso2 = str(rec.get("iso2") or "")
             term = str(rec.get("merchandise") or "").strip()
             if not iso2 or not term:

@@ -722,9 +722,9 @@ def read_ofac(path: Path, *, add: Path | None = None, alt: Path | None = None) -
             if not c[3]:
                 raise InputError("empty alt_name", path=str(alt), row=n, column="alt_name")
             entry["aliases"].append(c[3])  # type: ignore[attr-defined]
-    out = []
+    out: list[list[str]] = []
     for ent, e in entries.items():
-        aliases = _dedupe(e["aliases"], [e["name"]])  # type: ignore[arg-type]
+        aliases = _dedupe(e["aliases"], [str(e["name"])])  # type: ignore[arg-type]
         ctry = _dedupe(e["countries"])  # type: ignore[arg-type]
         notes = []
         if e["programs"]:
@@ -738,9 +738,9 @@ def read_ofac(path: Path, *, add: Path | None = None, alt: Path | None = None) -
             notes.append("countries: " + ", ".join(ctry))
         if e["remarks"]:
             notes.append(f"remarks: {e['remarks']}")
-        out.append([f"ofac-{ent}", e["name"], MULTI_SEP.join(aliases), ctry[0] if ctry else "",
+        out.append([f"ofac-{ent}", str(e["name"]), MULTI_SEP.join(aliases), ctry[0] if ctry else "",
                     "; ".join(_dedupe(e["addresses"])), "",  # type: ignore[arg-type]
-                    "; ".join(notes), e["schema"], "", OFAC_URL])
+                    "; ".join(notes), str(e["schema"]), "", OFAC_URL])
     notes = [f"{len(out)} SDN entries"]
     if add is None or alt is None:
         missing = [n for n, p in (("add.csv", add), ("alt.csv", alt)) if p is None]

@@ -1144,7 +1144,7 @@ class ManifestStream:
             if p.row is not None:
                 by_row.setdefault(p.row, []).append(p)
 
-        def source(rows: int) -> Iterator[tuple[Any, list[Problem]]]:
+        def source(rows: int) -> Iterator[_Rows]:
             import pyarrow as pa
 
             frame = manifest.frame

@@ -362,7 +362,7 @@ class Screening:
                 index[key] = base + offset
         return ScreenChunk(chunk, [index[k] for k in keys], self._outcomes)
 
-    def _compute(self, keys: list[tuple[str, ...]], cols: Mapping[str, str]) -> list[_Outcome]:
+    def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[_Outcome]:
         """The outcome of each distinct set of row facts (what used to be done per row)."""
         clean = [tuple(v.strip() for v in k) for k in keys]
         long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}

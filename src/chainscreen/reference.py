@@ -761,7 +761,8 @@ def _records(e: Edition) -> tuple[list[dict[str, str]], list[str]]:
     frame = _read(e.folder, e.info, e.info.file, e.info.id, True, e.required())
     for column in BOOL_COLUMNS.get(e.info.id, ()):
         frame[column] = frame[column].map({True: "true", False: "false"})
-    return frame.to_dict("records"), list(frame.columns)
+    records: list[dict[str, str]] = frame.to_dict("records")  # type: ignore[assignment]
+    return records, list(frame.columns)
 
 
 def _row_hash(record: dict[str, str], info: ListInfo) -> str:

@@ -27,6 +27,7 @@ import html
 import re
 import unicodedata
 from functools import cache, lru_cache
+from typing import Any
 
 __all__ = [
     "XINJIANG_PATTERN",
@@ -224,7 +225,7 @@ def _territory_table() -> dict[str, str] | None:
     codes = iso2_codes()
     loaded = []
     for territory, strongs, weaks, places in _load_territory_names():
-        t = territory
+        t: Any = territory
         while t is not None and t.code.upper() not in codes:
             t = t.parent
         if t is not None:
