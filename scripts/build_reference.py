@@ -5,8 +5,9 @@ Run from the repository root::
     .venv/bin/python scripts/build_reference.py --source ../shared/reference-data
 
 The script reads the genuine source files described in the source folder's
-``PROVENANCE.md``, cleans them (ISO-2 country codes, ISO dates, split aliases,
-the two hand repairs of the UFLPA scrape), and writes UTF-8 CSV files,
+``PROVENANCE.md``, cleans them (ISO-2 country codes, ISO dates, split aliases;
+the UFLPA page is read by the same code as ``chainscreen lists import``),
+and writes UTF-8 CSV files,
 ``catalogue.json`` and ``PROVENANCE.md`` into ``reference/``.  It never adds a
 risk-list entry that is not in the sources, and it stops with an error when a
 country cannot be mapped or a source file does not look as expected, so a
@@ -21,10 +22,8 @@ import csv
 import hashlib
 import io
 import json
-import re
 import sys
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +48,7 @@ from chainscreen.importers import (  # noqa: E402
     COUNTRY_OVERRIDES,
     LEGAL_FORM_AND,
     NON_ISO_CODES,
+    UFLPA_SECTIONS,  # noqa: E402
     count_rows,
     norm_key,
     split_alias_text,
@@ -113,16 +113,6 @@ def iso_date(value: str, fmt: str, where: str) -> str:
         raise BuildError(f"{where}: bad date {value!r} ({exc})") from None
 
 
-
-
-def balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 @dataclass
@@ -389,289 +379,161 @@ def build_child_labour(src: Path, countries: CountryMapper) -> Output:
 # ---------------------------------------------------------------------------
 # UFLPA Entity List
 
-UFLPA_MARKER = re.compile(r"\((?:also|formerly) known as\s", re.I)
-#: Splits a parenthetical into "also known as" / "formerly known as" chunks.
-UFLPA_KIND = re.compile(r"(?:[;,]\s*)?(?:\band\s+)?\b(also|formerly) known as\s+", re.I)
-#: Trailing text that describes the scope of a listing, not the name.
-UFLPA_SCOPE = re.compile(
-    r",?\s*(and (?:its |their )?subsidiaries|and its subordinate and affiliated entities)\s*$",
-    re.I)
-ACRONYM = re.compile(r"\s*\(([A-Z]{2,10})\)$")
-
-
-def matching_paren(text: str, start: int) -> int:
-    """Index of the ')' closing the '(' at ``start``, or -1."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "(":
-            depth += 1
-        elif text[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
-
-
-@dataclass
-class ParsedName:
-    name: str
-    aliases: list[str] = field(default_factory=list)
-    former: list[str] = field(default_factory=list)
-    scope: str = ""
-
-
-def parse_uflpa_name(raw: str, alias_field: str, where: str) -> ParsedName:
-    """Split one DHS table cell into primary name, aliases, former names and scope note."""
-    text = " ".join(raw.split())
-    inner = ""
-    tail = ""
-    m = UFLPA_MARKER.search(text)
-    if m:
-        end = matching_paren(text, m.start())
-        if end < 0:
-            raise BuildError(f"{where}: unbalanced parenthesis in {raw!r}")
-        inner = text[m.start() + 1:end]
-        tail = text[end + 1:].strip()
-        text = text[:m.start()].strip()
-    scope = ""
-    for part in ("tail", "text"):
-        value = tail if part == "tail" else text
-        sm = UFLPA_SCOPE.search(value)
-        if sm:
-            scope = sm.group(1)
-            value = value[:sm.start()].strip()
-            if part == "tail":
-                tail = value
-            else:
-                text = value
-            break
-    if tail:
-        raise BuildError(f"{where}: unexpected text after the alias parenthesis: {tail!r}")
-    parsed = ParsedName(name=text.rstrip(" ,"), scope=scope)
-    am = ACRONYM.search(parsed.name)
-    if am:
-        parsed.aliases.append(am.group(1))
-        parsed.name = parsed.name[:am.start()].strip()
-    if inner:
-        pieces = UFLPA_KIND.split(inner)
-        if pieces[0].strip(" ;,"):
-            raise BuildError(f"{where}: cannot read alias text {inner!r}")
-        for kind, chunk in zip(pieces[1::2], pieces[2::2], strict=True):
-            names = split_alias_text(chunk)
-            (parsed.former if kind.lower() == "formerly" else parsed.aliases).extend(names)
-    if alias_field.strip():
-        parsed.aliases.extend(split_alias_text(alias_field))
-    for value in (parsed.name, *parsed.aliases, *parsed.former):
-        if not value or not balanced(value) or re.search(r"known as|a/k/a", value, re.I):
-            raise BuildError(f"{where}: alias split left {value!r} (from {raw!r})")
-    return parsed
-
-
-@dataclass(frozen=True)
-class Repair:
-    """A hand repair of one scraped row, guarded by the exact text it replaces."""
-
-    raw_name: str
-    raw_aliases: str
-    name: str
-    aliases: str
-    explanation: str
-
-
-#: The two rows flagged ``scraper_parse_defect_suspected``. The scraper's alias regex
-#: stopped at the first ')' and cut the text; the replacement puts the fragments back
-#: in the DHS wording, checked against the same entities' other rows in the snapshot.
-UFLPA_REPAIRS: dict[str, Repair] = {
-    "4": Repair(
-        raw_name="Hoshine Silicon Industry (Shanshan) Co., LtdCo.) and subsidiaries",
-        raw_aliases="Hesheng Silicon Industry (Shanshan",
-        name="Hoshine Silicon Industry (Shanshan) Co., Ltd (also known as Hesheng Silicon "
-             "Industry (Shanshan) Co.) and subsidiaries",
-        aliases="",
-        explanation=(
-            "name `Hoshine Silicon Industry (Shanshan) Co., LtdCo.) and subsidiaries` with alias "
-            "`Hesheng Silicon Industry (Shanshan` became name `Hoshine Silicon Industry "
-            "(Shanshan) Co., Ltd`, alias `Hesheng Silicon Industry (Shanshan) Co.` and scope "
-            "note `and subsidiaries`. The scraper's regex stopped at the first `)` inside the "
-            "alias, so the alias lost `) Co.` and that fragment (`Co.)`) was left glued to the "
-            "name; the repair moves the fragment back to the alias and nothing else. The "
-            "primary name agrees with row 89 (`Hoshine Silicon Industry (Shanshan) Co., Ltd., "
-            "and Subsidiaries`), with which it is merged."),
-    ),
-    "9": Repair(
-        raw_name="Xinjiang Production and Construction Corpsand its subordinate and "
-                 "affiliated entities",
-        raw_aliases="XPCC; Xinjiang Corps; and Bingtuan",
-        name="Xinjiang Production and Construction Corps and its subordinate and affiliated "
-             "entities",
-        aliases="XPCC; Xinjiang Corps; and Bingtuan",
-        explanation=(
-            "name `Xinjiang Production and Construction Corpsand its subordinate and affiliated "
-            "entities` became `Xinjiang Production and Construction Corps` (the missing space "
-            "before `and` restored; the scope `and its subordinate and affiliated entities` "
-            "moved to notes), aliases `XPCC`, `Xinjiang Corps`, `Bingtuan` unchanged. Rows 37 "
-            "and 148 give the same name (`Xinjiang Production and Construction Corps (XPCC) and "
-            "its subordinate and affiliated entities`); the three rows are merged."),
-    ),
-}
-
-UFLPA_HEADER = ["record_id", "name", "aliases", "country", "listed", "table_ordinal",
-                "source_rows", "repaired", "notes"]
+UFLPA_PAGE = "dhs_uflpa_entity_list_page_2026-07-09.html"
+UFLPA_PAGE_SHA256 = "934d49949ce4a44805c04aee41ddd8f7ee73c491e63c6ed9529accc6eddd46b2"
+UFLPA_SCRAPE = "uflpa_entity_list_scrape_2026-07-09.csv"
+#: The scrape's table number (where its alphabetical order restarts) -> page section, checked.
+SCRAPE_TABLES = {"1": "i", "2": "ii", "3": "v"}
 
 
 @dataclass
 class UflpaStats:
-    rows: int = 0
-    with_aliases_split: int = 0
-    aliases: int = 0
-    merged_groups: int = 0
-    merged_rows: int = 0
-    repaired: int = 0
+    listings: int = 0
     entities: int = 0
-    merges: list[str] = field(default_factory=list)
+    per_section: dict[str, int] = field(default_factory=dict)
+    entities_per_section: dict[str, int] = field(default_factory=dict)
+    multi: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
 
 
-def _alias_key(name: str) -> str:
-    # Lighter than norm_key: "Yuan'an" and "Yuanan" are both kept, as DHS lists both.
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split()).rstrip(".")
+def compare_with_scrape(src: Path, listings: list[tuple[str, int, str, str]]) -> list[str]:
+    """What the third-party scrape of the same day (file 9) got wrong or left out.
 
-
-def _dedupe(values: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
-    seen = {_alias_key(v) for v in exclude}
+    ``listings`` are the page's (section, table row, name cell, ISO date) in page order.
+    """
+    rows = read_rows(src / UFLPA_SCRAPE, ["row_in_snapshot", "name", "aliases", "listedDate",
+                                          "table_ordinal", "scraper_parse_defect_suspected"])
     out = []
-    for v in values:
-        k = _alias_key(v)
-        if k and k not in seen:
-            seen.add(k)
-            out.append(v)
+    if len(rows) != len(listings):
+        out.append(f"row count: scrape {len(rows)}, page {len(listings)}")
+    moved = dated = 0
+    split, damaged = [], []
+    for r, (sec, n, cell, iso) in zip(rows, listings, strict=False):
+        where = f"scrape row {r['row_in_snapshot']} = page ({sec}) row {n}"
+        if SCRAPE_TABLES.get(r["table_ordinal"]) != sec:
+            moved += 1
+            out.append(f"{where}: scrape table {r['table_ordinal']}, page section ({sec})")
+        if iso_date(r["listedDate"], "%B %d, %Y", where) != iso:
+            dated += 1
+            out.append(f"{where}: date {r['listedDate']!r}, page {iso}")
+        if " ".join(r["name"].split()) != cell:
+            text = f"`{r['name']}` + aliases `{r['aliases']}` (page: `{cell}`)"
+            (damaged if r["scraper_parse_defect_suspected"] == "yes" else split).append(
+                f"row {r['row_in_snapshot']}: {text}")
+    out.insert(0, f"Rows: both have {len(listings)} listings in the same order; "
+                  f"{len(listings) - moved} of them in the same table (the scrape's table "
+                  "number, where its alphabetical order restarts, is exactly the page's section: "
+                  "1 = (i), 2 = (ii), 3 = (v)); "
+                  + ("every effective date is the same." if not dated
+                     else f"{dated} effective dates differ."))
+    out.append(f"Names: {len(split) + len(damaged)} rows differ, all in the same way: the "
+               "scraper took the parenthetical '(and two aliases: ...)' / '(including N "
+               f"aliases: ...)' out of the name cell. {len(split)} rows were split cleanly: "
+               + "; ".join(s.split(":", 1)[0] for s in split) + ". "
+               f"{len(damaged)} rows were damaged (the old build repaired them by hand, and the "
+               "page gives the same name, alias and scope as both repairs): "
+               + "; ".join(damaged) + ".")
+    out.append("Entities (checked when this edition replaced the scrape-based one, see the "
+               "history of `reference/uflpa_entity_list.csv`): the same 144 record ids, "
+               "aliases, country and earliest effective dates; one primary name is spelled "
+               "as the first listing spells it, `Hoshine Silicon Industry (Shanshan) Co., Ltd` "
+               "(table (i)), where the scrape-based edition used table (v)'s `Co., Ltd.`.")
+    out.append("Only on the page: the section of every listing (so an entity under two "
+               "sections is known to be), section (iv)'s statement that no further exporters "
+               "have been identified, and the page's 'Last Updated' date.")
     return out
 
 
 def build_uflpa(src: Path) -> tuple[Output, UflpaStats]:
-    """Clean, split, repair and deduplicate the UFLPA Entity List scrape."""
-    name = "uflpa_entity_list_scrape_2026-07-09.csv"
-    rows = read_rows(src / name, ["table_ordinal", "row_in_snapshot", "name", "aliases",
-                                  "listedDate", "scraper_parse_defect_suspected"])
-    stats = UflpaStats(rows=len(rows))
-    flagged = {r["row_in_snapshot"] for r in rows if r["scraper_parse_defect_suspected"] == "yes"}
-    if flagged != set(UFLPA_REPAIRS):
-        raise BuildError(f"{name}: rows flagged as damaged are {sorted(flagged)}, "
-                         f"repairs exist for {sorted(UFLPA_REPAIRS)}")
-    groups: dict[str, list[tuple[dict[str, str], ParsedName, bool]]] = {}
-    for r in rows:
-        where = f"{name} row_in_snapshot {r['row_in_snapshot']}"
-        raw_name, raw_aliases = r["name"], r["aliases"]
-        repaired = False
-        fix = UFLPA_REPAIRS.get(r["row_in_snapshot"])
-        if fix:
-            if (raw_name, raw_aliases) != (fix.raw_name, fix.raw_aliases):
-                raise BuildError(f"{where}: text differs from the row the repair was written "
-                                 f"for; review UFLPA_REPAIRS ({raw_name!r}, {raw_aliases!r})")
-            raw_name, raw_aliases, repaired = fix.name, fix.aliases, True
-            stats.repaired += 1
-        parsed = parse_uflpa_name(raw_name, raw_aliases, where)
-        if parsed.aliases or parsed.former:
-            stats.with_aliases_split += 1
-        groups.setdefault(norm_key(parsed.name), []).append((r, parsed, repaired))
-    out = []
-    for key, members in groups.items():
-        # Prefer the spelling of an unrepaired row for the primary name.
-        primary = next((p.name for _, p, fixed in members if not fixed), members[0][1].name)
-        aliases = _dedupe([a for _, p, _ in members for a in p.aliases], exclude=[primary])
-        former = _dedupe([a for _, p, _ in members for a in p.former],
-                         exclude=[primary, *aliases])
-        dated = sorted((iso_date(r["listedDate"], "%B %d, %Y", f"{name} row "
-                                 f"{r['row_in_snapshot']}"), int(r["row_in_snapshot"]))
-                       for r, _, _ in members)
-        listed = dated[0][0]
-        later = sorted({d for d, _ in dated if d != listed})
-        scopes = _dedupe([p.scope.lower() for _, p, _ in members if p.scope])
-        notes = []
-        if scopes:
-            notes.append("listing covers the entity " + " / ".join(scopes))
-        if former:
-            notes.append("formerly known as: " + "; ".join(former))
-        if later:
-            notes.append("listed again on " + ", ".join(later))
-        repaired = any(fixed for _, _, fixed in members)
-        if repaired:
-            notes.append("repaired from a damaged scrape row (see PROVENANCE.md)")
-        source_rows = [r["row_in_snapshot"] for r, _, _ in members]
-        tables = sorted({r["table_ordinal"] for r, _, _ in members})
-        if len(members) > 1:
-            stats.merged_groups += 1
-            stats.merged_rows += len(members) - 1
-            stats.merges.append(f"{primary} (rows {', '.join(source_rows)})")
-        country = "HK" if re.search(r"Hong Kong|\(HK\)", primary) else "CN"
-        all_aliases = aliases + former
-        stats.aliases += len(all_aliases)
-        out.append([f"uflpa-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}", primary,
-                    " | ".join(all_aliases), country, listed, " | ".join(tables),
-                    " | ".join(source_rows), "true" if repaired else "false", "; ".join(notes)])
-    ids = [r[0] for r in out]
-    if len(set(ids)) != len(ids):
-        raise BuildError("uflpa: record_id collision")
-    stats.entities = len(out)
-    latest_listed = max(r[4] for r in out)
-    data = to_csv_bytes(UFLPA_HEADER, out)
-    repairs = "\n".join(f"  - row {row}: {fix.explanation}"
-                        for row, fix in UFLPA_REPAIRS.items())
-    merges = "\n".join(f"  - {m}" for m in stats.merges)
+    """The UFLPA Entity List from the DHS page itself, read by ``lists import --format
+    dhs-uflpa-html`` (so importing the same page reproduces the shipped file byte for byte)."""
+    from chainscreen.importers import _UflpaPage, parse_date, read_dhs_uflpa_html
+
+    path = src / UFLPA_PAGE
+    if sha256(path.read_bytes()) != UFLPA_PAGE_SHA256:
+        raise BuildError(f"{UFLPA_PAGE}: sha256 differs from its PROVENANCE.md entry (11)")
+    imported = read_dhs_uflpa_html(path)
+    page = _UflpaPage()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    listings = [(t.section, n, cells[0], parse_date(cells[1]) or "")
+                for t in page.tables for n, (_, cells) in enumerate(t.rows[1:], start=2)]
+    entities = [dict(zip(imported.header, r, strict=True)) for r in imported.rows]
+    stats = UflpaStats(listings=len(listings), entities=len(entities))
+    for sec, *_ in listings:
+        stats.per_section[sec] = stats.per_section.get(sec, 0) + 1
+    for e in entities:
+        secs = e["sections"].split(" | ")
+        for sec in secs:
+            stats.entities_per_section[sec] = stats.entities_per_section.get(sec, 0) + 1
+        if len(secs) > 1:
+            dates = e["effective_dates"].split(" | ")
+            stats.multi.append(f"{e['name']}: " + ", ".join(
+                f"({s}) {d}" for s, d in zip(secs, dates, strict=True)))
+    stats.differences = compare_with_scrape(src, listings)
+    edition = imported.default_edition
+    if edition is None:
+        raise BuildError(f"{UFLPA_PAGE}: no 'Last Updated' date found")
+    data = imported.data
+    sections = ", ".join(f"({s}) {stats.per_section[s]}" for s in UFLPA_SECTIONS
+                         if s in stats.per_section)
+    multi = "\n".join(f"  - {m}" for m in stats.multi)
+    diffs = "\n".join(f"  - {d}" for d in stats.differences)
     return Output(
         file="uflpa_entity_list.csv", data=data,
         info=dict(id="uflpa-entity-list", kind="entity",
                   publisher="US Department of Homeland Security, Forced Labor Enforcement "
                             "Task Force",
-                  title="UFLPA Entity List", edition="2026-07-09",
+                  title="UFLPA Entity List", edition=edition,
                   source_url="https://www.dhs.gov/uflpa-entity-list",
                   retrieved=RETRIEVED,
-                  licence="Facts from DHS: US government work, public domain (the third-party "
-                          "scrape carries no licence file)",
+                  licence=PUBLIC_DOMAIN,
                   refresh_days=90,
-                  notes=(f"Third-party scrape of dhs.gov taken 2026-07-09: {stats.rows} table "
-                         f"rows, {stats.entities} entities after merging repeats; 2 damaged rows "
-                         "repaired by hand. Not an official file and not yet compared with "
-                         "dhs.gov or the Federal Register: confirm any hit there. No UFLPA "
-                         "section labels. Country is CN for every entry (the list names PRC "
-                         "entities).")),
+                  notes=(f"The DHS page itself as saved on 2026-07-09 ('Last Updated: "
+                         f"01/14/2025'): {stats.listings} listings by section of UFLPA "
+                         f"2(d)(2)(B): {sections}; section (iv) lists none. {stats.entities} "
+                         f"entities ({len(stats.multi)} listed under more than one section). "
+                         "Known to be behind: DHS added 43 entities effective 2026-07-31 "
+                         "(Federal Register 2026-15628; 187 in all), which are not in this "
+                         "edition (see `chainscreen lists status`).")),
         provenance=(
-            "- Source: GitHub `aronrosenfield-hash/TruNorth` commit "
-            "`47d9719e59f5a44e7bc67ba2292510ac80d47e06`, `public/data/cbp-forced-labor.json` "
-            "(git blob `cccaad0c713e586f7466844eee61d51c8ae9ab39`, key `uflpa`), written by the "
-            "repository's quarterly scraper of https://www.dhs.gov/uflpa-entity-list on "
-            "2026-07-09; shared copy `uflpa_entity_list_scrape_2026-07-09.csv`.\n"
-            "- **Not an official file.** It is a third-party scrape and has not been compared "
-            "with dhs.gov or the Federal Register appendices (no network access at build "
-            "time). Treat a hit as a lead to confirm at dhs.gov.\n"
-            f"- Rows: {stats.rows} scraped table rows -> {stats.entities} entities. "
-            f"Cross-check: the latest listing date in the snapshot is {latest_listed}, and "
-            "DHS reported 144 entities in January 2025"
-            + (", the same count as after merging here.\n" if stats.entities == 144
-               else f"; {stats.entities} entities here.\n")
-            + f"- Alias split: {stats.with_aliases_split} rows carried aliases; '(also known as "
-            "...)', '(formerly known as ...)', 'a/k/a', '; and', ', and', ';' and 'and' "
-            "directly after a legal form ('Co., Ltd. and JWD Technology') were split into "
-            f"separate aliases ({stats.aliases} aliases in all, joined with ' | '). Former "
-            "names are aliases too (a supplier may still trade under them) and are also "
-            "listed in `notes`. A trailing acronym in parentheses ('(XPCC)', '(VSETC)') "
-            "became an alias.\n"
-            "- Scope text ('and subsidiaries', 'and its subordinate and affiliated entities') "
-            "is not part of the name and is kept in `notes`.\n"
-            f"- Merged: {stats.merged_rows} repeated rows folded into {stats.merged_groups} "
-            "entities (the DHS page repeats entities under more than one section; matching "
-            "key = the name case-folded with punctuation and spaces removed). Aliases were "
-            "merged, the earliest listing date kept (later dates in `notes`), and every "
-            "source row number kept in `source_rows`:\n" + merges + "\n"
-            "- Repaired by hand (the two rows flagged `scraper_parse_defect_suspected`, "
-            "`repaired=true`; the build checks the damaged text is exactly as expected "
-            "before replacing it):\n" + repairs + "\n"
-            "- `table_ordinal` (1-3) is where the scrape's alphabetical order resets, not a "
-            "UFLPA section number; there are no section labels in the source.\n"
-            "- `country`: CN for every entity. The UFLPA Entity List names entities in the "
-            "People's Republic of China; none of the names says otherwise.\n"
-            "- `listed`: the DHS 'effective date' as ISO YYYY-MM-DD.\n"
-            "- `record_id`: `uflpa-` + the first 10 hex digits of sha1 of the matching key, "
-            "stable across rebuilds while the primary name is unchanged."
+            "- Source: the DHS page https://www.dhs.gov/uflpa-entity-list as a browser saved "
+            "it, kept in GitHub `phagehunter/nsfreg` commit "
+            "`02787e87e65d9452d34e1413859cbea1b0a94b00`, `data/source-uflpa-2026-07-09.html` "
+            f"(git blob `22882e2b793e4827201c0e0ec50239ef96b287f0`, sha256 `{UFLPA_PAGE_SHA256}`); "
+            f"shared copy `{UFLPA_PAGE}`. The page says 'Last Updated: 01/14/2025': the edition "
+            f"is {edition}.\n"
+            "- Read with `chainscreen lists import PAGE --format dhs-uflpa-html` "
+            "(`chainscreen.importers.read_dhs_uflpa_html`): one table per section of UFLPA "
+            "§2(d)(2)(B) with 'Name of Entity'/'Entity Name' and 'Effective Date'; importing the "
+            "same page gives this file byte for byte.\n"
+            f"- Listings per section: {sections}; section (iv) has no table (\"We have not "
+            "identified additional exporters at this time\"); there is no (iii) heading ((iii) "
+            f"lists products). {stats.listings} listings -> {stats.entities} entities. Entities "
+            "per section: " + ", ".join(f"({s}) {stats.entities_per_section[s]}"
+                                        for s in UFLPA_SECTIONS
+                                        if s in stats.entities_per_section) + ".\n"
+            "- Aliases are written in the name cell: '(also known as ...)', '(formerly known as "
+            "...)', '(including three aliases: ...)', '(and one alias: ...)' and a trailing "
+            "acronym such as '(XPCC)'; they were split on ';', '; and', ', and' and 'and' "
+            "directly after a legal form. Former names are aliases too (a supplier may still "
+            "trade under them) and are named in `notes`. 'and subsidiaries' / 'and its "
+            "subordinate and affiliated entities' say what the listing covers and are kept in "
+            "`notes`, not in the name.\n"
+            f"- An entity listed under more than one section is one record ({len(stats.multi)} "
+            "entities; matching key = the name case-folded with punctuation and spaces removed): "
+            "`sections` and `effective_dates` list each section with its date, `listed` is the "
+            "earliest, `page_rows` gives section:row of every listing (the table's header is "
+            "row 1):\n" + multi + "\n"
+            "- `country`: CN for every entity (the list names entities in the People's "
+            "Republic of China; none of the names says otherwise).\n"
+            "- `record_id`: `uflpa-` + the first 10 hex digits of sha1 of the matching key "
+            "(the same ids as the scrape-based edition shipped before).\n"
+            "- Compared with the third-party scrape of the same page and day "
+            f"(`{UFLPA_SCRAPE}`, shipped before this edition):\n" + diffs + "\n"
+            "- Known to be behind: DHS added 43 entities effective 2026-07-31 (Federal Register "
+            "2026-15628, 3 August 2026; 187 in all). No machine-readable copy of that addition "
+            "was found; save the current page and import it."
         ),
     ), stats
 
@@ -946,8 +808,7 @@ PROVENANCE_HEAD = """\
 This file is generated by `scripts/build_reference.py` from the source copies
 gathered on {retrieved} (each described, with hashes, in the source folder's
 `PROVENANCE.md`). Every row comes from a retrieved file; nothing was typed in,
-reconstructed or made up, except the two hand repairs of damaged UFLPA scrape
-rows described below (which only re-join text already in those rows). The
+reconstructed or made up. The
 catalogue (`catalogue.json`) gives each file's sha256 and record count;
 chainscreen checks both before it uses a list.
 
@@ -1026,10 +887,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for list_id, edition, records, file in summary["lists"]:  # type: ignore[attr-defined]
         print(f"{list_id:24} {edition:12} {records:6}  {file}")
-    s = summary["uflpa"]
-    print(f"uflpa: {s.rows} rows -> {s.entities} entities; {s.with_aliases_split} rows with "  # type: ignore[attr-defined]
-          f"aliases split ({s.aliases} aliases); {s.merged_rows} rows merged into "  # type: ignore[attr-defined]
-          f"{s.merged_groups} entities; {s.repaired} rows repaired")  # type: ignore[attr-defined]
+    s: UflpaStats = summary["uflpa"]  # type: ignore[assignment]
+    print(f"uflpa: {s.listings} listings -> {s.entities} entities; listings per section "
+          + ", ".join(f"({k}) {v}" for k, v in s.per_section.items())
+          + "; entities per section "
+          + ", ".join(f"({k}) {s.entities_per_section[k]}" for k in UFLPA_SECTIONS
+                      if k in s.entities_per_section)
+          + f"; {len(s.multi)} entities under more than one section")
     return 0
 
 

@@ -18,9 +18,12 @@ from chainscreen.importers import (
     ENTITY_HEADER,
     GOODS_HEADER,
     TIP_HEADER,
+    UFLPA_HEADER,
+    UFLPA_SECTIONS,
     CountryMapper,
     norm_key,
     parse_date,
+    parse_uflpa_name,
     read_list,
     split_alias_text,
 )
@@ -275,6 +278,146 @@ def test_watchlist_errors(tmp_path: Path):
     assert read_list(path, "csv").rows[0][2] == "A1 | A2"
     path.write_text("name,aliases\nAcme,A1/A2\n", encoding="utf-8")
     assert read_list(path, "csv", alias_sep="/").rows[0][2] == "A1 | A2"
+
+
+# ---------------------------------------------------------------- dhs-uflpa-html
+
+UFLPA_PAGE = SHARED / "dhs_uflpa_entity_list_page_2026-07-09.html"
+
+
+def _uflpa(im) -> dict[str, dict[str, str]]:
+    return {r[1]: dict(zip(im.header, r, strict=True)) for r in im.rows}
+
+
+@pytest.mark.skipif(not UFLPA_PAGE.exists(), reason="shared reference data not present")
+def test_dhs_uflpa_page_genuine():
+    """The DHS page as saved on 2026-07-09: sections, effective dates, aliases in the cell."""
+    im = read_list(UFLPA_PAGE, "dhs-uflpa-html")
+    assert im.header == UFLPA_HEADER and im.default_id == "uflpa-entity-list"
+    assert im.default_edition == "2025-01-14"  # the page's "Last Updated: 01/14/2025"
+    assert im.records == 144
+    per_section = {s: sum(s in r[5].split(" | ") for r in im.rows) for s in UFLPA_SECTIONS}
+    assert per_section == {"i": 9, "ii": 43, "iii": 0, "iv": 0, "v": 108}
+    assert "160 listings by section: (i) 9, (ii) 43, (v) 108; 144 entities" in im.notes[0]
+    assert any("section (iv) has no table: Entities identified in sections (i) and (ii)" in n
+               for n in im.notes)
+    by = _uflpa(im)
+    xpcc = by["Xinjiang Production and Construction Corps"]
+    assert xpcc["sections"] == "i | ii | v"
+    assert xpcc["aliases"] == "XPCC | Xinjiang Corps | Bingtuan"
+    assert "and its subordinate and affiliated entities" in xpcc["notes"]
+    daqo = by["Xinjiang Daqo New Energy, Co. Ltd"]
+    assert (daqo["sections"], daqo["effective_dates"], daqo["listed"]) == (
+        "i | v", "2022-06-21 | 2024-11-25", "2022-06-21")
+    ashele = by["Xinjiang Habahe Ashele Copper Co., Ltd."]
+    assert (ashele["sections"], ashele["effective_dates"]) == ("ii | v", "2024-08-09 | 2025-01-15")
+    # Aliases as DHS writes them in table (i): "(and two aliases: ...)", "(including one alias:".
+    assert by["Hetian Haolin Hair Accessories Co. Ltd."]["aliases"] == (
+        "Hotan Haolin Hair Accessories | Hollin Hair Accessories")
+    hoshine = by["Hoshine Silicon Industry (Shanshan) Co., Ltd"]
+    assert hoshine["aliases"] == "Hesheng Silicon Industry (Shanshan) Co."
+    assert "and subsidiaries" in hoshine["notes"] and hoshine["sections"] == "i | v"
+    jwd = by["Sichuan Jingweida Technology Group Co., Ltd."]
+    assert jwd["aliases"].split(" | ") == [
+        "Sichuan Mianyang Jingweida Technology Co., Ltd.", "JWD Technology",
+        "Mianyang High-tech Zone Jingweida Technology Co., Ltd."]
+    assert "formerly known as: Mianyang High-tech Zone" in jwd["notes"]
+    for r in im.rows:
+        for name in [r[1], *filter(None, r[2].split(" | "))]:
+            assert "known as" not in name and "alias" not in name and name.count("(") == \
+                name.count(")"), name
+        assert len(r[5].split(" | ")) == len(r[6].split(" | "))
+
+
+@pytest.mark.skipif(not UFLPA_PAGE.exists(), reason="shared reference data not present")
+def test_dhs_uflpa_import_reproduces_the_shipped_file_byte_for_byte():
+    im = read_list(UFLPA_PAGE, "dhs-uflpa-html")
+    assert im.data == (REPO / "reference" / "uflpa_entity_list.csv").read_bytes()
+
+
+def test_dhs_uflpa_synthetic_page():
+    """SYNTHETIC page in DHS's layout: navigation table and script before the headings, "Entity
+    Name" header in (v), an entity under two sections with different dates, (iv) prose."""
+    im = read_list(DATA / "uflpa_page_synthetic.html", "dhs-uflpa-html")
+    assert im.default_edition == "2025-01-15" and im.records == 5
+    by = _uflpa(im)
+    cotton = by["Synthetic Example Cotton Co., Ltd."]
+    assert (cotton["sections"], cotton["effective_dates"], cotton["listed"]) == (
+        "i | v", "2022-06-21 | 2024-11-25", "2022-06-21")
+    assert cotton["aliases"] == "Example Cotton Trading | Example Cotton Mill"
+    assert cotton["page_rows"] == "i:3 | v:2"
+    setc = by["Synthetic Example Training Center"]
+    assert setc["aliases"] == "SETC" and setc["sections"] == "ii | v"
+    textiles = by["Synthetic Example Textiles Co., Ltd."]
+    assert textiles["aliases"] == "Example Textile Printing | Old Example Dyeing Co., Ltd."
+    assert by["Synthetic Example Silicon Co., Ltd"]["aliases"] == (
+        "Synthetic Example Silicon (Test) Co.")
+    assert any(n.startswith("section (iv) has no table: Entities identified") for n in im.notes)
+
+
+def test_parse_uflpa_name_forms():
+    p = parse_uflpa_name("Changzhou Guanghui Food Ingredients Co., Ltd. (also known as GSweet; "
+                         "Changzhou Guanghui Food Additive Co., Ltd.; and formerly known as "
+                         "Changzhou Guanghui Biotechnology Co., Ltd.)")
+    assert p.name == "Changzhou Guanghui Food Ingredients Co., Ltd."
+    assert p.aliases == ["GSweet", "Changzhou Guanghui Food Additive Co., Ltd."]
+    assert p.former == ["Changzhou Guanghui Biotechnology Co., Ltd."]
+    p = parse_uflpa_name("Tanyuan Technology Co. Ltd. (including five aliases: A One; B Two; "
+                         "C Three; D Four; and E Five)")
+    assert p.announced == 5 and len(p.aliases) == 5
+    p = parse_uflpa_name("Kashgar Construction Engineering (Group) Co., Ltd.")
+    assert p.name == "Kashgar Construction Engineering (Group) Co., Ltd." and not p.aliases
+    p = parse_uflpa_name("Hoshine Silicon Industry (Shanshan) Co., Ltd., and Subsidiaries")
+    assert p.name == "Hoshine Silicon Industry (Shanshan) Co., Ltd." and p.scope == "and subsidiaries"
+    with pytest.raises(ValueError, match="unbalanced"):
+        parse_uflpa_name("Broken Co. (also known as Half Open")
+
+
+def _page(body: str) -> str:
+    return ("<html><body><p><strong>Entities</strong><br><a>Section 2(d)(2)(B)(i)</a></p>"
+            + body + "</body></html>")
+
+
+def test_dhs_uflpa_malformed_pages(tmp_path: Path):
+    """Malformed SYNTHETIC pages: refused with the file, the row in the section table and the
+    column."""
+    path = tmp_path / "page.html"
+    path.write_text("<html><body><table><tr><td>x</td></tr></table></body></html>",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="no heading 'Section 2"):
+        read_list(path, "dhs-uflpa-html")
+    path.write_text(_page("<table><tr><th>Name of Entity</th><th>Listed on</th></tr>"
+                          "<tr><td>A Co.</td><td>June 21, 2022</td></tr></table>"),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"page\.html, row 1: table of section \(i\).*no "
+                                         r"'Effective Date' column"):
+        read_list(path, "dhs-uflpa-html")
+    path.write_text(_page("<table><tr><th>Name of Entity</th><th>Effective Date</th></tr>"
+                          "<tr><td>A Co.</td><td>June 21, 2022</td></tr>"
+                          "<tr><td>B Co.</td><td>21/06/2022</td></tr></table>"),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3, column 'Effective Date': table of section "
+                                         r"\(i\), line 1: '21/06/2022' is not a date"):
+        read_list(path, "dhs-uflpa-html")
+    path.write_text(_page("<table><tr><th>Name of Entity</th><th>Effective Date</th></tr>"
+                          "<tr><td></td><td>June 21, 2022</td></tr></table>"),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'Name of Entity'.*empty name"):
+        read_list(path, "dhs-uflpa-html")
+    path.write_text(_page("<table><tr><th>Name of Entity</th><th>Effective Date</th></tr>"
+                          "<tr><td>C Co. (also known as D</td><td>June 21, 2022</td></tr>"
+                          "</table>"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'Name of Entity'.*unbalanced"):
+        read_list(path, "dhs-uflpa-html")
+    path.write_text(_page("<p>No table here.</p>"), encoding="utf-8")
+    with pytest.raises(InputError, match="no entity table"):
+        read_list(path, "dhs-uflpa-html")
+    # No "Last Updated": the edition must be given.
+    path.write_text(_page("<table><tr><th>Name of Entity</th><th>Effective Date</th></tr>"
+                          "<tr><td>A Co.</td><td>June 21, 2022</td></tr></table>"),
+                    encoding="utf-8")
+    im = read_list(path, "dhs-uflpa-html")
+    assert im.default_edition is None and "not found: give --edition" in im.notes[-1]
 
 
 # ---------------------------------------------------------------- shared helpers

@@ -123,8 +123,45 @@ def test_same_edition_different_content_is_refused():
     code, _, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv")
     assert code == 1 and "give --id" in err
     code, _, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv",
-                       "--id", "uflpa-entity-list", "--edition", "2026-07-09")
+                       "--id", "uflpa-entity-list", "--edition", "2025-01-14")
     assert code == 1 and "already exists (shipped" in err
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared reference data not present")
+def test_uflpa_page_import_is_the_shipped_edition(data_dir: Path):
+    """The saved DHS page gives the shipped edition byte for byte: nothing is stored."""
+    code, out, err = run("lists", "import", str(SHARED / "dhs_uflpa_entity_list_page_2026-07-09.html"),
+                         "--format", "dhs-uflpa-html")
+    assert code == 0, err
+    assert "uflpa-entity-list@2025-01-14 is already held (shipped, same sha256" in out
+    assert "144 records" in out
+    assert not (data_dir / "lists").exists()
+
+
+def test_uflpa_page_import_newer_edition_is_used_older_is_not(data_dir: Path):
+    """SYNTHETIC page: an edition newer than the shipped one is used; an older one is stored
+    but not used unless pinned."""
+    page = str(DATA / "uflpa_page_synthetic.html")
+    code, out, err = run("lists", "import", page, "--format", "dhs-uflpa-html", "--edition",
+                         "2026-08-01.synthetic")
+    assert code == 0, err
+    assert "Imported uflpa-entity-list@2026-08-01.synthetic: 5 records" in out
+    assert "in use: the newest edition of uflpa-entity-list" in out
+    code, out, _ = run("check", "Synthetic Example Training Center", "--country", "CN", "--json")
+    row = json.loads(out)["rows"][0]
+    ev = next(e for e in row["evidence"] if e["list_id"] == "uflpa-entity-list")
+    assert ev["edition"] == "2026-08-01.synthetic" and row["level"] == "high"
+    assert "listed under §2(d)(2)(B)(ii) effective 2022-06-21, entities working with the " \
+           "government of Xinjiang to recruit, transport" in ev["summary"]
+    assert "and under §2(d)(2)(B)(v) effective 2022-06-21, facilities and entities" in ev["summary"]
+    assert ev["details"]["uflpa_sections"] == ["ii", "v"]
+    code, out, err = run("lists", "import", page, "--format", "dhs-uflpa-html")
+    assert code == 0, err  # edition from the page: "Last Updated: 01/15/2025"
+    assert "Imported uflpa-entity-list@2025-01-15: 5 records" in out
+    assert "not in use: uflpa-entity-list@2026-08-01.synthetic (user) is newer" in out
+    code, out, err = run("lists", "import", page, "--format", "dhs-uflpa-html", "--edition",
+                         "2024-06-01.synthetic")
+    assert "not in use" in out
 
 
 def test_malformed_import_names_row_and_column(tmp_path: Path):

@@ -83,7 +83,8 @@ def test_provenance_mentions_every_file_and_caveat():
     for info in load_catalogue():
         assert f"`{info.file}`" in text
     for caveat in ("Palm Fruit / Indonesia", "Cotton / Uzbekistan", "Tier 1 **or** Tier 2",
-                   "Not an official file", "row 4:", "row 9:"):
+                   "Last Updated: 01/14/2025", "Compared with the third-party scrape",
+                   "DHS added 43 entities"):
         assert caveat in text
 
 
@@ -218,9 +219,10 @@ def test_uflpa_aliases_split(ref):
 
 def test_uflpa_names_clean(ref):
     entities = [e for e in ref.entities if e.list_id == "uflpa-entity-list"]
+    assert len(entities) == 144  # DHS's page of 2025-01-14: 160 listings, 144 entities
     for e in entities:
         for name in e.all_names():
-            assert not re.search(r"also known as|formerly known as|a/k/a", name, re.I), name
+            assert not re.search(r"also known as|formerly known as|a/k/a|alias", name, re.I), name
             assert name.count("(") == name.count(")"), name
             assert not name.lower().endswith(("subsidiaries", "affiliated entities")), name
             assert name == name.strip() and name
@@ -230,19 +232,28 @@ def test_uflpa_names_clean(ref):
     assert len({e.record_id for e in entities}) == len(entities)
 
 
-def test_uflpa_repaired_rows(ref):
+def test_uflpa_sections_and_effective_dates(ref):
+    """Every listing's section of UFLPA §2(d)(2)(B) and effective date, from the DHS page."""
+    info = ref.info("uflpa-entity-list")
+    assert info.edition == "2025-01-14" and info.records == 144
+    facts = {e.name: ref.entity_facts[(e.list_id, e.record_id)] for e in ref.entities
+             if e.list_id == "uflpa-entity-list"}
+    per_section: dict[str, int] = {}
+    for f in facts.values():
+        sections = f["sections"].split(" | ")
+        assert len(sections) == len(f["effective_dates"].split(" | "))
+        for sec in sections:
+            per_section[sec] = per_section.get(sec, 0) + 1
+    assert per_section == {"i": 9, "ii": 43, "v": 108}
+    assert facts["Xinjiang Production and Construction Corps"]["sections"] == "i | ii | v"
     rows = {r["name"]: r for r in _csv_rows(ROOT / "uflpa_entity_list.csv")}
-    hoshine = rows["Hoshine Silicon Industry (Shanshan) Co., Ltd."]
-    assert hoshine["repaired"] == "true"
+    hoshine = rows["Hoshine Silicon Industry (Shanshan) Co., Ltd"]
     assert hoshine["aliases"] == "Hesheng Silicon Industry (Shanshan) Co."
-    assert hoshine["source_rows"] == "4 | 89"
+    assert hoshine["page_rows"] == "i:5 | v:38"
     assert "and subsidiaries" in hoshine["notes"]
     xpcc = rows["Xinjiang Production and Construction Corps"]
-    assert xpcc["repaired"] == "true"
     assert xpcc["aliases"].split(" | ") == ["XPCC", "Xinjiang Corps", "Bingtuan"]
-    assert xpcc["source_rows"] == "9 | 37 | 148"
     assert "subordinate and affiliated entities" in xpcc["notes"]
-    assert sum(r["repaired"] == "true" for r in rows.values()) == 2
     assert not any("Corpsand" in n or "LtdCo" in n for n in rows)
 
 
@@ -251,7 +262,7 @@ def test_uflpa_merge_keeps_earliest_date(ref):
     daqo = [e for e in by_name.values() if e.name.startswith("Xinjiang Daqo")]
     assert len(daqo) == 1
     assert daqo[0].listed == "2022-06-21"
-    assert "2024-11-25" in (daqo[0].notes or "")
+    assert "§2(d)(2)(B)(v) effective 2024-11-25" in (daqo[0].notes or "")
     assert "Xinjiang Daqin Energy Co., Ltd." in daqo[0].aliases
 
 

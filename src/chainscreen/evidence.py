@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from chainscreen.importers import MULTI_SEP, UFLPA_SECTIONS
 from chainscreen.models import Candidate, Evidence
 from chainscreen.normalize.countries import country_name
 from chainscreen.normalize.goods import GoodsHit
@@ -77,6 +78,23 @@ def one_per_kind(items: Sequence[Evidence]) -> list[Evidence]:
                            details={**best.details, "also": others})
         out.append(best)
     return out
+
+
+def uflpa_listing(facts: dict[str, str]) -> tuple[str, dict[str, object]]:
+    """The sections of UFLPA §2(d)(2)(B) an entity is listed under, in words, and as details.
+
+    ``facts`` are the record's ``sections`` and ``effective_dates`` (" | "-separated, parallel).
+    """
+    sections = [s.strip() for s in facts.get("sections", "").split(MULTI_SEP) if s.strip()]
+    dates = [d.strip() for d in facts.get("effective_dates", "").split(MULTI_SEP)]
+    dates += [""] * (len(sections) - len(dates))
+    parts = []
+    for sec, when in zip(sections, dates, strict=False):
+        what = UFLPA_SECTIONS.get(sec)
+        parts.append(f"§2(d)(2)(B)({sec})" + (f" effective {when}" if when else "")
+                     + (f", {what}" if what else ""))
+    text = "; listed under " + "; and under ".join(parts) if parts else ""
+    return text, {"uflpa_sections": sections, "effective_dates": dates[:len(sections)]}
 
 
 def _truthy(value: object) -> bool:
@@ -166,6 +184,12 @@ class EvidenceBuilder:
             strength = 1.0 if cand.decision == "match" else 0.5
             verb = "matches" if cand.decision == "match" else "may match (needs review)"
             listed = f", listed {rec.listed}" if rec.listed else ""
+            facts = self.ref.entity_facts.get((rec.list_id, rec.record_id), {})
+            details: dict[str, object] = {"list_scope": scope} \
+                if scope and scope != "forced-labour" else {}
+            if facts.get("sections"):
+                listed, extra = uflpa_listing(facts)
+                details.update(extra)
             why = "; ".join(cand.reasons[:4])
             what = {"sanctions": "the sanctions list ", "watchlist": "the watchlist "}.get(
                 "watchlist" if kind == "watchlist" else scope, "")
@@ -180,7 +204,7 @@ class EvidenceBuilder:
                 matched_name=cand.matched_name, match_score=cand.score,
                 summary=(f"supplier {verb} '{rec.name}' on {what}{rec.list_id} (edition "
                          f"{edition}{listed}){note}, match score {cand.score:.2f}: {why}"),
-                details={"list_scope": scope} if scope and scope != "forced-labour" else {},
+                details=details,
             ))
         return out
 

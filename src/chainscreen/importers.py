@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 from chainscreen.errors import InputError
@@ -975,6 +976,378 @@ def read_opensanctions(path: Path) -> ImportedList:
 
 
 # ---------------------------------------------------------------------------
+# dhs-uflpa-html: the DHS UFLPA Entity List page as a browser saves it
+
+UFLPA_URL = "https://www.dhs.gov/uflpa-entity-list"
+#: UFLPA section 2(d)(2)(B) clauses in page order, with what each lists (the statute's words,
+#: shortened). Clause (iii) lists products, not entities, and has no table on the page.
+UFLPA_SECTIONS: dict[str, str] = {
+    "i": "entities in Xinjiang that mine, produce or manufacture goods wholly or in part with "
+         "forced labour",
+    "ii": "entities working with the government of Xinjiang to recruit, transport, transfer, "
+          "harbour or receive forced labour or Uyghurs, Kazakhs, Kyrgyz or members of other "
+          "persecuted groups out of Xinjiang",
+    "iii": "products made by entities listed under (i) or (ii)",
+    "iv": "entities that exported products made by entities listed under (i) or (ii) from the "
+          "PRC into the United States",
+    "v": "facilities and entities, including the XPCC, that source material from Xinjiang or "
+         "from persons working with the government of Xinjiang or the XPCC for 'poverty "
+         "alleviation', 'pairing assistance' or any other government labour scheme that uses "
+         "forced labour",
+}
+#: Columns of the UFLPA Entity List file (shipped and imported).
+UFLPA_HEADER = ("record_id", "name", "aliases", "country", "listed", "sections",
+                "effective_dates", "notes", "page_rows")
+UFLPA_SECTION_RE = re.compile(r"Section\s*2\s*\(d\)\s*\(2\)\s*\(B\)\s*\((i{1,3}|iv|v)\)", re.I)
+UFLPA_UPDATED_RE = re.compile(r"Last\s+Updated:?\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.I)
+UFLPA_NAME_COLUMNS = ("name_of_entity", "entity_name", "entity", "name")
+UFLPA_DATE_COLUMNS = ("effective_date", "date_effective", "date")
+#: "(also known as ...", "(formerly known as ...", "(including three aliases: ...", "(and one alias: ..."
+UFLPA_ALIAS_MARKER = re.compile(
+    r"\((?=(?:also|formerly) known as\s|(?:and|including)\s+\w+\s+alias(?:es)?\s*:)", re.I)
+UFLPA_COUNTED = re.compile(r"^(?:and|including)\s+(\w+)\s+alias(?:es)?\s*:\s*", re.I)
+#: Splits alias text into "also known as" / "formerly known as" chunks.
+UFLPA_KIND = re.compile(r"(?:[;,]\s*)?(?:\band\s+)?\b(also|formerly) known as\s+", re.I)
+#: Trailing text that says what a listing covers besides the named entity; not part of the name.
+UFLPA_SCOPE = re.compile(
+    r",?\s*\b(and (?:its |their )?subsidiaries|and its subordinate and affiliated entities)\s*$",
+    re.I)
+TRAILING_ACRONYM = re.compile(r"\s*\(([A-Z]{2,10})\)$")
+_NUMBER_WORDS = {w: n for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_BLOCK_TAGS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section",
+                         "article", "table", "br", "header", "footer", "main"})
+
+
+@dataclass
+class ParsedName:
+    """One UFLPA name cell split into the primary name, aliases, former names and scope."""
+
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    former: list[str] = field(default_factory=list)
+    scope: str = ""
+    #: Number of aliases the cell announces ("including three aliases: ..."), if it does.
+    announced: int | None = None
+
+
+def _matching_paren(text: str, start: int) -> int:
+    """Index of the ')' closing the '(' at ``start``, or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def parse_uflpa_name(raw: str) -> ParsedName:
+    """Split one UFLPA Entity List name cell into name, aliases, former names and scope.
+
+    DHS writes aliases inside the cell: "X (also known as A; B; and C)", "X (formerly known
+    as A)", "X (including three aliases: A; B; and C)", "X (and one alias: A)", "X (XPCC)",
+    and what the listing covers after it ("and subsidiaries", "and its subordinate and
+    affiliated entities"). Raises ValueError naming what could not be read.
+    """
+    text = clean_name(raw)
+    inner = tail = ""
+    m = UFLPA_ALIAS_MARKER.search(text)
+    if m:
+        end = _matching_paren(text, m.start())
+        if end < 0:
+            raise ValueError(f"unbalanced parenthesis in {text!r}")
+        inner = text[m.start() + 1:end]
+        tail = text[end + 1:].strip()
+        text = text[:m.start()].strip()
+    scope = ""
+    for part in ("tail", "text"):
+        value = tail if part == "tail" else text
+        sm = UFLPA_SCOPE.search(value)
+        if sm:
+            scope = sm.group(1).lower()
+            value = value[:sm.start()].strip()
+            if part == "tail":
+                tail = value
+            else:
+                text = value
+            break
+    if tail:
+        raise ValueError(f"unexpected text after the alias parenthesis: {tail!r}")
+    parsed = ParsedName(name=text.rstrip(" ,"), scope=scope)
+    am = TRAILING_ACRONYM.search(parsed.name)
+    if am:
+        parsed.aliases.append(am.group(1))
+        parsed.name = parsed.name[:am.start()].strip().rstrip(" ,")
+    if inner:
+        counted = UFLPA_COUNTED.match(inner)
+        if counted:
+            parsed.announced = _NUMBER_WORDS.get(counted.group(1).casefold())
+            inner = "also known as " + inner[counted.end():]
+        pieces = UFLPA_KIND.split(inner)
+        if pieces[0].strip(" ;,"):
+            raise ValueError(f"cannot read alias text {inner!r}")
+        for kind, chunk in zip(pieces[1::2], pieces[2::2], strict=True):
+            names = split_alias_text(chunk)
+            (parsed.former if kind.lower() == "formerly" else parsed.aliases).extend(names)
+    for value in (parsed.name, *parsed.aliases, *parsed.former):
+        if not value or not _balanced(value) or re.search(r"known as|a/k/a|\balias(es)?:", value,
+                                                          re.I):
+            raise ValueError(f"the name/alias split left {value!r}")
+    return parsed
+
+
+@dataclass
+class _PageTable:
+    section: str
+    line: int
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (HTML line, cells)
+
+
+class _UflpaPage(HTMLParser):
+    """Collects the section headings, the tables under them, section prose and the
+    "Last Updated" date of the DHS page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.section: str | None = None
+        self.titles: dict[str, str] = {}
+        self.prose: dict[str, list[str]] = {}
+        self.tables: list[_PageTable] = []
+        self.text: list[str] = []
+        self._block: list[str] = []
+        self._table: _PageTable | None = None
+        self._depth = 0  # nesting of <table> (a table inside a table cell is read as text)
+        self._row: list[str] | None = None
+        self._row_line = 0
+        self._cell: list[str] | None = None
+        self._skip = 0  # inside <script>/<style>
+        self._tabled: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+            return
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self._flush()
+                if self.section is not None:
+                    self._table = _PageTable(self.section, self.getpos()[0])
+                    self.tables.append(self._table)
+                    self._tabled.add(self.section)
+            return
+        if self._depth == 1 and tag == "tr":
+            self._row, self._row_line = [], self.getpos()[0]
+        elif self._depth == 1 and tag in ("td", "th"):
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+        elif tag in _BLOCK_TAGS and self._depth == 0:
+            if tag == "br":
+                self._block.append("\n")
+            else:
+                self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+            return
+        if tag == "table":
+            self._depth = max(0, self._depth - 1)
+            if self._depth == 0:
+                self._table = None
+            return
+        if self._depth == 1 and tag in ("td", "th") and self._cell is not None:
+            if self._row is not None:
+                self._row.append(clean_name("".join(self._cell)))
+            self._cell = None
+        elif self._depth == 1 and tag == "tr" and self._row is not None:
+            if self._table is not None and any(self._row):
+                self._table.rows.append((self._row_line, self._row))
+            self._row = None
+        elif tag in _BLOCK_TAGS and self._depth == 0 and tag != "br":
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._depth == 0:
+            self._block.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _flush(self) -> None:
+        block = "".join(self._block)
+        self._block = []
+        text = clean_name(block)
+        if not text:
+            return
+        m = UFLPA_SECTION_RE.search(text)
+        if m:
+            self.section = m.group(1).lower()
+            title = clean_name(block[:block.find("Section")] if "Section" in block else "")
+            self.titles[self.section] = title or clean_name(text[:m.start()])
+            return
+        if self.section is not None and self.section not in self._tabled:
+            self.prose.setdefault(self.section, []).append(text)
+
+
+def _section_label(section: str) -> str:
+    return f"§2(d)(2)(B)({section})"
+
+
+def read_dhs_uflpa_html(path: Path) -> ImportedList:
+    """The DHS UFLPA Entity List page as a browser saves it -> the ``uflpa-entity-list`` schema.
+
+    One table per section of UFLPA §2(d)(2)(B) ("Name of Entity"/"Entity Name", "Effective
+    Date"); section (iv) is prose. An entity listed under two sections becomes one record with
+    both sections and both effective dates. Row numbers in errors count within the section's
+    table, its header being row 1.
+    """
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", path=str(path))
+    text = _decode(path.read_bytes(), path)
+    page = _UflpaPage()
+    try:
+        page.feed(text)
+        page.close()
+    except AssertionError as exc:  # html.parser's way of giving up on broken markup
+        raise InputError(f"not readable as HTML ({exc})", path=str(path)) from None
+    if not page.titles:
+        raise InputError("not the DHS UFLPA Entity List page: no heading 'Section 2(d)(2)(B)(…)' "
+                         "found (save https://www.dhs.gov/uflpa-entity-list from the browser as "
+                         "'Web page, HTML only')", path=str(path))
+    if not page.tables:
+        raise InputError("no entity table under the 'Section 2(d)(2)(B)(…)' headings",
+                         path=str(path))
+    # (section, table row, HTML line, parsed cell, ISO date, raw name)
+    listings: list[tuple[str, int, int, ParsedName, str]] = []
+    notes: list[str] = []
+    per_section: dict[str, int] = {}
+    for table in page.tables:
+        sec = table.section
+        where = f"table of section ({sec})"
+        if not table.rows:
+            raise InputError(f"{where} (line {table.line}) has no rows", path=str(path))
+        header = table.rows[0][1]
+        keys = [_col_key(h) for h in header]
+        name_col = next((keys.index(k) for k in UFLPA_NAME_COLUMNS if k in keys), None)
+        date_col = next((keys.index(k) for k in UFLPA_DATE_COLUMNS if k in keys), None)
+        if name_col is None or date_col is None:
+            missing = [c for c, pos in (("Name of Entity", name_col), ("Effective Date", date_col))
+                       if pos is None]
+            raise InputError(f"{where} (line {table.line}): no {' or '.join(repr(m) for m in missing)}"
+                             f" column; the header is {header}", path=str(path), row=1)
+        if sec == "iii":
+            notes.append(f"a table under section (iii) (products, not entities) was not read "
+                         f"({len(table.rows) - 1} rows)")
+            continue
+        for n, (line, cells) in enumerate(table.rows[1:], start=2):
+            name_raw = cells[name_col] if name_col < len(cells) else ""
+            date_raw = cells[date_col] if date_col < len(cells) else ""
+            if not name_raw:
+                raise InputError(f"{where}, line {line}: empty name", path=str(path), row=n,
+                                 column=header[name_col])
+            iso = parse_date(date_raw)
+            if iso is None:
+                raise InputError(f"{where}, line {line}: {date_raw!r} is not a date such as "
+                                 "'June 21, 2022'", path=str(path), row=n,
+                                 column=header[date_col])
+            try:
+                parsed = parse_uflpa_name(name_raw)
+            except ValueError as exc:
+                raise InputError(f"{where}, line {line}: {exc}", path=str(path), row=n,
+                                 column=header[name_col]) from None
+            found = len(parsed.aliases) + len(parsed.former)
+            if parsed.announced is not None and parsed.announced != len(parsed.aliases):
+                notes.append(f"section ({sec}) row {n}: the cell announces {parsed.announced} "
+                             f"alias(es), {found} were read")
+            listings.append((sec, n, line, parsed, iso))
+            per_section[sec] = per_section.get(sec, 0) + 1
+    if not listings:
+        raise InputError("the section tables list no entities", path=str(path))
+    order = list(UFLPA_SECTIONS)
+    groups: dict[str, list[tuple[str, int, int, ParsedName, str]]] = {}
+    for item in listings:
+        groups.setdefault(norm_key(item[3].name), []).append(item)
+    out: list[list[str]] = []
+    for key, members in groups.items():
+        primary = members[0][3].name
+        aliases = _dedupe([a for *_, p, _ in members for a in p.aliases], [primary])
+        former = _dedupe([a for *_, p, _ in members for a in p.former], [primary, *aliases])
+        dates: dict[str, str] = {}
+        for sec, _, _, _, iso in members:
+            if sec in dates and dates[sec] != iso:
+                notes.append(f"{primary}: listed twice under section ({sec}), effective "
+                             f"{dates[sec]} and {iso}; the earlier date is kept")
+            dates[sec] = min(dates.get(sec, iso), iso)
+        sections = sorted(dates, key=order.index)
+        scopes = _dedupe(p.scope for *_, p, _ in members if p.scope)
+        rec_notes = ["listed under " + " and ".join(
+            f"{_section_label(s)} effective {dates[s]}" for s in sections)]
+        if scopes:
+            rec_notes.append("listing covers the entity " + " / ".join(scopes))
+        if former:
+            rec_notes.append("formerly known as: " + "; ".join(former))
+        country = "HK" if re.search(r"Hong Kong|\(HK\)", primary) else "CN"
+        out.append([
+            f"uflpa-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}", primary,
+            MULTI_SEP.join([*aliases, *former]), country, min(dates.values()),
+            MULTI_SEP.join(sections), MULTI_SEP.join(dates[s] for s in sections),
+            "; ".join(rec_notes),
+            MULTI_SEP.join(f"{sec}:{n}" for sec, n, *_ in members)])
+    if len({r[0] for r in out}) != len(out):
+        raise InputError("two different names give the same record id", path=str(path))
+    joined = "".join(page.text)
+    updated = UFLPA_UPDATED_RE.search(joined)
+    edition = None
+    if updated:
+        month, day, year = (int(g) for g in updated.groups())
+        try:
+            edition = date(year, month, day).isoformat()
+        except ValueError:
+            edition = None
+    summary = ", ".join(f"({s}) {per_section[s]}" for s in order if s in per_section)
+    prose = {s: " ".join(t) for s, t in page.prose.items() if s not in per_section}
+    notes.insert(0, f"{len(listings)} listings by section: {summary}; {len(out)} entities "
+                    f"({len(listings) - len(out)} listings name an entity already listed under "
+                    "another section)")
+    for sec in order:
+        if sec in page.titles and sec not in per_section:
+            notes.insert(1, f"section ({sec}) has no table: "
+                            + (prose.get(sec, "")[:300] or "no text"))
+    notes.append("page 'Last Updated' " + (edition or "not found: give --edition"))
+    return ImportedList(
+        format="dhs-uflpa-html", kind="entity", header=UFLPA_HEADER, rows=out,
+        default_id="uflpa-entity-list", default_edition=edition, title="UFLPA Entity List",
+        publisher="US Department of Homeland Security, Forced Labor Enforcement Task Force",
+        source_url=UFLPA_URL, licence=PUBLIC_DOMAIN, refresh_days=90, scope="forced-labour",
+        sources=[(path.name, _sha256_file(path))], notes=notes,
+        allowed_ids=("uflpa-entity-list",),
+    )
+
+
+# ---------------------------------------------------------------------------
 # dispatch
 
 #: Format name -> (adapter, one-line description).
@@ -985,6 +1358,7 @@ FORMATS: dict[str, tuple[Callable[..., ImportedList], str]] = {
     "csv": (read_watchlist, "your own watchlist: name, aliases, country, address, reason, "
                             "source_url, added"),
     "tip": (read_tip, "TIP report tiers: country, tier, year"),
+    "dhs-uflpa-html": (read_dhs_uflpa_html, "the DHS UFLPA Entity List page as a browser saves it"),
 }
 
 

@@ -73,8 +73,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "tip-tiers": ("report_year", "iso2", "country", "tier", "tier_rating_text"),
     "dol-child-labour": ("findings_year", "iso2", "country", "region", "advancement_level",
                          "goods_listed", "webpage"),
-    "uflpa-entity-list": ("record_id", "name", "aliases", "country", "listed",
-                          "table_ordinal", "source_rows", "repaired", "notes"),
+    "uflpa-entity-list": ("record_id", "name", "aliases", "country", "listed", "sections",
+                          "effective_dates", "notes"),
     "cbp-wro-entities": ("record_id", "name", "aliases", "country", "address", "notes",
                          "schema", "cbp_entity_field"),
     "cbp-wro-merchandise": ("merchandise", "iso2", "status", "effective_date",
@@ -130,6 +130,10 @@ class ReferenceSet:
     root: Path
     #: "shipped" or "user" per ``id@edition`` of every catalogued edition.
     origins: dict[str, str] = field(default_factory=dict)
+    #: Columns of an entity record beyond :class:`EntityRecord`'s, non-empty ones only, keyed
+    #: by (list id, record id): the UFLPA ``sections`` and ``effective_dates``, a CBP order's
+    #: ``status``, ``effective_date``, ``merchandise``, ``modified`` ... Evidence reads them.
+    entity_facts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     #: The user's list folder merged in, if any.
     user_root: Path | None = None
 
@@ -194,13 +198,32 @@ def _default_root(root: Path | None) -> Path:
     return Path(root)
 
 
+def edition_date(edition: str) -> date | None:
+    """The date an edition label stands for: ``2022-09-28`` and ``2022-09-28.sample`` are that
+    day, a year ``2025`` (or ``2025.2``) its last day; None for a label that is no date (``1``)."""
+    m = EDITION_RE.fullmatch(edition.strip())
+    if m is None:
+        return None
+    try:
+        if m.group(2):
+            return date.fromisoformat(m.group(1) + m.group(2))
+        return date(int(m.group(1)), 12, 31)
+    except ValueError:
+        return None
+
+
+def edition_key(edition: str) -> tuple[date, str]:
+    """Sort key of edition labels, oldest first: by the date they stand for, then as text (so
+    ``2022-09-28.sample`` comes after ``2022-09-28``); labels that are no date come first."""
+    return (edition_date(edition) or date.min, edition)
+
+
 def _editions(catalogue: list[ListInfo]) -> dict[str, list[ListInfo]]:
     editions: dict[str, list[ListInfo]] = {}
     for info in catalogue:
         editions.setdefault(info.id, []).append(info)
     for infos in editions.values():
-        # ISO dates and years both sort correctly as text.
-        infos.sort(key=lambda i: i.edition, reverse=True)
+        infos.sort(key=lambda i: edition_key(i.edition), reverse=True)
     return editions
 
 
@@ -307,13 +330,24 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(MULTI_SEP) if v.strip()) if value else ()
 
 
-def _entities(frame: pd.DataFrame, info: ListInfo) -> list[EntityRecord]:
+#: Entity-file columns that become :class:`EntityRecord` fields (the rest are entity facts).
+RECORD_COLUMNS = frozenset({"record_id", "name", "aliases", "country", "address", "listed",
+                            "notes", "schema", "identifiers"})
+
+
+def _entities(frame: pd.DataFrame, info: ListInfo,
+              facts: dict[tuple[str, str], dict[str, str]] | None = None) -> list[EntityRecord]:
     has_listed = "listed" in frame.columns
     has_address = "address" in frame.columns
     has_schema = "schema" in frame.columns
     has_ids = "identifiers" in frame.columns
+    extra = [c for c in frame.columns if c not in RECORD_COLUMNS]
     records = []
     for row in frame.to_dict("records"):
+        if facts is not None and extra:
+            found = {c: str(row[c]) for c in extra if row[c]}
+            if found:
+                facts[(info.id, str(row["record_id"]))] = found
         records.append(EntityRecord(
             list_id=info.id, record_id=row["record_id"], name=row["name"],
             aliases=_split(row["aliases"]), country=row["country"] or None,
@@ -397,8 +431,9 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
     entity_ids = [i for i in ENTITY_LISTS if i in frames] + sorted(
         i for i, info in chosen.items()
         if info.kind == "entity" and i in frames and i not in ENTITY_LISTS)
+    facts: dict[tuple[str, str], dict[str, str]] = {}
     for list_id in entity_ids:
-        entities.extend(_entities(frames[list_id], chosen[list_id]))
+        entities.extend(_entities(frames[list_id], chosen[list_id], facts))
 
     def plain(list_id: str) -> pd.DataFrame:
         if list_id in frames:
@@ -418,6 +453,7 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
         wro_merchandise=plain("cbp-wro-merchandise"), uflpa_sectors=plain("uflpa-sectors"),
         hs=plain("hs2022"), concordance=concordance, root=root,
         origins={label: e.origin for label, e in where.items()}, user_root=user_root,
+        entity_facts=facts,
     )
 
 
@@ -537,6 +573,10 @@ class StoreResult:
     origin: str  # where the edition lives: "shipped" | "user"
     path: Path
     previous: ListInfo | None  # the newest other edition of the same id, if any
+    #: The edition screening uses for this id now (the newest), and where it lives: an import
+    #: older than the shipped edition is stored but not used unless pinned.
+    in_use: ListInfo | None = None
+    in_use_origin: str = ""
 
 
 def store_edition(imported: ImportedList, *, list_id: str | None = None,
@@ -591,7 +631,9 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
     if edition in taken:
         old = taken[edition]
         if old.info.sha256 == digest:
-            return StoreResult("unchanged", old.info, old.origin, old.path, previous)
+            newest = max(same_id, key=lambda e: edition_key(e.info.edition))
+            return StoreResult("unchanged", old.info, old.origin, old.path, previous,
+                               newest.info, newest.origin)
         raise InputError(
             f"{list_id}@{edition} already exists ({old.origin}, sha256 {old.info.sha256[:12]}...) "
             f"with different content (sha256 {digest[:12]}...): editions are never "
@@ -622,7 +664,9 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
                       ensure_ascii=False) + "\n"
     with atomic_path(folder / CATALOGUE_FILE) as tmp:
         tmp.write_text(blob, encoding="utf-8")
-    return StoreResult("added", info, "user", path, previous)
+    newest = max([*same_id, Edition(info, folder, "user")],
+                 key=lambda e: edition_key(e.info.edition))
+    return StoreResult("added", info, "user", path, previous, newest.info, newest.origin)
 
 
 # ---------------------------------------------------------------------------

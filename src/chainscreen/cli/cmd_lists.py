@@ -13,7 +13,7 @@ from chainscreen.cli import cli
 from chainscreen.errors import ExitCode
 
 #: Import formats, in the order help shows them (kept here so `--help` needs no import).
-IMPORT_FORMATS = ("dol-tvpra", "opensanctions", "ofac", "csv", "tip")
+IMPORT_FORMATS = ("dol-tvpra", "dhs-uflpa-html", "opensanctions", "ofac", "csv", "tip")
 
 
 @cli.group(invoke_without_command=True)
@@ -69,12 +69,13 @@ def _info_dict(info: Any) -> dict[str, Any]:
 @lists.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), required=True,
-              help="The file's layout: dol-tvpra (DOL goods list, CSV or XLSX), opensanctions "
+              help="The file's layout: dol-tvpra (DOL goods list, CSV or XLSX), dhs-uflpa-html "
+                   "(the DHS UFLPA Entity List page saved from the browser), opensanctions "
                    "(FtM JSON lines or targets.simple.csv), ofac (sdn.csv; add.csv and alt.csv "
                    "beside it are read too), csv (your watchlist), tip (country, tier, year).")
 @click.option("--id", "list_id", metavar="ID",
-              help="List id (default: the format's: dol-tvpra, tip-tiers, ofac-sdn, "
-                   "os-<dataset>; required for csv).")
+              help="List id (default: the format's: dol-tvpra, uflpa-entity-list, tip-tiers, "
+                   "ofac-sdn, os-<dataset>; required for csv).")
 @click.option("--edition", metavar="DATE",
               help="Publication date YYYY-MM-DD (default: the date the file gives; today for "
                    "a watchlist).")
@@ -100,6 +101,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     \b
     Examples:
       chainscreen lists import dol_goods_2024.xlsx --format dol-tvpra --edition 2024-09-05
+      chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html
       chainscreen lists import sdn.csv --format ofac --edition 2024-05-03
       chainscreen lists import targets.simple.csv --format opensanctions --id uflpa-entity-list
       chainscreen lists import watchlist.csv --format csv --id my-watchlist
@@ -119,6 +121,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     info = result.info
     summary: dict[str, Any] = {"status": result.status, "list": info.label(),
                                "origin": result.origin, "records": info.records,
+                               "in_use": result.in_use.label() if result.in_use else None,
                                "sha256": info.sha256, "path": str(result.path),
                                "sources": [{"file": n, "sha256": s} for n, s in imported.sources]}
     diff = None
@@ -137,6 +140,11 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     for name, sha in imported.sources:
         click.echo(f"  from {name} (sha256 {sha[:16]}...)")
     click.echo(f"  stored in {result.path}")
+    if result.in_use is None or result.in_use == info:
+        click.echo(f"  in use: the newest edition of {info.id}")
+    else:
+        click.echo(f"  not in use: {result.in_use.label()} ({result.in_use_origin}) is newer; "
+                   f"screen with this edition with --lists {info.label()}")
     if diff is not None:
         click.echo(f"  compared with {diff.old.label()}: +{len(diff.added)} added, "
                    f"-{len(diff.removed)} removed, ~{len(diff.changed)} changed "

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from chainscreen.errors import InputError
+from chainscreen.importers import UFLPA_SECTIONS
 from chainscreen.resources import templates_dir
 
 #: Regimes that have a completeness check, in the order the CLI lists them.
@@ -412,6 +413,7 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
     pairs: Counter[tuple[str, str]] = Counter()
     sectors: Counter[str] = Counter()
     list_hits: Counter[str] = Counter()
+    uflpa_sections: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     decisions: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -436,6 +438,8 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
             kinds[e.get("kind", "")] += 1
             if e.get("kind") in ("entity_list", "watchlist"):
                 seen_lists.add(e.get("list_id"))
+                for sec in (e.get("details") or {}).get("uflpa_sections", []):
+                    uflpa_sections[str(sec)] += 1
             if e.get("kind") == "xinjiang":
                 xinjiang += 1
         for lid in seen_lists:
@@ -502,6 +506,10 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
         "flagged_pairs": flagged_pairs,
         "uflpa_sectors": sorted(sectors.items(), key=lambda kv: (-kv[1], kv[0])),
         "list_hits": sorted(list_hits.items()),
+        # UFLPA Entity List matches by section of §2(d)(2)(B), in the statute's order.
+        "uflpa_sections": [{"section": sec, "what": UFLPA_SECTIONS.get(sec, ""), "rows": n}
+                           for sec, n in sorted(uflpa_sections.items(),
+                                                key=lambda kv: _section_order(kv[0]))],
         "evidence_kinds": sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])),
         "xinjiang_rows": xinjiang,
         "decisions": sorted(decisions.items()),
@@ -516,6 +524,11 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
     if named:
         out["parties"] = _parties(rows, country_label)
     return out
+
+
+def _section_order(section: str) -> int:
+    order = list(UFLPA_SECTIONS)
+    return order.index(section) if section in order else len(order)
 
 
 def _chart(counts: list[tuple[str, dict[str, int]]]) -> dict[str, Any]:
