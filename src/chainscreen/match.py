@@ -16,7 +16,8 @@ Two stages (see docs/MATCHING.md):
    more. Numbers must agree. The legal forms and, in :func:`score_pair`, the countries raise
    or lower the result. Every step that moves the score is written out as a reason.
 
-All tunable numbers of the scorer are in :class:`ScorerParams`; their defaults come from
+All tunable numbers of the scorer are in :class:`ScorerParams` (``Settings.scorer``, table
+``[scorer]`` of chainscreen.toml, part of the settings digest); their defaults come from
 5-fold cross-validation on the labelled development pairs (``chainscreen bench match``).
 """
 
@@ -26,7 +27,7 @@ import gc
 import math
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,7 +45,7 @@ from chainscreen.normalize.names import (
     spelling_key,
     token_kind,
 )
-from chainscreen.settings import Settings
+from chainscreen.settings import DEFAULT_SCORER, ScorerParams, Settings
 
 __all__ = [
     "GENERIC_TOKENS",
@@ -64,26 +65,8 @@ GENERIC_TOKENS = GENERIC_WORDS
 PLACE_TOKENS = PLACE_WORDS
 
 
-@dataclass(frozen=True, slots=True)
-class ScorerParams:
-    """The weights of the stage-2 scorer. Defaults: 5-fold cross-validated (docs/MATCHING.md)."""
-
-    generic_weight: float = 0.35  # a generic word ("trading", "textile") against a distinctive one
-    place_weight: float = 0.5  # a place word ("xinjiang", "spain")
-    stop_weight: float = 0.1  # "of", "the", "and"
-    extra_factor: float = 0.5  # words only one name has, relative to their weight
-    conflict_factor: float = 1.5  # words both names have unmatched (they differ)
-    no_distinctive_factor: float = 0.55  # nothing distinctive in common
-    number_conflict: float = 0.65  # both names numbered, numbers differ
-    number_extra: float = 0.85  # only one name has a number
-    joined_floor: float = 0.55  # the joined-spelling similarity that maps to score 0
-    abbreviation_score: float = 0.7  # a short name spelt inside the other ("WMT" / "Walmart")
-    legal_conflict: float = 0.05  # legal forms of different kinds ("L.P." / "Inc.")
-    country_agree: float = 0.03
-    country_conflict: float = 0.10
-
-
-DEFAULT_PARAMS = ScorerParams()
+#: The scorer's default weights (``Settings().scorer``).
+DEFAULT_PARAMS = DEFAULT_SCORER
 
 #: Legal forms that say the same thing for matching purposes: an English-language company
 #: may be written Co., Ltd., Inc., Corp. or plc by different sources.
@@ -255,28 +238,42 @@ def _initials_match(short: str, tokens: Sequence[str], free: list[bool]) -> list
     return None
 
 
-def compare_keys(
-    a: NameKey, b: NameKey, params: ScorerParams = DEFAULT_PARAMS, explain: bool = True
-) -> tuple[float, list[str]]:
-    """Score two analysed names in [0, 1]; with ``explain``, the reasons in words.
+class Alignment:
+    """Two analysed names with their words paired one to one: what the features read and write.
 
-    Rewards words found on both sides (equal, abbreviated, misspelt, initials), weighing
-    distinctive words and numbers 1, generic, place and joining words less. A word only one
-    name has counts against the match at ``extra_factor`` of its weight; when both names have
-    unmatched words (they *differ*, not just one is longer) those count ``conflict_factor``
-    times. Numbers must agree. A near-identical spelling without spaces ("Pricewaterhouse
-    Coopers" / "PricewaterhouseCoopers") is scored on its own and the better of the two kept.
+    The word features (:func:`equal_words`, :func:`similar_words`, :func:`initials`) pair words
+    and add their weight to ``matched`` (scaled by similarity) and ``paired``; the score features
+    read what is left unpaired.
     """
-    p = params
-    reasons: list[str] = [] if explain else _NO_REASONS
+
+    __slots__ = ("a", "b", "wa", "wb", "free_a", "free_b", "matched", "paired", "dist_hit",
+                 "num_a", "num_b", "factor")
+
+    def __init__(self, a: NameKey, b: NameKey, params: ScorerParams) -> None:
+        self.a, self.b = a, b
+        self.wa, self.wb = _weights(a.kinds, params), _weights(b.kinds, params)
+        self.free_a = [True] * len(a.tokens)
+        self.free_b = [True] * len(b.tokens)
+        self.matched = 0.0
+        self.paired = 0.0
+        self.dist_hit = False  # a distinctive word or number is paired
+        self.num_a: list[str] = _NO_NUMBERS
+        self.num_b: list[str] = _NO_NUMBERS
+        self.factor = 0.0
+
+
+#: A feature reads the alignment and the score so far and returns the new score; when
+#: ``why`` is a list it appends what it did, in words, prefixed by its name.
+Feature = Callable[[Alignment, float, ScorerParams, "list[str] | None"], float]
+
+
+def equal_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Rewards words both names have, each by its weight (distinctive and numbers 1, generic,
+    place and joining words less)."""
+    a, b = al.a, al.b
     ta, tb = a.tokens, b.tokens
-    wa, wb = _weights(a.kinds, p), _weights(b.kinds, p)
-    na, nb = len(ta), len(tb)
-    free_a, free_b = [True] * na, [True] * nb
-    matched = 0.0
-    paired = 0.0
-    dist_hit = False
-    # 1. equal words
+    free_a, free_b, wa, wb = al.free_a, al.free_b, al.wa, al.wb
+    nb = len(tb)
     for i, t in enumerate(ta):
         if t not in tb:  # most words of most candidate pairs: skip the inner loop
             continue
@@ -284,41 +281,59 @@ def compare_keys(
             if free_b[j] and tb[j] == t:
                 free_a[i] = free_b[j] = False
                 w = wa[i] + wb[j]
-                matched += w
-                paired += w
+                al.matched += w
+                al.paired += w
                 if a.kinds[i] in ("distinctive", "number") or b.kinds[j] in ("distinctive", "number"):
-                    dist_hit = True
-                if explain and a.kinds[i] != "stop":
-                    reasons.append(f"'{t}' in both ({a.kinds[i]})")
+                    al.dist_hit = True
+                if why is not None and a.kinds[i] != "stop":
+                    why.append(f"equal_words: '{t}' in both ({a.kinds[i]})")
                 break
-    # 2. similar words, best pairs first
-    if any(free_a) and any(free_b):
-        loose = a.transliterated or b.transliterated
-        sims = []
-        kinds_a, kinds_b = a.kinds, b.kinds
-        open_b = [(j, tb[j]) for j in range(nb) if free_b[j] and kinds_b[j] != "stop"]
-        for i in range(na):
-            if not free_a[i] or kinds_a[i] == "stop":
-                continue
-            t = ta[i]
-            for j, u in open_b:
-                s, how = _word_sim(t, u, loose)
-                if s > 0.0:
-                    sims.append((s, i, j, how))
-        if sims:
-            sims.sort(reverse=True)
-            for s, i, j, how in sims:
-                if free_a[i] and free_b[j]:
-                    free_a[i] = free_b[j] = False
-                    w = wa[i] + wb[j]
-                    matched += s * w
-                    paired += w
-                    if a.kinds[i] == "distinctive" or b.kinds[j] == "distinctive":
-                        dist_hit = True
-                    if explain:
-                        reasons.append(f"'{ta[i]}' {how} '{tb[j]}' ({s:.2f})")
-    # 3. initials: "PLA" / "People's Liberation Army", both ways
-    for x, y, fx, fy, wx, wy in ((a, b, free_a, free_b, wa, wb), (b, a, free_b, free_a, wb, wa)):
+    return score
+
+
+def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Rewards words that are alike but not equal, best pairs first, by their similarity: a
+    plural, an abbreviation of a generic word ("ind" / "industry"), a word's beginning, a
+    misspelling within an edit budget that grows with length, and for transliterated names
+    the consonant outline ("soni" / "sony")."""
+    free_a, free_b = al.free_a, al.free_b
+    if not (any(free_a) and any(free_b)):
+        return score
+    a, b = al.a, al.b
+    ta, tb = a.tokens, b.tokens
+    loose = a.transliterated or b.transliterated
+    sims = []
+    kinds_a, kinds_b = a.kinds, b.kinds
+    open_b = [(j, tb[j]) for j in range(len(tb)) if free_b[j] and kinds_b[j] != "stop"]
+    for i in range(len(ta)):
+        if not free_a[i] or kinds_a[i] == "stop":
+            continue
+        t = ta[i]
+        for j, u in open_b:
+            s, how = _word_sim(t, u, loose)
+            if s > 0.0:
+                sims.append((s, i, j, how))
+    if sims:
+        sims.sort(reverse=True)
+        wa, wb = al.wa, al.wb
+        for s, i, j, how in sims:
+            if free_a[i] and free_b[j]:
+                free_a[i] = free_b[j] = False
+                w = wa[i] + wb[j]
+                al.matched += s * w
+                al.paired += w
+                if kinds_a[i] == "distinctive" or kinds_b[j] == "distinctive":
+                    al.dist_hit = True
+                if why is not None:
+                    why.append(f"similar_words: '{ta[i]}' {how} '{tb[j]}' ({s:.2f})")
+    return score
+
+
+def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Rewards (at 0.9) a short distinctive word that spells the initials of consecutive words
+    of the other name ("PLA" / "People's Liberation Army"), both ways."""
+    for x, y, fx, fy, wx, wy in ((al.a, al.b, al.free_a, al.free_b, al.wa, al.wb),
+                                 (al.b, al.a, al.free_b, al.free_a, al.wb, al.wa)):
         for i, t in enumerate(x.tokens):
             if fx[i] and 2 <= len(t) <= 6 and x.kinds[i] == "distinctive" and sum(fy) >= len(t):
                 run = _initials_match(t, y.tokens, fy)
@@ -327,43 +342,72 @@ def compare_keys(
                     w = wx[i] + sum(wy[j] for j in run)
                     for j in run:
                         fy[j] = False
-                    matched += 0.9 * w
-                    paired += w
-                    dist_hit = True
-                    if explain:
-                        reasons.append(f"'{t}' = initials of '{' '.join(y.tokens[j] for j in run)}'")
-    # 4. words left over
-    ua = sum([w for w, f in zip(wa, free_a, strict=True) if f])
-    ub = sum([w for w, f in zip(wb, free_b, strict=True) if f])
+                    al.matched += 0.9 * w
+                    al.paired += w
+                    al.dist_hit = True
+                    if why is not None:
+                        why.append(f"initials: '{t}' = initials of '{' '.join(y.tokens[j] for j in run)}'")
+    return score
+
+
+def leftover_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Penalises words left unpaired: the score is matched / (paired + f × unpaired weight), where
+    f is ``extra_factor`` when only one name has words left (it is longer) and ``conflict_factor``
+    when both have (they differ: "Gas" / "Oil", "Spain" / "Netherlands")."""
+    ua = sum([w for w, f in zip(al.wa, al.free_a, strict=True) if f])
+    ub = sum([w for w, f in zip(al.wb, al.free_b, strict=True) if f])
     factor = p.conflict_factor if (ua > p.stop_weight and ub > p.stop_weight) else p.extra_factor
-    denom = paired + factor * (ua + ub)
-    score = matched / denom if denom else 0.0
-    if explain:
-        for x, fx, side in ((a, free_a, "first"), (b, free_b, "second")):
+    al.factor = factor
+    denom = al.paired + factor * (ua + ub)
+    score = al.matched / denom if denom else 0.0
+    if why is not None:
+        for x, fx, side in ((al.a, al.free_a, "first"), (al.b, al.free_b, "second")):
             left = [t for t, f, k in zip(x.tokens, fx, x.kinds, strict=True) if f and k != "stop"]
             if left:
                 kinds = {k for t, f, k in zip(x.tokens, fx, x.kinds, strict=True) if f and k != "stop"}
                 what = "differ" if factor == p.conflict_factor else "only in the " + side + " name"
-                reasons.append(f"{', '.join(repr(t) for t in left)} {what} "
-                               f"({'/'.join(sorted(kinds))})")
-    if not dist_hit and score > 0:
+                why.append(f"leftover_words: {', '.join(repr(t) for t in left)} {what} "
+                           f"({'/'.join(sorted(kinds))})")
+    return score
+
+
+def no_distinctive(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Penalises (× ``no_distinctive_factor``) two names that share no distinctive word or number:
+    generic words alone ("Semiconductor", "Trading") never carry a match."""
+    if not al.dist_hit and score > 0:
         score *= p.no_distinctive_factor
-        if explain:
-            reasons.append(f"no distinctive word in common (×{p.no_distinctive_factor})")
-    # 5. numbers must agree
-    num_a = ([t for t, f, k in zip(ta, free_a, a.kinds, strict=True) if f and k == "number"]
-             if "number" in a.kinds else _NO_NUMBERS)
-    num_b = ([t for t, f, k in zip(tb, free_b, b.kinds, strict=True) if f and k == "number"]
-             if "number" in b.kinds else _NO_NUMBERS)
+        if why is not None:
+            why.append(f"no_distinctive: no distinctive word in common (×{p.no_distinctive_factor})")
+    return score
+
+
+def numbers_agree(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Penalises numbers that do not agree: different numbers on both sides (× ``number_conflict``,
+    "Unit 6" / "Unit 10"), or a number on one side only (× ``number_extra``, "Fund II")."""
+    a, b = al.a, al.b
+    num_a = al.num_a = ([t for t, f, k in zip(a.tokens, al.free_a, a.kinds, strict=True) if f and k == "number"]
+                        if "number" in a.kinds else _NO_NUMBERS)
+    num_b = al.num_b = ([t for t, f, k in zip(b.tokens, al.free_b, b.kinds, strict=True) if f and k == "number"]
+                        if "number" in b.kinds else _NO_NUMBERS)
     if num_a and num_b:
         score *= p.number_conflict
-        if explain:
-            reasons.append(f"numbers differ: {' '.join(num_a)} / {' '.join(num_b)} (×{p.number_conflict})")
+        if why is not None:
+            why.append(f"numbers_agree: numbers differ: {' '.join(num_a)} / {' '.join(num_b)} "
+                       f"(×{p.number_conflict})")
     elif num_a or num_b:
         score *= p.number_extra
-        if explain:
-            reasons.append(f"number {' '.join(num_a or num_b)} in one name only (×{p.number_extra})")
-    # 6. the spelling without spaces: OCR-spaced names, glued words, one-word pinyin
+        if why is not None:
+            why.append(f"numbers_agree: number {' '.join(num_a or num_b)} in one name only (×{p.number_extra})")
+    return score
+
+
+def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Rewards names spelt alike once spaces are taken out (OCR-spaced "u ni ty fash i o n", glued
+    "PricewaterhouseCoopers", pinyin by syllable): the Levenshtein similarity r of the two
+    spellings, mapped (r − ``joined_floor``) / (1 − ``joined_floor``), replaces the score when
+    higher; numbers that do not agree still count against it."""
+    a, b = al.a, al.b
+    num_a, num_b = al.num_a, al.num_b
     if a.joined != b.joined and a.spelled != b.spelled:
         r = max(Levenshtein.normalized_similarity(a.joined, b.joined),
                 Levenshtein.normalized_similarity(a.spelled, b.spelled))
@@ -372,42 +416,73 @@ def compare_keys(
             joined *= p.number_conflict if (num_a and num_b) else p.number_extra
         if joined > score:
             score = joined
-            if explain:
-                reasons.append(f"spelt alike without spaces ({r:.2f})")
+            if why is not None:
+                why.append(f"joined_spelling: spelt alike without spaces ({r:.2f})")
     elif score < 1.0:
         score = 1.0 if not (num_a or num_b) else score
-        if explain:
-            reasons.append("same letters, different spacing")
-    # 7. a short name spelt inside the other: tickers and contractions ("WMT" / "Walmart")
-    for x, y in ((a, b), (b, a)):
+        if why is not None:
+            why.append("joined_spelling: same letters, different spacing")
+    return score
+
+
+def abbreviation(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Raises to ``abbreviation_score`` (never to a match) a one-word name of 2–5 letters spelt in
+    order inside the other and starting with the same letter ("WMT" / "Walmart")."""
+    for x, y in ((al.a, al.b), (al.b, al.a)):
         if len(x.tokens) == 1 and 2 <= len(x.joined) <= 5 and x.joined[0] == y.joined[0] \
                 and len(y.joined) > len(x.joined) and _is_subsequence(x.joined, y.joined) \
                 and score < p.abbreviation_score:
             score = p.abbreviation_score
-            if explain:
-                reasons.append(f"'{x.joined}' could abbreviate '{' '.join(y.tokens)}'")
-    # 8. legal forms of different kinds
+            if why is not None:
+                why.append(f"abbreviation: '{x.joined}' could abbreviate '{' '.join(y.tokens)}'")
+    return score
+
+
+def legal_forms(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Penalises (− ``legal_conflict``) legal forms of different families ("L.P." / "Inc.");
+    Co., Ltd., Inc., Corp. and plc are one family."""
+    a, b = al.a, al.b
     if a.form and b.form and a.form != b.form:
         fa, fb = _FORM_FAMILY.get(a.form, a.form), _FORM_FAMILY.get(b.form, b.form)
         if fa != fb:
             score -= p.legal_conflict
-            if explain:
-                reasons.append(f"legal forms differ: {a.form} / {b.form} (−{p.legal_conflict})")
-    return min(max(score, 0.0), 1.0), reasons
+            if why is not None:
+                why.append(f"legal_forms: legal forms differ: {a.form} / {b.form} (−{p.legal_conflict})")
+    return score
+
+
+#: The name features in the order they run. The first three pair words; ``leftover_words``
+#: turns the pairing into a score; the rest raise or lower it. The country feature
+#: (:func:`country`) runs after them, in :func:`score_pair` and the matcher.
+NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
+    ("equal_words", equal_words),
+    ("similar_words", similar_words),
+    ("initials", initials),
+    ("leftover_words", leftover_words),
+    ("no_distinctive", no_distinctive),
+    ("numbers_agree", numbers_agree),
+    ("joined_spelling", joined_spelling),
+    ("abbreviation", abbreviation),
+    ("legal_forms", legal_forms),
+)
+_RUN = tuple(f for _n, f in NAME_FEATURES)
+
+
+def compare_keys(
+    a: NameKey, b: NameKey, params: ScorerParams = DEFAULT_PARAMS, explain: bool = True
+) -> tuple[float, list[str]]:
+    """Score two analysed names in [0, 1] by running :data:`NAME_FEATURES` in order; with
+    ``explain``, the reasons in words, one per feature step that fired."""
+    al = Alignment(a, b, params)
+    why: list[str] | None = [] if explain else None
+    score = 0.0
+    for feature in _RUN:
+        score = feature(al, score, params, why)
+    return min(max(score, 0.0), 1.0), (why if why is not None else _NO_REASONS)
 
 
 _NO_REASONS: list[str] = []
 _NO_NUMBERS: list[str] = []  # shared and never appended to
-
-
-class _Discard(list):  # type: ignore[type-arg]
-    """A list that drops what is appended: reasons are not built when nobody reads them."""
-
-    def append(self, item: object) -> None:
-        return None
-
-
-_NO_REASONS = _Discard()
 
 
 def _best(
@@ -429,7 +504,7 @@ def compare_names(
 
     >>> score, why = compare_names("Hoshine Silicon Ind. Co", "HOSHINE SILICON INDUSTRY CO LTD")
     >>> round(score, 2), why[0]
-    (0.98, "'hoshine' in both (distinctive)")
+    (0.98, "equal_words: 'hoshine' in both (distinctive)")
     """
     return _best(name_keys(query), name_keys(candidate), params, True)
 
@@ -450,13 +525,13 @@ def _country_adjust(
     if country and other:
         if country == other:
             if reasons is not None:
-                reasons.append(f"country {country} = {other} (+{params.country_agree})")
+                reasons.append(f"country: {country} = {other} (+{params.country_agree})")
             return min(1.0, score + params.country_agree)
         if reasons is not None:
-            reasons.append(f"country {country} ≠ {other} (−{params.country_conflict})")
+            reasons.append(f"country: {country} ≠ {other} (−{params.country_conflict})")
         return max(0.0, score - params.country_conflict)
     if reasons is not None and not country:
-        reasons.append("no country to compare")
+        reasons.append("country: no country to compare")
     return score
 
 
@@ -593,11 +668,11 @@ class EntityMatcher:
 
     def __init__(
         self, records: Iterable[EntityRecord], settings: Settings,
-        params: ScorerParams = DEFAULT_PARAMS, workers: int | None = None,
+        params: ScorerParams | None = None, workers: int | None = None,
         parallel_min: int = PARALLEL_MIN_PARTIES,
     ) -> None:
         with _gc_paused():
-            self._build(records, settings, params)
+            self._build(records, settings, params or settings.scorer)
         self.workers = _available_cpus() if workers is None else max(1, workers)
         self.parallel_min = parallel_min
 

@@ -31,6 +31,32 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ScorerParams:
+    """The weights of the name scorer (``chainscreen.match``), table ``[scorer]`` in chainscreen.toml.
+
+    Defaults: chosen by 5-fold cross-validation on the development pairs (docs/MATCHING.md).
+    """
+
+    generic_weight: float = 0.35  # a generic word ("trading", "textile") against a distinctive one
+    place_weight: float = 0.5  # a place word ("xinjiang", "spain")
+    stop_weight: float = 0.1  # "of", "the", "and"
+    extra_factor: float = 0.5  # words only one name has, relative to their weight
+    conflict_factor: float = 1.5  # words both names have unmatched (they differ)
+    no_distinctive_factor: float = 0.55  # nothing distinctive in common
+    number_conflict: float = 0.65  # both names numbered, numbers differ
+    number_extra: float = 0.85  # only one name has a number
+    joined_floor: float = 0.55  # the joined-spelling similarity that maps to score 0
+    abbreviation_score: float = 0.7  # a short name spelt inside the other ("WMT" / "Walmart")
+    legal_conflict: float = 0.05  # legal forms of different kinds ("L.P." / "Inc.")
+    country_agree: float = 0.03
+    country_conflict: float = 0.10
+
+
+#: The default scorer parameters, one shared object (the scorer caches per-kind weights for it).
+DEFAULT_SCORER = ScorerParams()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Thresholds and weights. Every run records :meth:`digest` so results can be reproduced."""
@@ -47,6 +73,8 @@ class Settings:
     top_k: int = 5
     # list ids to use (None = every shipped list, newest edition)
     lists: tuple[str, ...] | None = None
+    # the name scorer's weights (table [scorer])
+    scorer: ScorerParams = field(default_factory=lambda: DEFAULT_SCORER)
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form of these settings."""
@@ -93,6 +121,8 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
             changes["weights"] = weights
         elif key == "lists":
             changes["lists"] = tuple(value) if value else None
+        elif key == "scorer":
+            changes["scorer"] = _scorer(settings.scorer, value, origin)
         else:
             changes[key] = value
     new = replace(settings, **changes)
@@ -102,3 +132,18 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
         raise SettingsError(
             f"{origin}: thresholds must satisfy 0 <= candidate_floor <= review_threshold <= match_threshold <= 1")
     return new
+
+
+def _scorer(current: ScorerParams, value: Any, origin: str) -> ScorerParams:
+    """``current`` with the numbers of a ``[scorer]`` table."""
+    known = {f.name for f in fields(ScorerParams)}
+    if not isinstance(value, dict):
+        raise SettingsError(f"{origin}: scorer must be a table of name = number")
+    for name, number in value.items():
+        if name not in known:
+            raise SettingsError(f"{origin}: unknown scorer parameter {name!r} (known: {', '.join(sorted(known))})")
+        if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 5:
+            raise SettingsError(f"{origin}: scorer parameter {name} must be a number in [0, 5]")
+    if not value:
+        return current
+    return replace(current, **{k: float(v) for k, v in value.items()})
