@@ -69,9 +69,89 @@ def test_siblings_differ_from_the_parent() -> None:
 
 
 def test_initials_and_spacing() -> None:
-    assert compare_names("PLA", "People's Liberation Army")[0] >= 0.75
     assert compare_names("u ni ty fash i o n c am bo c o ltd", "Unity Fashion Cambo Co Ltd")[0] >= 0.9
     assert compare_names("PricewaterhouseCoopers LLP", "Pricewaterhouse Coopers LLP")[0] == 1.0
+    assert compare_names("a p p a r e l s hub kalinda", "Apparels Hub Kalinda")[0] == 1.0
+
+
+def _decision(left: str, lc: str | None, right: str, rc: str | None) -> str:
+    from chainscreen.match import decide
+
+    return decide(score_pair(left, lc, right, rc)[0], Settings())
+
+
+def test_weak_rules_only_support_a_match() -> None:
+    # SYNTHETIC pairs shaped like the false matches seen on real supplier lists.
+    # The supplier's own short form is never enough for review ...
+    assert _decision("PLA", None, "People's Liberation Army", None) == "reject"
+    assert _decision("HP", "US", "Hunan Prison", "CN") == "reject"
+    assert _decision("ASEH", None, "Advanced Semiconductor Engineering Holding", None) == "reject"
+    assert _decision("Intel Corporation", "US", "INTERCONSULT", "US") == "reject"
+    # ... a listed acronym written in capitals is review, a match when the country agrees
+    assert _decision("Xinjiang Production and Construction Corps", None, "XPCC", None) == "review"
+    assert _decision("Xinjiang Production and Construction Corps", "CN", "XPCC", "CN") == "match"
+    # a misspelt short distinctive word is review at most
+    assert _decision("Sharpe Industries", None, "Sharp Industries", None) == "review"
+    score, why = score_pair("Sharp Corporation", "JP", "Shary Solar Co., Ltd.", "CN")
+    assert score < 0.75 and any("≠" in r for r in why)
+
+
+def test_generic_words_never_carry_a_match() -> None:
+    score, why = compare_names("Tower Semiconductor Corporation", "Geehy Semiconductor Co., Ltd.")
+    assert score < 0.5 and any("no distinctive word in common" in r for r in why)
+
+
+def test_country_conflict_caps_below_match() -> None:
+    assert _decision("Acme Textiles", "VN", "Acme Textiles Co., Ltd.", "CN") == "review"
+    assert _decision("Acme Textiles", "CN", "Acme Textiles Co., Ltd.", "CN") == "match"
+
+
+def test_place_qualifier_is_another_entity() -> None:
+    assert _decision("Acme Textiles Vietnam", None, "Acme Textiles", None) == "review"
+    # unless the list says the listed company is in that country
+    assert _decision("Acme Textiles Vietnam", None, "Acme Textiles", "VN") == "match"
+
+
+def test_legal_forms_of_other_jurisdictions_count_against() -> None:
+    assert _decision("Acme S.A.", None, "Acme S.R.L.", None) == "review"
+    assert _decision("Acme Ltd", None, "Acme LLC", None) == "review"
+    assert _decision("Acme Ltd", None, "Acme Co., Ltd.", None) == "match"
+    # several forms in one name: one shared family is enough
+    assert _decision("JSC Tactical Missiles Corporation", None,
+                     "Tactical Missiles Corporation Joint Stock Company", None) == "match"
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("Soorty Plant No. 1", "Soorty Plant No. 2"),
+    ("Bain Capital IV", "Bain Capital V"),
+    ("Bain Capital Fund X", "Bain Capital Fund XI"),
+    ("Daqo Phase 2", "Daqo Phase 3"),
+])
+def test_different_numbers_are_different_entities(left: str, right: str) -> None:
+    score, why = compare_names(left, right)
+    assert score < 0.75 and any("numbers differ" in r for r in why)
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("Seven Seas Trading", "7 Seas Trading"),
+    ("Orkun 2nd Textile", "Orkun Second Textile"),
+    ("Blackstone Capital Partners VII", "Blackstone Capital Partners 7"),
+])
+def test_number_words_and_ordinals_are_digits(left: str, right: str) -> None:
+    assert compare_names(left, right)[0] == 1.0
+
+
+def test_vessels_aircraft_and_people_are_not_matched_with_suppliers() -> None:
+    # SYNTHETIC records: a vessel and a person named like a company
+    records = [*_records(),
+               EntityRecord("ofac-sdn", "v", "ACME STAR", schema="Vessel"),
+               EntityRecord("ofac-sdn", "p", "Acme Star", schema="Person"),
+               EntityRecord("ofac-sdn", "o", "Hoshine Star Shipping LLC", schema="Organization")]
+    m = EntityMatcher(records, Settings())
+    assert m.skipped == 2
+    assert m.match("Acme Star", "US") == ()
+    vessels = EntityMatcher(records, Settings(), schemas=frozenset({"Vessel"}))
+    assert vessels.match("Acme Star")[0].record.record_id == "v"
 
 
 def test_country_raises_or_lowers() -> None:
@@ -80,6 +160,27 @@ def test_country_raises_or_lowers() -> None:
     assert same > other
     assert any("CN = CN" in r for r in why_same)
     assert any("≠" in r for r in why_other)
+
+
+def test_reasons_are_the_features_that_fired() -> None:
+    from chainscreen.match import NAME_FEATURES
+
+    names = {n for n, _f in NAME_FEATURES}
+    assert all(f.__doc__ for _n, f in NAME_FEATURES)
+    _score, why = score_pair("Hoshine Silicon Ind Co", "CN", "Hoshine Silicon Industry Co Ltd", "CN")
+    assert why and all(r.split(":")[0] in names for r in why)
+
+
+def test_scorer_params_come_from_settings(tmp_path: Path) -> None:
+    from chainscreen.settings import load_settings
+
+    toml = tmp_path / "chainscreen.toml"
+    toml.write_text("[scorer]\ncountry_cap = 0.6\n", encoding="utf-8")
+    s = load_settings(toml)
+    assert s.scorer.country_cap == 0.6 and s.digest() != Settings().digest()
+    m = EntityMatcher(_records(), s)
+    cand = m.match("Hoshine Silicon Industry (Shanshan) Co., Ltd.", "VN")[0]
+    assert cand.score <= 0.6
 
 
 def test_placeholders_score_zero() -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,9 +39,12 @@ from chainscreen.models import Candidate, EntityRecord
 from chainscreen.normalize.names import (
     GENERIC_WORDS,
     PLACE_WORDS,
+    fold_tokens,
     is_meaningful_name,
     legal_form,
+    legal_forms,
     name_variants,
+    place_country,
     script_of,
     spelling_key,
     token_kind,
@@ -71,14 +75,18 @@ DEFAULT_PARAMS = DEFAULT_SCORER
 #: Legal forms that say the same thing for matching purposes: an English-language company
 #: may be written Co., Ltd., Inc., Corp. or plc by different sources.
 _FORM_FAMILY: dict[str, str] = {
-    **dict.fromkeys(("co", "ltd", "co ltd", "corp", "corp ltd", "inc", "plc", "llc", "pvt ltd",
+    **dict.fromkeys(("co", "ltd", "co ltd", "corp", "corp ltd", "inc", "plc", "pvt ltd",
                      "pte ltd", "pty ltd", "limited"), "company"),
     **dict.fromkeys(("jsc", "ojsc", "cjsc", "pjsc", "oao", "zao", "pao", "ao"), "jsc"),
     **dict.fromkeys(("ooo", "tov", "llc"), "llc"),
     **dict.fromkeys(("gmbh", "gmbh co kg", "kg", "ag", "akg"), "de"),
     **dict.fromkeys(("sa", "sacv", "sa de cv", "s de rl", "sas", "sarl"), "sa"),
-    **dict.fromkeys(("kk", "yk"), "kk"),
+    **dict.fromkeys(("kk", "yk"), "company"),  # Kabushiki Kaisha is written "Co., Ltd." or "Corp."
 }
+
+
+def _families(forms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_FORM_FAMILY.get(f, f) for f in forms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,10 @@ class NameKey:
     spelled: str  # every letter and digit, legal form included, no spaces
     form: str | None
     transliterated: bool
+    #: words written in capitals or with dots in the original ("XPCC", "P.L.A."): acronyms
+    capitals: frozenset[str] = frozenset()
+    #: the families of every legal form the name carries ("company", "llc", "jsc", "sa" ...)
+    families: frozenset[str] = frozenset()
 
     @property
     def has_distinctive(self) -> bool:
@@ -107,13 +119,18 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     form = legal_form(name)
     translit = script_of(name) != "latin"
     spelled = spelling_key(name)
+    capitals = frozenset(m.group(0).replace(".", "").casefold() for m in _CAPITALS.finditer(name))
+    families = _families(legal_forms(name))
     keys = []
     for variant in sorted(name_variants(name)):
-        tokens = tuple(variant.split())
+        tokens = fold_tokens(tuple(variant.split()))
         if tokens:
             keys.append(NameKey(name, tokens, tuple(token_kind(t) for t in tokens),
-                                "".join(tokens), spelled, form, translit))
+                                "".join(tokens), spelled, form, translit, capitals, families))
     return tuple(keys)
+
+
+_CAPITALS = re.compile(r"\b(?:[A-Z]{2,6}|(?:[A-Z]\.){2,6})(?![a-z])")
 
 
 # --- word similarity ------------------------------------------------------------------------
@@ -247,10 +264,16 @@ class Alignment:
     """
 
     __slots__ = ("a", "b", "wa", "wb", "free_a", "free_b", "matched", "paired", "dist_hit",
-                 "num_a", "num_b", "factor")
+                 "num_a", "num_b", "factor", "strong", "weak", "countries", "country_agrees")
 
-    def __init__(self, a: NameKey, b: NameKey, params: ScorerParams) -> None:
+    def __init__(self, a: NameKey, b: NameKey, params: ScorerParams,
+                 countries: tuple[str | None, frozenset[str]] | None = None) -> None:
         self.a, self.b = a, b
+        self.strong = False  # a distinctive word or number paired by equal or alike spelling
+        #: weak pairings, each (rule, side holding the short form: "a" the query, "b" the list)
+        self.weak: list[tuple[str, str]] = []
+        self.countries = countries  # (query country, list record countries), or None
+        self.country_agrees = False
         self.wa, self.wb = _weights(a.kinds, params), _weights(b.kinds, params)
         self.free_a = [True] * len(a.tokens)
         self.free_b = [True] * len(b.tokens)
@@ -285,6 +308,7 @@ def equal_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | N
                 al.paired += w
                 if a.kinds[i] in ("distinctive", "number") or b.kinds[j] in ("distinctive", "number"):
                     al.dist_hit = True
+                    al.strong = True
                 if why is not None and a.kinds[i] != "stop":
                     why.append(f"equal_words: '{t}' in both ({a.kinds[i]})")
                 break
@@ -324,16 +348,34 @@ def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] |
                 al.paired += w
                 if kinds_a[i] == "distinctive" or kinds_b[j] == "distinctive":
                     al.dist_hit = True
+                    short = min(len(ta[i]), len(tb[j]))
+                    if how in ("spelt like", "begins") and short < 7 and not loose \
+                            and max(len(ta[i]), len(tb[j])) - short <= 2:
+                        # a misspelt short word: "Sharp" / "Shary" may be another company (in
+                        # a transliteration, "adidasu" / "adidas", letters differ by nature)
+                        al.weak.append(("misspelt short word", "*"))
+                    elif how in _WEAK_HOW and short < 0.8 * max(len(ta[i]), len(tb[j])):
+                        # an abbreviation or a word's beginning: "Intel" / "Interconsult"
+                        al.weak.append((how, "a" if len(ta[i]) <= len(tb[j]) else "b"))
+                    else:
+                        al.strong = True
                 if why is not None:
                     why.append(f"similar_words: '{ta[i]}' {how} '{tb[j]}' ({s:.2f})")
     return score
 
 
+_WEAK_HOW = frozenset({"abbreviates", "begins"})
+#: A whole-name spelling at least this alike (without spaces) is strong evidence on its own.
+_STRONG_SPELLING = 0.9
+_LEFT_MIN = 0.5  # how alike the differing words must be for the joined spelling to count
+
+
 def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
     """Rewards (at 0.9) a short distinctive word that spells the initials of consecutive words
-    of the other name ("PLA" / "People's Liberation Army"), both ways."""
-    for x, y, fx, fy, wx, wy in ((al.a, al.b, al.free_a, al.free_b, al.wa, al.wb),
-                                 (al.b, al.a, al.free_b, al.free_a, al.wb, al.wa)):
+    of the other name ("PLA" / "People's Liberation Army"), both ways. Weak evidence: alone it
+    reaches review at most (see :func:`weak_evidence`)."""
+    for x, y, fx, fy, wx, wy, side in ((al.a, al.b, al.free_a, al.free_b, al.wa, al.wb, "a"),
+                                       (al.b, al.a, al.free_b, al.free_a, al.wb, al.wa, "b")):
         for i, t in enumerate(x.tokens):
             if fx[i] and 2 <= len(t) <= 6 and x.kinds[i] == "distinctive" and sum(fy) >= len(t):
                 run = _initials_match(t, y.tokens, fy)
@@ -345,6 +387,7 @@ def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
                     al.matched += 0.9 * w
                     al.paired += w
                     al.dist_hit = True
+                    al.weak.append(("initials" if t in x.capitals else "lower-case initials", side))
                     if why is not None:
                         why.append(f"initials: '{t}' = initials of '{' '.join(y.tokens[j] for j in run)}'")
     return score
@@ -411,15 +454,26 @@ def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str]
     if a.joined != b.joined and a.spelled != b.spelled:
         r = max(Levenshtein.normalized_similarity(a.joined, b.joined),
                 Levenshtein.normalized_similarity(a.spelled, b.spelled))
+        if r <= p.joined_floor:
+            return score
+        left_a = "".join([t for t, f in zip(a.tokens, al.free_a, strict=True) if f])
+        left_b = "".join([t for t, f in zip(b.tokens, al.free_b, strict=True) if f])
+        if left_a and left_b and Levenshtein.normalized_similarity(left_a, left_b) < _LEFT_MIN:
+            # the words that differ are not a spacing of one another: "Bank of Chad" /
+            # "Bank of China" are alike only in what they share
+            return score
         joined = (r - p.joined_floor) / (1.0 - p.joined_floor)
         if (num_a or num_b) and not (set(num_a) & set(num_b)):
             joined *= p.number_conflict if (num_a and num_b) else p.number_extra
         if joined > score:
             score = joined
+            if r >= _STRONG_SPELLING:
+                al.strong = True  # the whole name spelt alike is more than one abbreviated word
             if why is not None:
                 why.append(f"joined_spelling: spelt alike without spaces ({r:.2f})")
     elif score < 1.0:
         score = 1.0 if not (num_a or num_b) else score
+        al.strong = True
         if why is not None:
             why.append("joined_spelling: same letters, different spacing")
     return score
@@ -433,27 +487,106 @@ def abbreviation(al: Alignment, score: float, p: ScorerParams, why: list[str] | 
                 and len(y.joined) > len(x.joined) and _is_subsequence(x.joined, y.joined) \
                 and score < p.abbreviation_score:
             score = p.abbreviation_score
+            al.weak.append(("abbreviation", "a" if x is al.a else "b"))
             if why is not None:
                 why.append(f"abbreviation: '{x.joined}' could abbreviate '{' '.join(y.tokens)}'")
     return score
 
 
-def legal_forms(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
-    """Penalises (− ``legal_conflict``) legal forms of different families ("L.P." / "Inc.");
-    Co., Ltd., Inc., Corp. and plc are one family."""
+def legal_form_conflict(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Penalises (− ``legal_conflict``, and caps below match at ``legal_cap``) legal forms of
+    different families, which are companies of different kinds or jurisdictions ("S.A." /
+    "S.R.L.", "Ltd" / "LLC", "L.P." / "Inc."); Co., Ltd., Inc., Corp. and plc are one family."""
     a, b = al.a, al.b
-    if a.form and b.form and a.form != b.form:
-        fa, fb = _FORM_FAMILY.get(a.form, a.form), _FORM_FAMILY.get(b.form, b.form)
-        if fa != fb:
-            score -= p.legal_conflict
-            if why is not None:
-                why.append(f"legal_forms: legal forms differ: {a.form} / {b.form} (−{p.legal_conflict})")
+    if a.form and b.form and a.form != b.form and a.families.isdisjoint(b.families):
+        score = min(score - p.legal_conflict, p.legal_cap)
+        if why is not None:
+            why.append(f"legal_form_conflict: legal forms differ: {a.form} / {b.form} (−{p.legal_conflict}, "
+                       f"≤ {p.legal_cap})")
     return score
 
 
-#: The name features in the order they run. The first three pair words; ``leftover_words``
-#: turns the pairing into a score; the rest raise or lower it. The country feature
-#: (:func:`country`) runs after them, in :func:`score_pair` and the matcher.
+def place_qualifier(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Caps below match (``qualifier_cap``) a name that one side qualifies with a country or city
+    the other lacks ("Acme Textiles Vietnam" / "Acme Textiles"): a subsidiary or a namesake,
+    another entity, unless the place is the other side's known country."""
+    if score <= p.qualifier_cap:
+        return score
+    found = None
+    for x, fx, fy, other in ((al.a, al.free_a, al.free_b, 1), (al.b, al.free_b, al.free_a, 0)):
+        if "place" not in x.kinds:
+            continue
+        places = [t for t, f, k in zip(x.tokens, fx, x.kinds, strict=True) if f and k == "place"]
+        if not places:
+            continue
+        other_key = al.b if other else al.a
+        if any(f and k == "place" for f, k in zip(fy, other_key.kinds, strict=True)):
+            return score  # both qualified, differently: leftover_words weighed that
+        known: set[str] = set()
+        if al.countries is not None:
+            if other:  # the place is in the query: compare with the list record's countries
+                known = set(al.countries[1])
+            elif al.countries[0]:
+                known = {al.countries[0]}
+        for t in places:
+            iso = place_country(t)
+            if iso is not None and iso not in known:
+                found = t
+                break
+    if found is None:
+        return score
+    if why is not None:
+        why.append(f"place_qualifier: '{found}' qualifies one name only (≤ {p.qualifier_cap})")
+    return p.qualifier_cap
+
+
+def country(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Rewards (+ ``country_agree``) the same country on both sides; penalises (− ``country_conflict``)
+    and caps below match (``country_cap``) two known, different countries. A list record may
+    name several countries (a parent and its subsidiaries); any of them agrees."""
+    if al.countries is None:
+        return score
+    mine, theirs = al.countries
+    if mine and theirs:
+        if mine in theirs:
+            al.country_agrees = True
+            if why is not None:
+                why.append(f"country: {mine} = {mine} (+{p.country_agree})")
+            return min(1.0, score + p.country_agree)
+        score = min(max(0.0, score - p.country_conflict), p.country_cap)
+        if why is not None:
+            why.append(f"country: {mine} ≠ {'/'.join(sorted(theirs))} (−{p.country_conflict}, "
+                       f"≤ {p.country_cap})")
+        return score
+    if why is not None and not mine:
+        why.append("country: no country to compare")
+    return score
+
+
+def weak_evidence(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Caps a score that rests only on weak rules (initials, an abbreviation, a word's beginning,
+    a misspelt short word) with no distinctive word or number spelt alike on both sides: below
+    review (``acronym_cap``) when the supplier's name is the short form ("Intel" / "Interconsult",
+    a two-letter name / the initials of a listed prison); at review (``weak_cap``) when the list
+    name is an acronym written in capitals ("XPCC"), and uncapped only when the country agrees."""
+    if al.strong or not al.weak:
+        return score
+    listed_acronym = all(side == "b" and rule == "initials" for rule, side in al.weak)
+    if listed_acronym and al.country_agrees:
+        return score
+    # a misspelt short word or a listed acronym: review at most; the supplier's short form: less
+    cap = p.weak_cap if all(side != "a" for _r, side in al.weak) else p.acronym_cap
+    if score > cap:
+        score = cap
+        if why is not None:
+            rules = ", ".join(sorted({r for r, _s in al.weak}))
+            why.append(f"weak_evidence: only {rules} (≤ {cap})")
+    return score
+
+
+#: The features in the order they run. The first three pair words; ``leftover_words`` turns
+#: the pairing into a score; the rest raise, lower or cap it. ``country`` and what reads it
+#: run only when countries are given (:func:`score_pair`, the matcher).
 NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("equal_words", equal_words),
     ("similar_words", similar_words),
@@ -463,17 +596,22 @@ NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("numbers_agree", numbers_agree),
     ("joined_spelling", joined_spelling),
     ("abbreviation", abbreviation),
-    ("legal_forms", legal_forms),
+    ("legal_form_conflict", legal_form_conflict),
+    ("place_qualifier", place_qualifier),
+    ("country", country),
+    ("weak_evidence", weak_evidence),
 )
 _RUN = tuple(f for _n, f in NAME_FEATURES)
 
 
 def compare_keys(
-    a: NameKey, b: NameKey, params: ScorerParams = DEFAULT_PARAMS, explain: bool = True
+    a: NameKey, b: NameKey, params: ScorerParams = DEFAULT_PARAMS, explain: bool = True,
+    countries: tuple[str | None, frozenset[str]] | None = None,
 ) -> tuple[float, list[str]]:
     """Score two analysed names in [0, 1] by running :data:`NAME_FEATURES` in order; with
-    ``explain``, the reasons in words, one per feature step that fired."""
-    al = Alignment(a, b, params)
+    ``explain``, the reasons in words, one per feature step that fired. ``countries``: the
+    first party's ISO-2 country and the second's set of countries, when known."""
+    al = Alignment(a, b, params, countries)
     why: list[str] | None = [] if explain else None
     score = 0.0
     for feature in _RUN:
@@ -486,12 +624,13 @@ _NO_NUMBERS: list[str] = []  # shared and never appended to
 
 
 def _best(
-    keys_a: Sequence[NameKey], keys_b: Sequence[NameKey], params: ScorerParams, explain: bool
+    keys_a: Sequence[NameKey], keys_b: Sequence[NameKey], params: ScorerParams, explain: bool,
+    countries: tuple[str | None, frozenset[str]] | None = None,
 ) -> tuple[float, list[str]]:
     best: tuple[float, list[str]] = (0.0, ["nothing comparable after normalisation"])
     for ka in keys_a:
         for kb in keys_b:
-            result = compare_keys(ka, kb, params, explain)
+            result = compare_keys(ka, kb, params, explain, countries)
             if result[0] > best[0] or best[1] and best[0] == 0.0 and result[1]:
                 best = result
     return best
@@ -518,23 +657,6 @@ def decide(score: float, settings: Settings) -> str:
     return "reject"
 
 
-def _country_adjust(
-    score: float, country: str | None, other: str | None, reasons: list[str] | None,
-    params: ScorerParams,
-) -> float:
-    if country and other:
-        if country == other:
-            if reasons is not None:
-                reasons.append(f"country: {country} = {other} (+{params.country_agree})")
-            return min(1.0, score + params.country_agree)
-        if reasons is not None:
-            reasons.append(f"country: {country} ≠ {other} (−{params.country_conflict})")
-        return max(0.0, score - params.country_conflict)
-    if reasons is not None and not country:
-        reasons.append("country: no country to compare")
-    return score
-
-
 def score_pair(
     left: str | None, left_country: str | None, right: str | None, right_country: str | None,
     params: ScorerParams = DEFAULT_PARAMS, explain: bool = True,
@@ -542,10 +664,24 @@ def score_pair(
     """Score of two parties (name and ISO-2 country, either may be missing) with reasons."""
     if not is_meaningful_name(left) or not is_meaningful_name(right):
         return 0.0, ["a name is empty or a placeholder"]
-    score, reasons = _best(name_keys(str(left)), name_keys(str(right)), params, explain)
-    score = _country_adjust(score, left_country or None, right_country or None,
-                            reasons if explain else None, params)
+    countries = (left_country or None, frozenset([right_country]) if right_country else _NO_COUNTRIES)
+    score, reasons = _best(name_keys(str(left)), name_keys(str(right)), params, explain, countries)
     return round(score, 4), reasons
+
+
+_NO_COUNTRIES: frozenset[str] = frozenset()
+#: "countries: CN, HK" in the notes of an imported record (OFAC addresses in several countries)
+_NOTE_COUNTRIES = re.compile(r"\bcountries: ((?:[A-Z]{2}(?:, )?)+)")
+
+
+def record_countries(record: EntityRecord) -> frozenset[str]:
+    """The countries a list record names: its country and those its notes list."""
+    found = {record.country} if record.country else set()
+    if record.notes and "countries: " in record.notes:
+        m = _NOTE_COUNTRIES.search(record.notes)
+        if m:
+            found.update(c for c in m.group(1).split(", ") if c)
+    return frozenset(found)
 
 
 # --- stage 1: the candidate index ------------------------------------------------------------
@@ -556,6 +692,12 @@ class _IndexEntry:
     record: EntityRecord
     name: str  # the list name or alias as written
     keys: tuple[NameKey, ...]
+    countries: frozenset[str]
+
+
+#: Record types a supplier (an organisation) is compared with. Vessels, aircraft and people on
+#: sanctions lists are not: a company is never the ship or the person of the same name.
+ORGANISATION_SCHEMAS = frozenset({"LegalEntity", "Organization", "Company", "PublicBody", ""})
 
 
 def _deletions(token: str) -> dict[str, None]:
@@ -669,8 +811,10 @@ class EntityMatcher:
     def __init__(
         self, records: Iterable[EntityRecord], settings: Settings,
         params: ScorerParams | None = None, workers: int | None = None,
-        parallel_min: int = PARALLEL_MIN_PARTIES,
+        parallel_min: int = PARALLEL_MIN_PARTIES, schemas: frozenset[str] = ORGANISATION_SCHEMAS,
     ) -> None:
+        self.schemas = schemas
+        self.skipped = 0  # records left out for their type (vessels, aircraft, people)
         with _gc_paused():
             self._build(records, settings, params or settings.scorer)
         self.workers = _available_cpus() if workers is None else max(1, workers)
@@ -683,7 +827,11 @@ class EntityMatcher:
         self.params = params
         entries: list[_IndexEntry] = []
         for record in records:
+            if record.schema not in self.schemas:
+                self.skipped += 1
+                continue
             seen: set[tuple[NameKey, ...]] = set()
+            countries = record_countries(record)
             for name in record.all_names():
                 if not is_meaningful_name(name):
                     continue
@@ -691,7 +839,7 @@ class EntityMatcher:
                 sig = tuple(k.tokens for k in keys)
                 if keys and sig not in seen:
                     seen.add(sig)  # type: ignore[arg-type]
-                    entries.append(_IndexEntry(record, name, keys))
+                    entries.append(_IndexEntry(record, name, keys, countries))
         self._entries = entries
         postings: dict[str, list[int]] = {}
         for idx, entry in enumerate(entries):
@@ -811,8 +959,7 @@ class EntityMatcher:
         entries = self._entries
         for i in self.candidates(name):
             entry = entries[i]
-            score, _ = _best(qkeys, entry.keys, p, False)
-            score = _country_adjust(score, country, entry.record.country, None, p)
+            score, _ = _best(qkeys, entry.keys, p, False, (country, entry.countries))
             if score < s.candidate_floor:
                 continue
             rid = entry.record.record_id
@@ -823,8 +970,7 @@ class EntityMatcher:
         out: list[_Ranked] = []
         for _score, i in ranked:
             entry = entries[i]
-            score, reasons = _best(qkeys, entry.keys, p, True)
-            score = _country_adjust(score, country, entry.record.country, reasons, p)
+            score, reasons = _best(qkeys, entry.keys, p, True, (country, entry.countries))
             if entry.name != entry.record.name:
                 reasons.append(f"matched alias '{entry.name}'")
             score = round(score, 4)

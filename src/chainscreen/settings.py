@@ -51,6 +51,12 @@ class ScorerParams:
     legal_conflict: float = 0.05  # legal forms of different kinds ("L.P." / "Inc.")
     country_agree: float = 0.03
     country_conflict: float = 0.10
+    # caps: the default review threshold is 0.75, the match threshold 0.88
+    country_cap: float = 0.85  # known countries differ: below match
+    qualifier_cap: float = 0.85  # a country or city qualifies one name only: below match
+    legal_cap: float = 0.85  # legal forms of different kinds or jurisdictions: below match
+    weak_cap: float = 0.80  # only initials of a listed acronym: review at most
+    acronym_cap: float = 0.70  # only the supplier's short form (initials, abbreviation): below review
 
 
 #: The default scorer parameters, one shared object (the scorer caches per-kind weights for it).

