@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chainscreen.errors import OutputError
-from chainscreen.report.files import atomic_open, check_writable, neutralise
+from chainscreen.files import atomic_open, check_writable, neutralise
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])

@@ -12,8 +12,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
-from chainscreen.pipeline import ADDED_COLUMNS, screen
+from chainscreen.pipeline import screen
 from chainscreen.report.workbook import write_workbook
+from chainscreen.result import ADDED_COLUMNS
 
 # Synthetic rows; the first is a listed entity so one row is high.
 ROWS = [

@@ -27,6 +27,7 @@ from chainscreen.review import Decision, hits_from_result, make_decision
 from chainscreen.settings import Settings
 from chainscreen.store import (
     COMPLETE,
+    FAILED,
     INCOMPLETE,
     Base,
     Store,
@@ -155,7 +156,7 @@ def test_record_and_resolve_runs(store: Store, tmp_path: Path) -> None:
     assert {lv["list_id"] for lv in store.list_versions(first.id)} == {e["id"] for e in first.lists()}
 
 
-def test_failure_mid_write_leaves_run_incomplete(store: Store, tmp_path: Path,
+def test_failure_mid_write_marks_run_failed(store: Store, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = write_manifest(tmp_path / "lines.csv")
     result = screen(manifest)
@@ -166,7 +167,7 @@ def test_failure_mid_write_leaves_run_incomplete(store: Store, tmp_path: Path,
 
     def flaky(self: Store):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 4:  # two reads of the decisions, one batch of rows committed, then
+        if calls["n"] == 4:  # one read of the decisions, two batches of rows committed, then
             raise RuntimeError("disk full (simulated)")
         return real(self)
 
@@ -175,9 +176,9 @@ def test_failure_mid_write_leaves_run_incomplete(store: Store, tmp_path: Path,
         store.finish_run(run.id, result, batch=1)
     monkeypatch.setattr(Store, "_tx", real)
     after = store.get(run.id)
-    assert after.status == INCOMPLETE and "disk full" in (after.error or "")
+    assert after.status == FAILED and "disk full" in (after.error or "")
     assert after.finished is None and after.receipt is None
-    assert 0 < len(store.rows(run.id)) < 3  # some batches landed; the run still says incomplete
+    assert 0 < len(store.rows(run.id)) < 3  # some batches landed; the run says failed
 
 
 def test_input_kept_for_rescreen(store: Store, tmp_path: Path,

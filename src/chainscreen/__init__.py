@@ -9,16 +9,12 @@ The library entry point is :func:`chainscreen.screen`::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("chainscreen")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+from chainscreen.version import __version__
 
 if TYPE_CHECKING:
-    from chainscreen.pipeline import ScreenResult
+    from chainscreen.result import ScreenResult
 
 
 def screen(source: Any, **kwargs: Any) -> ScreenResult:

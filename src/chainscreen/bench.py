@@ -284,7 +284,7 @@ def cross_validate(pairs: Sequence[Pair], scores: Sequence[float], k: int = 5,
 def write_scores(path: str | Path, pairs: Sequence[Pair], scores: Sequence[float],
                  settings: Settings) -> None:
     """Every input pair back, with chainscreen's score and decision (match / review / no-match)."""
-    from chainscreen.report.files import atomic_open, neutralise
+    from chainscreen.files import atomic_open, neutralise
 
     columns = list(pairs[0].row) if pairs and pairs[0].row else list(REQUIRED_COLUMNS)
     with atomic_open(Path(path), "w", newline="", encoding="utf-8") as fh:

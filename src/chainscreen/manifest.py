@@ -867,6 +867,8 @@ class ManifestStream:
         self.estimated_rows = 0
         self._sha256 = sha256
         self._source: Any = None  # set by open_manifest: callable(rows) -> iterator of (table, problems)
+        #: the whole manifest, when it was read whole to open it (xlsx): screen it without re-reading
+        self.manifest: Manifest | None = None
 
     @property
     def sha256(self) -> str:
@@ -912,6 +914,7 @@ class ManifestStream:
 
         stream._source = source
         stream.estimated_rows = len(manifest.frame)
+        stream.manifest = manifest
         return stream
 
 

@@ -10,16 +10,13 @@ Library entry point::
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from chainscreen import __version__
 from chainscreen.evidence import EvidenceBuilder, RowFacts
 from chainscreen.manifest import (
     CHUNK_ROWS,
@@ -30,138 +27,18 @@ from chainscreen.manifest import (
     read_manifest,
 )
 from chainscreen.match import EntityMatcher
-from chainscreen.models import Candidate, Evidence, ListInfo, Problem
+from chainscreen.models import LEVELS, Candidate, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
-from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
+from chainscreen.normalize.goods import GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import is_meaningful_name
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
+from chainscreen.result import Outcome, RowResult, ScreenChunk, ScreenResult, added_cells
 from chainscreen.score import combine
 from chainscreen.settings import Settings
-
-#: Columns added to the user's rows, in order.
-ADDED_COLUMNS: tuple[str, ...] = (
-    "Risk level", "Risk score", "Screening status", "Reasons", "Best match", "Match score",
-    "Match list", "Goods matched", "Origin (ISO)", "Lists used", "Formula", "Decision",
-)
+from chainscreen.version import __version__
 
 ProgressCallback = Callable[[int, int], None]
 CHUNK = 5000
-
-
-@dataclass
-class RowResult:
-    """The outcome for one input row."""
-
-    row: int
-    status: str  # screened | partial | unscreenable
-    level: str
-    score: float
-    formula: str
-    reasons: tuple[str, ...]
-    evidence: tuple[Evidence, ...]
-    candidates: tuple[Candidate, ...]
-    supplier: str | None
-    country: str | None
-    goods: tuple[GoodsHit, ...]
-    problems: tuple[Problem, ...]
-    #: A reviewer's decision on this row's hit (status, by, at, note, state, reason, list_id,
-    #: record_id), set from the run store after screening; None when there is none.
-    decision: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The output contract's row object."""
-        return {
-            "row": self.row,
-            "status": self.status,
-            "level": self.level,
-            "score": self.score,
-            "formula": self.formula,
-            "reasons": list(self.reasons),
-            "evidence": [e.to_dict() for e in self.evidence],
-            "supplier": self.supplier,
-            "country": self.country,
-            "goods": sorted({f"{g.scheme}:{g.good}" for g in self.goods}),
-            "candidates": [
-                {
-                    "list_id": c.record.list_id, "record_id": c.record.record_id,
-                    "name": c.record.name, "matched_name": c.matched_name,
-                    "score": c.score, "decision": c.decision, "reasons": list(c.reasons),
-                }
-                for c in self.candidates
-            ],
-            "problems": [
-                {"column": p.column, "reason": p.reason, "severity": p.severity}
-                for p in self.problems
-            ],
-            "decision": self.decision,
-        }
-
-
-@dataclass
-class ScreenResult:
-    """A finished screening: the manifest, one :class:`RowResult` per row, and the receipt."""
-
-    manifest: Manifest
-    rows: list[RowResult]
-    receipt: dict[str, Any]
-    settings: Settings
-    reference: ReferenceSet
-    problems: list[Problem] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """Rows per level, every level present (zero when none)."""
-        c = Counter(r.level for r in self.rows)
-        return {lvl: c.get(lvl, 0) for lvl in ("high", "elevated", "low", "clear", "unscreenable")}
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The user's rows with the added columns (original columns untouched, in order)."""
-        base = self.manifest.frame.copy()
-        added = self.added_frame()
-        for col in added.columns:
-            name = col if col not in base.columns else f"{col} (chainscreen)"
-            base[name] = added[col].to_numpy()
-        return base
-
-    def added_frame(self) -> pd.DataFrame:
-        """Only the added columns, one row per input row."""
-        records = []
-        for r in self.rows:
-            best = r.candidates[0] if r.candidates else None
-            records.append({
-                "Risk level": r.level,
-                "Risk score": r.score,
-                "Screening status": r.status,
-                "Reasons": " | ".join(r.reasons),
-                "Best match": best.record.name if best else "",
-                "Match score": best.score if best else None,
-                "Match list": best.record.list_id if best else "",
-                "Goods matched": "; ".join(sorted({g.good for g in r.goods if g.scheme == "dol"})),
-                "Origin (ISO)": r.country or "",
-                "Lists used": ", ".join(sorted({f"{e.list_id}@{e.edition}" for e in r.evidence})),
-                "Formula": r.formula,
-                "Decision": _decision_text(r.decision),
-            })
-        return pd.DataFrame.from_records(records, columns=list(ADDED_COLUMNS))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON output contract: ``rows``, ``receipt``, ``summary``, ``problems``."""
-        return {
-            "rows": [r.to_dict() for r in self.rows],
-            "receipt": self.receipt,
-            "summary": {"rows": len(self.rows), "levels": self.counts()},
-            "problems": [
-                {"row": p.row, "column": p.column, "reason": p.reason, "severity": p.severity}
-                for p in self.all_problems()
-            ],
-        }
-
-    def all_problems(self) -> list[Problem]:
-        """File-level problems followed by every row's problems, in row order."""
-        out = list(self.problems)
-        for r in self.rows:
-            out.extend(r.problems)
-        return out
 
 
 def screen(
@@ -192,101 +69,6 @@ def screen(
                         list(manifest.problems))
 
 
-@dataclass
-class _Outcome:
-    """The result shared by every row with the same facts; ``template.row`` is 0."""
-
-    template: RowResult
-    cells: tuple[Any, ...]  # the ADDED_COLUMNS values
-
-    def for_row(self, row: int) -> RowResult:
-        t = self.template
-        problems = t.problems
-        if problems:
-            problems = tuple(Problem(row, p.column, p.reason, p.severity) for p in problems)
-        return RowResult(row, t.status, t.level, t.score, t.formula, t.reasons, t.evidence,
-                         t.candidates, t.supplier, t.country, t.goods, problems, t.decision)
-
-
-@dataclass
-class ScreenChunk:
-    """The screened rows of one :class:`~chainscreen.manifest.ManifestChunk`, in input order.
-
-    ``codes[i]`` picks the outcome of row ``chunk.row_numbers[i]``; rows with the same facts
-    (supplier, country, goods text, HS code, address) share one outcome, so a chunk costs one
-    lookup per row. :attr:`rows` builds the :class:`RowResult` objects; :meth:`added_columns`
-    gives the added output columns without building them.
-    """
-
-    chunk: ManifestChunk
-    codes: list[int]
-    outcomes: list[_Outcome]
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    @property
-    def row_numbers(self) -> list[int]:
-        """The 1-based input row numbers."""
-        return self.chunk.row_numbers
-
-    @property
-    def rows(self) -> list[RowResult]:
-        """One RowResult per row, reader problems (a line too long, bad JSON) included."""
-        return self.results()
-
-    def results(self, *, reader_problems: bool = True) -> list[RowResult]:
-        """One RowResult per row; ``reader_problems=False`` leaves the reader's problems out."""
-        extra: dict[int, list[Problem]] = {}
-        for p in self.chunk.problems if reader_problems else ():
-            if p.row is not None:
-                extra.setdefault(p.row, []).append(p)
-        out = []
-        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
-            result = self.outcomes[code].for_row(n)
-            if n in extra:
-                result.problems = tuple(extra[n]) + result.problems
-            out.append(result)
-        return out
-
-    def levels(self) -> list[str]:
-        """The level of every row."""
-        return [self.outcomes[c].template.level for c in self.codes]
-
-    def added_columns(self) -> dict[str, list[Any]]:
-        """The added output columns (:data:`ADDED_COLUMNS`) as lists, one value per row."""
-        local: dict[int, int] = {}
-        picks = [local.setdefault(c, len(local)) for c in self.codes]
-        distinct = [self.outcomes[c].cells for c in local]
-        out: dict[str, list[Any]] = {}
-        for j, name in enumerate(ADDED_COLUMNS):
-            values = [cells[j] for cells in distinct]
-            out[name] = [values[k] for k in picks]
-        return out
-
-    def problem_texts(self) -> list[str]:
-        """Each row's problems in one cell ("column 'Country': unknown country 'XX'; ..."), or ""."""
-        extra: dict[int, list[str]] = {}
-        for p in self.chunk.problems:
-            if p.row is not None:
-                extra.setdefault(p.row, []).append(_problem_text(p))
-        texts: dict[int, str] = {}
-        out = []
-        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
-            if code not in texts:
-                texts[code] = "; ".join(_problem_text(p) for p in self.outcomes[code].template.problems)
-            own = texts[code]
-            if n in extra:
-                own = "; ".join([*extra[n], *([own] if own else [])])
-            out.append(own)
-        return out
-
-
-def _problem_text(p: Problem) -> str:
-    where = f"column {p.column!r}: " if p.column else ""
-    return f"{where}{p.reason}" + (" (warning)" if p.severity == "warning" else "")
-
-
 # Distinct row facts remembered at once; beyond this the memo starts afresh, so memory stays flat
 # on a manifest where almost every row is different.
 _MAX_OUTCOMES = 200_000
@@ -315,7 +97,7 @@ class Screening:
                         if reference.concordance is not None else None)
         self._builder = EvidenceBuilder(reference, settings)
         self._index: dict[tuple[str, ...], int] = {}
-        self._outcomes: list[_Outcome] = []
+        self._outcomes: list[Outcome] = []
         self._iso: dict[str, str | None] = {}
 
     @property
@@ -362,7 +144,7 @@ class Screening:
                 index[key] = base + offset
         return ScreenChunk(chunk, [index[k] for k in keys], self._outcomes)
 
-    def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[_Outcome]:
+    def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[Outcome]:
         """The outcome of each distinct set of row facts (what used to be done per row)."""
         clean = [tuple(v.strip() for v in k) for k in keys]
         long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
@@ -386,7 +168,7 @@ class Screening:
                 result.problems = (Problem(None, cols.get(fields[0]), f"{', '.join(fields)} longer than "
                                            f"{MAX_FACT_CHARS:,} characters; the first {MAX_FACT_CHARS:,} "
                                            "were screened", "warning"), *result.problems)
-            out.append(_Outcome(result, _cells(result)))
+            out.append(Outcome(result, added_cells(result)))
         return out
 
 
@@ -395,9 +177,6 @@ class Screening:
 #: would cost minutes in the matcher.
 MAX_FACT_CHARS = 2000
 _FACT_FIELDS = ("supplier", "country", "goods", "hs_code", "address")
-
-LEVELS: tuple[str, ...] = ("high", "elevated", "low", "clear", "unscreenable")
-
 
 def iter_screen(
     source: str | Path | pd.DataFrame | Manifest | ManifestStream,
@@ -492,20 +271,6 @@ def _screen_facts(
                      supplier or None, country, hits, tuple(problems))
 
 
-def _cells(r: RowResult) -> tuple[Any, ...]:
-    """The ADDED_COLUMNS values of one result (see :meth:`ScreenResult.added_frame`)."""
-    best = r.candidates[0] if r.candidates else None
-    return (
-        r.level, r.score, r.status, " | ".join(r.reasons),
-        best.record.name if best else "", best.score if best else None,
-        best.record.list_id if best else "",
-        "; ".join(sorted({g.good for g in r.goods if g.scheme == "dol"})),
-        r.country or "",
-        ", ".join(sorted({f"{e.list_id}@{e.edition}" for e in r.evidence})),
-        r.formula, _decision_text(r.decision),
-    )
-
-
 def build_receipt(
     manifest: Manifest, ref: ReferenceSet, settings: Settings, started: str, finished: str
 ) -> dict[str, Any]:
@@ -548,18 +313,6 @@ def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, se
     if complete is False:
         receipt["complete"] = False
     return receipt
-
-
-def _decision_text(decision: dict[str, Any] | None) -> str:
-    """One cell: "dismiss by ana on 2026-01-05: note", prefixed "reopened: <why>" when reopened."""
-    if not decision:
-        return ""
-    text = f"{decision.get('status')} by {decision.get('by')} on {str(decision.get('at'))[:10]}"
-    if decision.get("note"):
-        text += f": {decision['note']}"
-    if decision.get("state") == "reopened":
-        text = f"reopened: {decision.get('reason')} (was {text})"
-    return text
 
 
 def _now() -> str:

@@ -232,13 +232,15 @@ def _select(editions: dict[str, list[ListInfo]],
     """Active edition per requested id; ``id@edition`` pins an older edition.
 
     ``all`` among the items stands for every list at its newest edition, so
-    ``["all", "dol-tvpra@2020-09-30"]`` is everything, with the 2020 DOL list.
+    ``["all", "dol-tvpra@2020-09-30"]`` is everything, with the 2020 DOL list. Pins alone
+    select nothing away: ``["dol-tvpra@2020-09-30"]`` is the same as that, while a bare id
+    (``["dol-tvpra"]``) means only the lists named.
     """
     if lists is None:
         return {list_id: infos[0] for list_id, infos in editions.items()}
     chosen: dict[str, ListInfo] = {}
     pinned: set[str] = set()
-    if "all" in lists:
+    if "all" in lists or all("@" in item for item in lists):
         chosen = {list_id: infos[0] for list_id, infos in editions.items()}
     for item in lists:
         if item == "all":
@@ -590,8 +592,8 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
     exists (shipped or imported) with the same sha256 is left as it is (status
     ``unchanged``); with different content it is refused: give another ``--edition``.
     """
+    from chainscreen.files import atomic_path
     from chainscreen.importers import SCOPES
-    from chainscreen.report.files import atomic_path
 
     today = today or date.today()
     folder = (user_root or user_lists_dir()).resolve()

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from chainscreen.errors import InputError
 
 if TYPE_CHECKING:
-    from chainscreen.pipeline import ScreenResult
+    from chainscreen.result import RowResult, ScreenResult
 
 #: What an analyst can decide about a hit.
 STATUSES: tuple[str, ...] = ("confirm", "dismiss", "escalate")
@@ -125,9 +125,13 @@ def row_hash(supplier: str | None, country: str | None, address: str | None) -> 
 
 def hits_from_result(result: ScreenResult) -> list[Hit]:
     """Every hit of a screening, row by row, best candidate first."""
-    addresses = list(result.manifest.field("address"))
+    return hits_from_rows(result.rows, list(result.manifest.field("address")))
+
+
+def hits_from_rows(rows: Sequence[RowResult], addresses: Sequence[str]) -> list[Hit]:
+    """Every hit of ``rows`` (``addresses[i]`` is row ``i``'s address), best candidate first."""
     out: list[Hit] = []
-    for i, r in enumerate(result.rows):
+    for i, r in enumerate(rows):
         hits = [c for c in r.candidates if c.decision in HIT_DECISIONS]
         if not hits:
             continue
@@ -214,8 +218,15 @@ def apply_decisions(result: ScreenResult, decisions: Iterable[Decision]) -> int:
     Returns how many rows got one. Reopened decisions are set too, with ``state`` "reopened"
     and the reason, so the outputs say why a once-cleared hit is open again.
     """
-    views = row_decisions(hits_from_result(result), latest(decisions))
-    for r in result.rows:
+    return apply_row_decisions(result.rows, list(result.manifest.field("address")), latest(decisions))
+
+
+def apply_row_decisions(rows: Sequence[RowResult], addresses: Sequence[str],
+                        in_force: Mapping[Key, Decision]) -> int:
+    """:func:`apply_decisions` for some rows (a chunk of a streamed run) and the decisions in
+    force (:func:`latest`)."""
+    views = row_decisions(hits_from_rows(rows, addresses), in_force)
+    for r in rows:
         r.decision = views.get(r.row)
     return len(views)
 
@@ -263,14 +274,14 @@ def dump_decisions(decisions: Iterable[Decision], fmt: str) -> str:
 
 def _csv_safe(value: str) -> str:
     # The file is opened in spreadsheets too: neutralise formula starts, as every CSV we write.
-    from chainscreen.report.files import neutralise
+    from chainscreen.files import neutralise
 
     return str(neutralise(value))
 
 
 def write_decisions(decisions: Iterable[Decision], path: Path, fmt: str | None = None) -> Path:
     """Write the decisions file atomically; the format follows the suffix unless ``fmt`` is given."""
-    from chainscreen.report.files import atomic_open
+    from chainscreen.files import atomic_open
 
     text = dump_decisions(decisions, _format_of(path, fmt))
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:

@@ -59,14 +59,16 @@ from chainscreen.review import (
     HIT_DECISIONS,
     Decision,
     Hit,
-    apply_decisions,
-    hits_from_result,
+    apply_row_decisions,
+    hits_from_rows,
     latest,
     review_snapshot,
 )
 
 if TYPE_CHECKING:
-    from chainscreen.pipeline import ScreenResult
+    from chainscreen.models import Problem
+    from chainscreen.reference import ReferenceSet
+    from chainscreen.result import RowResult, ScreenResult
 
 #: Environment variable naming the database URL.
 DB_ENV = "CHAINSCREEN_DB"
@@ -74,8 +76,9 @@ DB_ENV = "CHAINSCREEN_DB"
 BATCH = 2000
 #: Input files up to this size are kept in the database so ``rescreen`` works after a move.
 MAX_INPUT_BYTES = 100 * 1024 * 1024
-#: Run statuses.
-INCOMPLETE, COMPLETE = "incomplete", "complete"
+#: Run statuses: ``incomplete`` while running (and for ever when the process was killed),
+#: ``complete`` once rows, receipt and outputs are all written, ``failed`` when an error stopped it.
+INCOMPLETE, COMPLETE, FAILED = "incomplete", "complete", "failed"
 _PG_MIGRATION_LOCK = 0x63686E73  # any constant: serialises concurrent migrations on PostgreSQL
 
 
@@ -429,28 +432,33 @@ class Store:
     # -- writing a run ----------------------------------------------------------------------
 
     def start_run(self, source: str | Path | None, *, options: dict[str, Any] | None = None,
-                  input_name: str | None = None, data: bytes | None = None) -> RunInfo:
+                  input_name: str | None = None, data: bytes | None = None,
+                  input_path: str | None = None) -> RunInfo:
         """Insert a run as ``incomplete`` and keep the input's bytes; returns it.
 
-        ``source`` is the input file (read here when ``data`` is not given); a DataFrame
-        input has no file, so pass ``source=None`` and ``input_name``.
+        ``source`` is the input file (hashed here when ``data`` is not given; its bytes are kept
+        when it is at most :data:`MAX_INPUT_BYTES`); a DataFrame input has no file, so pass
+        ``source=None`` and ``input_name``. ``input_path`` overrides the path recorded (a
+        re-screen reads a temporary copy but records the original file).
         """
         path = Path(source) if source is not None else None
         if data is None and path is not None:
-            data = path.read_bytes()
-        data = data or b""
-        digest = hashlib.sha256(data).hexdigest()
-        from chainscreen import __version__
+            data, digest = _read_input(path)
+        else:
+            data = data or b""
+            digest = hashlib.sha256(data).hexdigest()
+        from chainscreen.version import __version__
 
+        recorded = input_path if input_path is not None else (str(path.resolve()) if path else None)
         values = dict(
             uid=uuid.uuid4().hex, input_name=input_name or (path.name if path else "frame"),
-            input_path=str(path.resolve()) if path else None, input_sha256=digest,
+            input_path=recorded, input_sha256=digest,
             row_count=None, settings_sha256=None, tool_version=__version__, started=_now(),
             finished=None, status=INCOMPLETE, error=None, options=dict(options or {}),
             receipt=None, levels=None, problems=None,
         )
         with self._tx() as conn:
-            if path is not None and len(data) <= MAX_INPUT_BYTES:
+            if path is not None and data is not None and len(data) <= MAX_INPUT_BYTES:
                 self._ensure_blob(conn, digest, data)
             run_id = _pk(conn.execute(insert(_table(Run)).values(**values)))
         return self.get(int(run_id))
@@ -483,39 +491,53 @@ class Store:
             return int(conn.execute(select(ListVersion.id).where(cond)).scalar_one())
 
     def finish_run(self, run_id: int, result: ScreenResult, *, batch: int = BATCH) -> RunInfo:
-        """Apply the stored decisions to ``result``, write its rows and candidates in batches,
-        then mark the run complete.
+        """Store a whole result: :meth:`save_rows` then :meth:`complete_run`.
 
         Every row a decision covers gets ``RowResult.decision`` (so outputs written afterwards
-        show it), and every hit's review state at run time is kept with the run. On any error
-        the run stays ``incomplete`` (with the error noted) and the error is raised.
+        show it). On any error the run is marked failed (with the error) and the error is raised.
         """
         try:
-            apply_decisions(result, self.decisions())
-            self._write_rows(run_id, result, batch)
-            with self._tx() as conn:
-                for entry in result.receipt.get("lists", []):
-                    info = result.reference.catalogue.get(entry["id"])
-                    lv = self._list_version_id(conn, entry, info.kind if info else "",
-                                               info.title if info else "")
-                    conn.execute(insert(_table(RunList)).values(run_id=run_id,
-                                                                  list_version_id=lv))
-                conn.execute(update(_table(Run)).where(_table(Run).c.id == run_id).values(
-                    row_count=len(result.rows), settings_sha256=result.receipt["settings_sha256"],
-                    finished=_now(), status=COMPLETE, receipt=_jsonable(result.receipt),
-                    levels=result.counts(), error=None,
-                    problems=[_problem(p) for p in result.problems]))
+            self.save_rows(run_id, result.rows, list(result.manifest.field("address")), batch=batch)
+            return self.complete_run(run_id, result.receipt, result.counts(), result.problems,
+                                     result.reference)
         except BaseException as exc:
             self.fail_run(run_id, f"{type(exc).__name__}: {exc}")
             raise
+
+    def save_rows(self, run_id: int, rows: Sequence[RowResult], addresses: Sequence[str], *,
+                  batch: int = BATCH, decisions: Sequence[Decision] | None = None) -> None:
+        """Apply the decisions in force to ``rows`` and store them with their candidates.
+
+        Call once for a whole result or once per chunk of a streamed run; the run stays
+        ``incomplete`` until :meth:`complete_run`. ``addresses[i]`` is row ``i``'s address
+        (part of the row hash that reopens decisions). ``decisions`` defaults to every stored
+        decision (pass them in when calling per chunk, to read them once).
+        """
+        in_force = latest(self.decisions() if decisions is None else decisions)
+        apply_row_decisions(rows, addresses, in_force)
+        self._write_rows(run_id, rows, addresses, in_force, batch)
+
+    def complete_run(self, run_id: int, receipt: dict[str, Any], counts: dict[str, int],
+                     problems: Sequence[Problem], reference: ReferenceSet | None) -> RunInfo:
+        """Record the receipt, level counts, file-level problems and list editions; mark the run
+        ``complete``."""
+        with self._tx() as conn:
+            for entry in receipt.get("lists", []):
+                info = reference.catalogue.get(entry["id"]) if reference is not None else None
+                lv = self._list_version_id(conn, entry, info.kind if info else "",
+                                           info.title if info else "")
+                conn.execute(insert(_table(RunList)).values(run_id=run_id, list_version_id=lv))
+            conn.execute(update(_table(Run)).where(_table(Run).c.id == run_id).values(
+                row_count=int(receipt["input"]["rows"]), settings_sha256=receipt["settings_sha256"],
+                finished=_now(), status=COMPLETE, receipt=_jsonable(receipt),
+                levels=dict(counts), error=None, problems=[_problem(p) for p in problems]))
         return self.get(run_id)
 
-    def _write_rows(self, run_id: int, result: ScreenResult, batch: int) -> None:
+    def _write_rows(self, run_id: int, results: Sequence[RowResult], addresses: Sequence[str],
+                    in_force: dict[Any, Decision], batch: int) -> None:
         from chainscreen.review import party_key, row_hash
 
-        addresses = list(result.manifest.field("address"))
-        in_force = latest(self.decisions())
-        hits = {(h.row, h.list_id, h.record_id): h for h in hits_from_result(result)}
+        hits = {(h.row, h.list_id, h.record_id): h for h in hits_from_rows(results, addresses)}
         rows: list[dict[str, Any]] = []
         cands: list[dict[str, Any]] = []
 
@@ -528,7 +550,7 @@ class Store:
             rows.clear()
             cands.clear()
 
-        for i, r in enumerate(result.rows):
+        for i, r in enumerate(results):
             party, country = party_key(r.supplier, r.country)
             rows.append(dict(
                 run_id=run_id, row=r.row, supplier=r.supplier, party=party, country=country,
@@ -554,12 +576,12 @@ class Store:
         flush()
 
     def fail_run(self, run_id: int, error: str) -> None:
-        """Note why a run did not complete; it stays ``incomplete``. Never raises."""
+        """Mark a run ``failed`` with why (a run that did not finish, or whose outputs could not
+        be written, even when its rows were stored). Never raises."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(update(_table(Run)).where(
-                    (_table(Run).c.id == run_id) & (_table(Run).c.status == INCOMPLETE)
-                ).values(error=error[:2000]))
+                conn.execute(update(_table(Run)).where(_table(Run).c.id == run_id).values(
+                    status=FAILED, error=error[:2000]))
         except Exception:  # the database itself may be what failed; the run stays incomplete
             pass
 
@@ -733,6 +755,23 @@ class Store:
         return len(new)
 
 
+def _read_input(path: Path) -> tuple[bytes | None, str]:
+    """The input's bytes (None when larger than :data:`MAX_INPUT_BYTES`) and its sha256, read in
+    blocks so a big file is never held whole."""
+    digest = hashlib.sha256()
+    kept: list[bytes] | None = []
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+            size += len(block)
+            if kept is not None:
+                kept.append(block)
+                if size > MAX_INPUT_BYTES:
+                    kept = None
+    return (b"".join(kept) if kept is not None else None), digest.hexdigest()
+
+
 def _problem(p: Any) -> dict[str, Any]:
     """A Problem in the contract's row form (its row number is the row it is stored with)."""
     return {"column": p.column, "reason": p.reason, "severity": p.severity}
@@ -820,8 +859,8 @@ def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path |
     database, or the file at its path), each list edition's sha256 in the current catalogue,
     ``settings`` (the settings a re-run would use) and the tool version.
     """
-    from chainscreen import __version__
     from chainscreen.reference import all_editions
+    from chainscreen.version import __version__
 
     checks: list[tuple[bool, str, str]] = []
     if run.status != COMPLETE:

@@ -13,13 +13,12 @@ from typing import Any
 
 import click
 
-from chainscreen import __version__
 from chainscreen.errors import ChainscreenError, ExitCode
+from chainscreen.models import LEVELS
+from chainscreen.version import __version__
 
-LEVEL_ORDER = ("high", "elevated", "low", "clear", "unscreenable")
-LEVEL_COLOURS = {"high": "red", "elevated": "yellow", "low": "bright_yellow", "clear": "green",
-                 "unscreenable": "white"}
-FORMATS = ("xlsx", "html", "md", "json", "csv")
+#: Terminal colour of each level (keys: :data:`chainscreen.models.LEVELS`).
+LEVEL_COLOURS = dict(zip(LEVELS, ("red", "yellow", "bright_yellow", "green", "white"), strict=True))
 
 
 class _Group(click.Group):
@@ -90,8 +89,21 @@ def screening_options(subject: str) -> Callable[[Callable[..., Any]], Callable[.
 
 def exit_on_hits(counts: Mapping[str, int], fail_on: str | None) -> None:
     """Exit with code 3 when any row is at or above the ``--fail-on`` level."""
-    if fail_on and any(counts.get(level) for level in LEVEL_ORDER[: LEVEL_ORDER.index(fail_on) + 1]):
+    if fail_on and any(counts.get(level) for level in LEVELS[: LEVELS.index(fail_on) + 1]):
         sys.exit(int(ExitCode.HITS))
+
+
+def load_settings_checked(settings_path: Path | None, lists: tuple[str, ...],
+                          max_list_age: int | None) -> Any:
+    """Settings from --settings and --lists; with --max-list-age, fail when a list in use is older."""
+    from chainscreen.settings import load_settings
+
+    settings = load_settings(settings_path, lists=list(lists) or None)
+    if max_list_age is not None:
+        from chainscreen.reference import check_list_ages, load_reference
+
+        check_list_ages(load_reference(lists=settings.lists), max_list_age)
+    return settings
 
 
 def main() -> None:

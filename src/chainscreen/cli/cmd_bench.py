@@ -58,7 +58,7 @@ def bench_match(pairs: Path | None, scores_out: Path | None, force: bool, settin
       chainscreen bench match --parties 5000 --list-size 2000
     """
     from chainscreen import bench as lib
-    from chainscreen.report.files import check_writable
+    from chainscreen.files import check_writable
     from chainscreen.settings import load_settings
 
     settings = load_settings(settings_path)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, screening_options
+from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, load_settings_checked, screening_options
 
 
 @cli.command()
@@ -37,7 +37,6 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     import pandas as pd
 
     from chainscreen.pipeline import screen as run_screen
-    from chainscreen.settings import load_settings
 
     if not names:
         if sys.stdin is None or sys.stdin.isatty():
@@ -50,11 +49,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     columns = {"supplier": list(names)}
     columns.update({k: [v] * len(names) for k, v in given.items() if v})
     frame = pd.DataFrame(columns)
-    settings = load_settings(settings_path, lists=list(lists) or None)
-    if max_list_age is not None:
-        from chainscreen.reference import check_list_ages, load_reference
-
-        check_list_ages(load_reference(lists=settings.lists), max_list_age)
+    settings = load_settings_checked(settings_path, lists, max_list_age)
     mapping = {f: f for f in columns}
     result = run_screen(frame, settings=settings, mapping=mapping)
     if as_json:

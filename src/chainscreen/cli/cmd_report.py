@@ -121,8 +121,8 @@ def _today(value: str | None) -> date:
 
 
 def _write(name: str, ctx: dict[str, Any], fmts: list[str], out: Path, force: bool) -> list[Path]:
+    from chainscreen.files import check_writable
     from chainscreen.report.disclosure import write_draft
-    from chainscreen.report.files import check_writable
 
     targets = _targets(out, fmts)
     for path in targets.values():
@@ -272,7 +272,7 @@ def init_profile(out: Path, force: bool) -> None:
       chainscreen report init-profile -o company.toml
       chainscreen report s211 --profile company.toml --check
     """
-    from chainscreen.report.files import check_writable
+    from chainscreen.files import check_writable
     from chainscreen.report.render import write_text
     from chainscreen.resources import templates_dir
 

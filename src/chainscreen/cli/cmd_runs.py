@@ -271,36 +271,18 @@ def rescreen(run_ref: str, settings_path: Path | None, lists: tuple[str, ...],
       chainscreen rescreen latest
       chainscreen rescreen 3 -o q3-rescreen --force
     """
-    from chainscreen.cli.cmd_screen import _parse_formats, _targets, _write_outputs
-    from chainscreen.pipeline import screen as run_screen
-    from chainscreen.report.files import check_writable
-    from chainscreen.review import diff_runs, list_changes
+    from chainscreen.run import rescreen_run
     from chainscreen.settings import load_settings
-    from chainscreen.store import input_file, run_side
 
     with open_db(db) as store:
         old = store.resolve(run_ref)
-        opts = old.options
         # The run's list selection without edition pins: "current lists" means newest editions.
-        chosen = list(lists) or sorted({x.partition("@")[0] for x in opts.get("lists") or []})
+        chosen = list(lists) or sorted({x.partition("@")[0] for x in old.options.get("lists") or []})
         settings = load_settings(settings_path, lists=chosen or None)
-        targets: dict[str, Path] = {}
-        if outdir is not None:
-            targets = _targets(Path(old.input_name), outdir, _parse_formats(formats))
-            for path in targets.values():
-                check_writable(path, force)
-        with input_file(store, old) as path:
-            new = store.start_run(path, options={**opts, "lists": chosen, "rescreen_of": old.id})
-            try:
-                result = run_screen(path, settings=settings, sheet=opts.get("sheet"),
-                                    mapping=opts.get("mapping") or None)
-                new = store.finish_run(new.id, result)
-            except BaseException as exc:
-                store.fail_run(new.id, f"{type(exc).__name__}: {exc}")
-                raise
-        changes = diff_runs(run_side(store, old), run_side(store, new))
-    written = _write_outputs(result, targets) if targets else {}
-    lists_changed = list_changes(old.lists(), new.lists())
+        done = rescreen_run(store, run_ref, settings, outdir=outdir, formats=formats, force=force)
+    old, new, changes, written = done.old, done.run.stored, done.changes, done.run.written
+    assert new is not None
+    lists_changed = done.lists
     if as_json:
         _emit_json({"old": old.id, "new": new.id, "uid": new.uid, "levels": new.levels,
                     "lists": lists_changed, "hits": changes,

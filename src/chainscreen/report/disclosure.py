@@ -597,7 +597,7 @@ def draft_context(regime: Regime, profile: Mapping[str, Any],
                   results: Sequence[Mapping[str, Any]], *, today: date,
                   generated_at: str, profile_name: str = "profile") -> dict[str, Any]:
     """Everything a disclosure template shows: regime data, profile answers, run figures, check."""
-    from chainscreen import __version__
+    from chainscreen.version import __version__
 
     report = check(regime, profile, results, today=today)
     status = {f.id: f for f in report.findings}
@@ -656,10 +656,10 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
     manifest's goods descriptions are. Entity-list members "in the sector" are found by whole-word
     keyword search in their names, aliases and notes; the brief prints the keywords used.
     """
-    from chainscreen import __version__
     from chainscreen.normalize.countries import country_name, to_iso2
     from chainscreen.normalize.goods import GoodsMapper
     from chainscreen.reference import load_reference
+    from chainscreen.version import __version__
 
     ref = load_reference()
     if ref.concordance is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chainscreen.errors import OutputError
-from chainscreen.report.files import atomic_path
+from chainscreen.files import atomic_path
 
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*|`[^`]+`)")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")

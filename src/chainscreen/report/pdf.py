@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainscreen.errors import OutputError
-from chainscreen.report.files import atomic_path
+from chainscreen.files import atomic_path
 
 
 def write_pdf(html: str, path: Path) -> Path:

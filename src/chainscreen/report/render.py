@@ -9,13 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chainscreen.report.files import atomic_open, neutralise
+from chainscreen.files import atomic_open, neutralise
 from chainscreen.resources import templates_dir
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from chainscreen.pipeline import ScreenResult
+    from chainscreen.result import ScreenResult
 
 LEVEL_COLOURS = {
     "high": "#c0392b", "elevated": "#e67e22", "low": "#d4ac0d", "clear": "#27ae60",

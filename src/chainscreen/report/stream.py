@@ -24,10 +24,11 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from chainscreen.report.files import FORMULA_PREFIXES, atomic_path
+from chainscreen.files import FORMULA_PREFIXES, atomic_path
 
 if TYPE_CHECKING:
-    from chainscreen.pipeline import ScreenChunk, Screening
+    from chainscreen.pipeline import Screening
+    from chainscreen.result import ScreenChunk
 
 #: Formats a streamed run can write.
 STREAM_FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl", "json", "html")
@@ -53,7 +54,7 @@ def _neutralise_array(array: Any) -> Any:
 
 def output_columns(headers: list[str]) -> list[str]:
     """The user's headers, then the added columns (renamed on a clash, as in ScreenResult.frame)."""
-    from chainscreen.pipeline import ADDED_COLUMNS
+    from chainscreen.result import ADDED_COLUMNS
 
     taken = set(headers)
     added = [c if c not in taken else f"{c} (chainscreen)" for c in ADDED_COLUMNS]
@@ -65,7 +66,7 @@ def chunk_table(chunk: ScreenChunk, *, with_row: bool = False) -> Any:
     """One chunk as an Arrow table: the user's columns, the added columns, Problems (and Row)."""
     import pyarrow as pa
 
-    from chainscreen.pipeline import ADDED_COLUMNS
+    from chainscreen.result import ADDED_COLUMNS
 
     table = chunk.chunk.table
     names = output_columns(list(table.column_names))
@@ -122,7 +123,7 @@ class _CsvWriter(_Writer):
 
     def finish(self, screening: Screening) -> None:
         if self.writer is None:  # no rows: still a header line
-            from chainscreen.report.files import neutralise
+            from chainscreen.files import neutralise
 
             line = ",".join(_csv_quote(str(neutralise(h))) for h in output_columns(screening.stream.headers))
             self.fh.write((line + "\n").encode())
@@ -446,7 +447,7 @@ def write_result(result: Any, fmt: str, path: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from chainscreen.pipeline import ADDED_COLUMNS, _problem_text
+    from chainscreen.result import ADDED_COLUMNS, problem_text
 
     if fmt == "jsonl":
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
@@ -458,8 +459,8 @@ def write_result(result: Any, fmt: str, path: Path) -> Path:
     reader: dict[int, list[str]] = {}
     for p in result.manifest.problems:
         if p.row is not None:
-            reader.setdefault(p.row, []).append(_problem_text(p))
-    problems = ["; ".join([*reader.get(r.row, ()), *(_problem_text(p) for p in r.problems)])
+            reader.setdefault(p.row, []).append(problem_text(p))
+    problems = ["; ".join([*reader.get(r.row, ()), *(problem_text(p) for p in r.problems)])
                 for r in result.rows]
     frame = result.manifest.frame
     headers = [str(c) for c in frame.columns]

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import OutputError
-from chainscreen.pipeline import ADDED_COLUMNS
-from chainscreen.report.files import atomic_path, neutralise
+from chainscreen.files import atomic_path, neutralise
+from chainscreen.result import ADDED_COLUMNS
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from chainscreen.pipeline import ScreenResult
+    from chainscreen.result import ScreenResult
 
 EXCEL_MAX_ROWS = 1_048_576
 LEVEL_FILLS = {
@@ -206,8 +206,8 @@ def _receipt_sheet(ws: Worksheet, result: ScreenResult) -> None:
         ["input rows", rc["input"]["rows"]],
         ["columns used", json.dumps(rc["input"]["columns"], ensure_ascii=False)],
         ["settings sha256", rc["settings_sha256"]],
-        *[[f"setting {k}", json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else
-           ("" if v is None else v)] for k, v in sorted((rc.get("settings") or {}).items())],
+        *[[f"setting {k}", "" if v is None else v if isinstance(v, (str, int, float, bool)) else
+           json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted((rc.get("settings") or {}).items())],
         ["tool", f"{rc['tool']['name']} {rc['tool']['version']}"],
         ["started", rc["started"]],
         ["finished", rc["finished"]],

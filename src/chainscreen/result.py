@@ -1,0 +1,255 @@
+"""The records of a screening: one :class:`RowResult` per input row, a :class:`ScreenChunk` per
+streamed chunk, the whole :class:`ScreenResult`, and the columns every output adds to the user's rows.
+
+These are plain records, built by :mod:`chainscreen.pipeline` and read by every output
+(:mod:`chainscreen.report`), the run store and review. The added columns have one builder,
+:func:`added_cells`; problem and decision texts have one each (:func:`problem_text`,
+:func:`decision_text`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chainscreen.models import LEVELS, Candidate, Evidence, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from chainscreen.manifest import Manifest, ManifestChunk
+    from chainscreen.normalize.goods import GoodsHit
+    from chainscreen.reference import ReferenceSet
+    from chainscreen.settings import Settings
+
+__all__ = ["ADDED_COLUMNS", "LEVELS", "RowResult", "ScreenChunk", "ScreenResult", "added_cells",
+           "decision_text", "problem_text"]
+
+#: Columns added to the user's rows, in order.
+ADDED_COLUMNS: tuple[str, ...] = (
+    "Risk level", "Risk score", "Screening status", "Reasons", "Best match", "Match score",
+    "Match list", "Goods matched", "Origin (ISO)", "Lists used", "Formula", "Decision",
+)
+
+@dataclass
+class RowResult:
+    """The outcome for one input row."""
+
+    row: int
+    status: str  # screened | partial | unscreenable
+    level: str
+    score: float
+    formula: str
+    reasons: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    candidates: tuple[Candidate, ...]
+    supplier: str | None
+    country: str | None
+    goods: tuple[GoodsHit, ...]
+    problems: tuple[Problem, ...]
+    #: A reviewer's decision on this row's hit (status, by, at, note, state, reason, list_id,
+    #: record_id), set from the run store after screening; None when there is none.
+    decision: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The output contract's row object."""
+        return {
+            "row": self.row,
+            "status": self.status,
+            "level": self.level,
+            "score": self.score,
+            "formula": self.formula,
+            "reasons": list(self.reasons),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "supplier": self.supplier,
+            "country": self.country,
+            "goods": sorted({f"{g.scheme}:{g.good}" for g in self.goods}),
+            "candidates": [
+                {
+                    "list_id": c.record.list_id, "record_id": c.record.record_id,
+                    "name": c.record.name, "matched_name": c.matched_name,
+                    "score": c.score, "decision": c.decision, "reasons": list(c.reasons),
+                }
+                for c in self.candidates
+            ],
+            "problems": [
+                {"column": p.column, "reason": p.reason, "severity": p.severity}
+                for p in self.problems
+            ],
+            "decision": self.decision,
+        }
+
+
+@dataclass
+class ScreenResult:
+    """A finished screening: the manifest, one :class:`RowResult` per row, and the receipt."""
+
+    manifest: Manifest
+    rows: list[RowResult]
+    receipt: dict[str, Any]
+    settings: Settings
+    reference: ReferenceSet
+    problems: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per level, every level present (zero when none)."""
+        c = Counter(r.level for r in self.rows)
+        return {lvl: c.get(lvl, 0) for lvl in LEVELS}
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The user's rows with the added columns (original columns untouched, in order)."""
+        base = self.manifest.frame.copy()
+        added = self.added_frame()
+        for col in added.columns:
+            name = col if col not in base.columns else f"{col} (chainscreen)"
+            base[name] = added[col].to_numpy()
+        return base
+
+    def added_frame(self) -> pd.DataFrame:
+        """Only the added columns, one row per input row."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records([added_cells(r) for r in self.rows], columns=list(ADDED_COLUMNS))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON output contract: ``rows``, ``receipt``, ``summary``, ``problems``."""
+        return {
+            "rows": [r.to_dict() for r in self.rows],
+            "receipt": self.receipt,
+            "summary": {"rows": len(self.rows), "levels": self.counts()},
+            "problems": [
+                {"row": p.row, "column": p.column, "reason": p.reason, "severity": p.severity}
+                for p in self.all_problems()
+            ],
+        }
+
+    def all_problems(self) -> list[Problem]:
+        """File-level problems followed by every row's problems, in row order."""
+        out = list(self.problems)
+        for r in self.rows:
+            out.extend(r.problems)
+        return out
+
+
+@dataclass
+class Outcome:
+    """The result shared by every row with the same facts; ``template.row`` is 0."""
+
+    template: RowResult
+    cells: tuple[Any, ...]  # the added_cells values
+
+    def for_row(self, row: int) -> RowResult:
+        t = self.template
+        problems = t.problems
+        if problems:
+            problems = tuple(Problem(row, p.column, p.reason, p.severity) for p in problems)
+        return RowResult(row, t.status, t.level, t.score, t.formula, t.reasons, t.evidence,
+                         t.candidates, t.supplier, t.country, t.goods, problems, t.decision)
+
+
+@dataclass
+class ScreenChunk:
+    """The screened rows of one :class:`~chainscreen.manifest.ManifestChunk`, in input order.
+
+    ``codes[i]`` picks the outcome of row ``chunk.row_numbers[i]``; rows with the same facts
+    (supplier, country, goods text, HS code, address) share one outcome, so a chunk costs one
+    lookup per row. :attr:`rows` builds the :class:`RowResult` objects; :meth:`added_columns`
+    gives the added output columns without building them.
+    """
+
+    chunk: ManifestChunk
+    codes: list[int]
+    outcomes: list[Outcome]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def row_numbers(self) -> list[int]:
+        """The 1-based input row numbers."""
+        return self.chunk.row_numbers
+
+    @property
+    def rows(self) -> list[RowResult]:
+        """One RowResult per row, reader problems (a line too long, bad JSON) included."""
+        return self.results()
+
+    def results(self, *, reader_problems: bool = True) -> list[RowResult]:
+        """One RowResult per row; ``reader_problems=False`` leaves the reader's problems out."""
+        extra: dict[int, list[Problem]] = {}
+        for p in self.chunk.problems if reader_problems else ():
+            if p.row is not None:
+                extra.setdefault(p.row, []).append(p)
+        out = []
+        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
+            result = self.outcomes[code].for_row(n)
+            if n in extra:
+                result.problems = tuple(extra[n]) + result.problems
+            out.append(result)
+        return out
+
+    def levels(self) -> list[str]:
+        """The level of every row."""
+        return [self.outcomes[c].template.level for c in self.codes]
+
+    def added_columns(self) -> dict[str, list[Any]]:
+        """The added output columns (:data:`ADDED_COLUMNS`) as lists, one value per row."""
+        local: dict[int, int] = {}
+        picks = [local.setdefault(c, len(local)) for c in self.codes]
+        distinct = [self.outcomes[c].cells for c in local]
+        out: dict[str, list[Any]] = {}
+        for j, name in enumerate(ADDED_COLUMNS):
+            values = [cells[j] for cells in distinct]
+            out[name] = [values[k] for k in picks]
+        return out
+
+    def problem_texts(self) -> list[str]:
+        """Each row's problems in one cell ("column 'Country': unknown country 'XX'; ..."), or ""."""
+        extra: dict[int, list[str]] = {}
+        for p in self.chunk.problems:
+            if p.row is not None:
+                extra.setdefault(p.row, []).append(problem_text(p))
+        texts: dict[int, str] = {}
+        out = []
+        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
+            if code not in texts:
+                texts[code] = "; ".join(problem_text(p) for p in self.outcomes[code].template.problems)
+            own = texts[code]
+            if n in extra:
+                own = "; ".join([*extra[n], *([own] if own else [])])
+            out.append(own)
+        return out
+
+
+def problem_text(p: Problem) -> str:
+    """One problem in words for a cell: "column 'Country': unknown country 'XX'" (+ " (warning)")."""
+    where = f"column {p.column!r}: " if p.column else ""
+    return f"{where}{p.reason}" + (" (warning)" if p.severity == "warning" else "")
+
+
+def added_cells(r: RowResult) -> tuple[Any, ...]:
+    """The :data:`ADDED_COLUMNS` values of one row's result, in order: the one builder every output uses."""
+    best = r.candidates[0] if r.candidates else None
+    return (
+        r.level, r.score, r.status, " | ".join(r.reasons),
+        best.record.name if best else "", best.score if best else None,
+        best.record.list_id if best else "",
+        "; ".join(sorted({g.good for g in r.goods if g.scheme == "dol"})),
+        r.country or "",
+        ", ".join(sorted({f"{e.list_id}@{e.edition}" for e in r.evidence})),
+        r.formula, decision_text(r.decision),
+    )
+
+
+def decision_text(decision: dict[str, Any] | None) -> str:
+    """One cell: "dismiss by ana on 2026-01-05: note", prefixed "reopened: <why>" when reopened."""
+    if not decision:
+        return ""
+    text = f"{decision.get('status')} by {decision.get('by')} on {str(decision.get('at'))[:10]}"
+    if decision.get("note"):
+        text += f": {decision['note']}"
+    if decision.get("state") == "reopened":
+        text = f"reopened: {decision.get('reason')} (was {text})"
+    return text

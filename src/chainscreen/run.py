@@ -1,0 +1,238 @@
+"""The run flow: open → store → screen → write → finish. The one place that chains them.
+
+Every front end calls :func:`screen_run` (the CLI's ``screen``, ``rescreen`` through
+:func:`rescreen_run`, the review web page, the Spark driver)::
+
+    from chainscreen.run import screen_run
+    run = screen_run("lines.csv", outdir=Path("out"), formats=["xlsx", "html"])
+    run.counts, run.written, run.stored
+
+The input is opened once and the decision to stream is taken once (``stream="auto"``: above
+:data:`STREAM_ABOVE` rows). A stored run is ``incomplete`` until its rows, receipt and outputs are
+all written; when anything fails it is marked ``failed`` with the error, and the error is raised.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from chainscreen.errors import OutputError
+from chainscreen.models import Problem
+from chainscreen.report.outputs import (
+    DEFAULT_FORMATS,
+    FORMATS,
+    XLSX_MAX_ROWS,
+    check_targets,
+    parse_formats,
+    stream_outputs,
+    targets,
+    write_outputs,
+)
+from chainscreen.settings import Settings
+
+if TYPE_CHECKING:
+    from chainscreen.manifest import ManifestStream
+    from chainscreen.reference import ReferenceSet
+    from chainscreen.result import ScreenResult
+    from chainscreen.store import RunInfo, Store
+
+#: Above this many (estimated) rows a run streams unless told otherwise.
+STREAM_ABOVE = 200_000
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Run:
+    """What a run produced: the result (None when streamed), counts, outputs, the stored run."""
+
+    input: Path
+    receipt: dict[str, Any]
+    counts: dict[str, int]
+    rows: int
+    streamed: bool
+    seconds: float
+    #: the whole result, for a run screened in memory; None for a streamed run
+    result: ScreenResult | None = None
+    #: file-level problems (a streamed run's row problems are in its row outputs)
+    problems: list[Problem] = field(default_factory=list)
+    #: format → file written
+    written: dict[str, Path] = field(default_factory=dict)
+    #: format → why it was not written (e.g. the workbook of a run too long for Excel)
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: the stored run, when a store was given
+    stored: RunInfo | None = None
+
+    def all_problems(self) -> list[Problem]:
+        """File-level problems, then (for a run held in memory) every row's problems."""
+        return self.result.all_problems() if self.result is not None else list(self.problems)
+
+    def summary(self) -> dict[str, Any]:
+        """The run in plain JSON-ready data (what ``screen --json`` prints)."""
+        return {
+            "input": str(self.input), "rows": self.rows, "levels": self.counts,
+            "outputs": {k: str(v) for k, v in self.written.items()},
+            "skipped": dict(self.skipped), "seconds": round(self.seconds, 3),
+            "streamed": self.streamed, "receipt": self.receipt,
+            "run": {"id": self.stored.id, "uid": self.stored.uid} if self.stored is not None else None,
+        }
+
+
+def screen_run(
+    source: str | Path,
+    settings: Settings | None = None,
+    *,
+    sheet: str | int | None = None,
+    mapping: Mapping[str, str] | None = None,
+    store: Store | None = None,
+    outdir: Path | None = None,
+    formats: str | Iterable[str] = DEFAULT_FORMATS,
+    force: bool = False,
+    stream: bool | Literal["auto"] = "auto",
+    reference: ReferenceSet | None = None,
+    progress: ProgressCallback | None = None,
+    options: Mapping[str, Any] | None = None,
+    input_name: str | None = None,
+    input_path: str | None = None,
+) -> Run:
+    """Screen ``source`` and, as asked, store the run and write its outputs to ``outdir``.
+
+    ``stream``: True reads and writes chunk by chunk in flat memory (outputs that need the whole
+    result, such as Markdown, are skipped with the reason in :attr:`Run.skipped`); False holds
+    the whole file; "auto" streams above :data:`STREAM_ABOVE` rows. Outputs are checked for
+    writability before any screening. ``options`` (sheet, mapping, lists, ...) are kept with the
+    stored run so ``rescreen`` can repeat it; ``input_name`` / ``input_path`` name the input
+    when ``source`` is a temporary copy.
+    """
+    from chainscreen.manifest import open_manifest
+
+    t0 = time.perf_counter()
+    settings = settings or Settings()
+    source = Path(source)
+    name = input_name or source.name
+    paths = targets(name, outdir, parse_formats(formats)) if outdir is not None else {}
+    check_targets(paths, force=force, inputs=[source])
+    opened = open_manifest(source, sheet=sheet, mapping=mapping)
+    streamed = stream is True or (stream == "auto" and opened.estimated_rows > STREAM_ABOVE)
+    skipped: dict[str, str] = {}
+    if streamed:
+        paths, skipped = _streamable(paths, opened.estimated_rows)
+    if reference is None:
+        from chainscreen.reference import load_reference
+
+        reference = load_reference(lists=settings.lists)
+    stored = None
+    if store is not None:
+        opts = {"sheet": sheet, "mapping": dict(mapping or {}), "lists": list(settings.lists or ()),
+                **(options or {})}
+        stored = store.start_run(source, options=opts, input_name=name, input_path=input_path)
+    try:
+        if streamed:
+            run = _screen_streamed(opened, source, paths, settings, reference, store, stored, progress)
+        else:
+            run = _screen_whole(opened, source, sheet, mapping, paths, settings, reference, store,
+                                stored, progress)
+    except BaseException as exc:
+        if store is not None and stored is not None:
+            store.fail_run(stored.id, f"{type(exc).__name__}: {exc}")
+        raise
+    run.skipped.update(skipped)
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def _streamable(paths: dict[str, Path], estimated_rows: int) -> tuple[dict[str, Path], dict[str, str]]:
+    """The outputs a streamed run writes, and why the others are not written."""
+    keep: dict[str, Path] = {}
+    skipped: dict[str, str] = {}
+    for fmt, path in paths.items():
+        if not FORMATS[fmt].streams:
+            skipped[fmt] = f"{fmt} needs the whole result in memory and is not written for a streamed run"
+        elif fmt == "xlsx" and estimated_rows >= XLSX_MAX_ROWS:
+            skipped[fmt] = (f"about {estimated_rows:,} rows do not fit in an Excel sheet (at most "
+                            f"{XLSX_MAX_ROWS - 1:,}); the rows are in the other outputs")
+        else:
+            keep[fmt] = path
+    if paths and not keep:
+        raise OutputError(f"none of the outputs asked for ({', '.join(paths)}) can be written for a "
+                          "streamed run: " + "; ".join(skipped.values())
+                          + "; add csv, parquet, jsonl, json or html to --format")
+    return keep, skipped
+
+
+def _screen_whole(opened: ManifestStream, source: Path, sheet: str | int | None,
+                  mapping: Mapping[str, str] | None, paths: dict[str, Path], settings: Settings,
+                  reference: ReferenceSet, store: Store | None, stored: RunInfo | None,
+                  progress: ProgressCallback | None) -> Run:
+    from chainscreen.manifest import read_manifest
+    from chainscreen.pipeline import screen
+
+    # an xlsx input was read whole to open it: screen that reading, do not parse the file again
+    manifest = opened.manifest if opened.manifest is not None else read_manifest(
+        source, sheet=sheet, mapping=mapping)
+    result = screen(manifest, settings=settings, reference=reference, progress=progress)
+    if store is not None and stored is not None:
+        # also sets each row's reviewer decision, so the outputs written below show it
+        store.save_rows(stored.id, result.rows, list(manifest.field("address")))
+    written = write_outputs(result, paths)
+    if store is not None and stored is not None:
+        stored = store.complete_run(stored.id, result.receipt, result.counts(), result.problems,
+                                    result.reference)
+    return Run(input=source, receipt=result.receipt, counts=result.counts(), rows=len(result.rows),
+               streamed=False, seconds=0.0, result=result, problems=list(result.problems),
+               written=written, stored=stored)
+
+
+def _screen_streamed(opened: ManifestStream, source: Path, paths: dict[str, Path],
+                     settings: Settings, reference: ReferenceSet, store: Store | None,
+                     stored: RunInfo | None, progress: ProgressCallback | None) -> Run:
+    from chainscreen.pipeline import iter_screen
+
+    screening = iter_screen(opened, settings=settings, reference=reference, progress=progress)
+    decisions = store.decisions() if store is not None else None
+    with stream_outputs(paths) as outputs:
+        for chunk in screening:
+            if store is not None and stored is not None:
+                rows = chunk.rows
+                store.save_rows(stored.id, rows, chunk.chunk.values("address"), decisions=decisions)
+            outputs.write(chunk)
+        written = outputs.commit(screening)
+    if store is not None and stored is not None:
+        stored = store.complete_run(stored.id, screening.receipt, dict(screening.counts),
+                                    screening.problems, screening.reference)
+    return Run(input=source, receipt=screening.receipt, counts=dict(screening.counts),
+               rows=screening.rows, streamed=True, seconds=0.0, problems=screening.problems,
+               written=written, stored=stored)
+
+
+@dataclass
+class Rescreen:
+    """A re-screen: the old and new stored runs, what changed and the new run's outputs."""
+
+    old: RunInfo
+    run: Run
+    changes: list[dict[str, Any]]
+    lists: dict[str, str]
+
+
+def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path | None = None,
+                 formats: str | Iterable[str] = DEFAULT_FORMATS, force: bool = False) -> Rescreen:
+    """Re-screen a stored run's input against the current lists and ``settings``; store the new
+    run (recording the original input's name and path) and diff it against the old one."""
+    from chainscreen.review import diff_runs, list_changes
+    from chainscreen.store import input_file, run_side
+
+    old = store.resolve(run_ref)
+    opts = old.options
+    with input_file(store, old) as path:
+        run = screen_run(path, settings, sheet=opts.get("sheet"), mapping=opts.get("mapping") or None,
+                         store=store, outdir=outdir, formats=formats, force=force,
+                         options={"rescreen_of": old.id}, input_name=old.input_name,
+                         input_path=old.input_path)
+    assert run.stored is not None
+    changes = diff_runs(run_side(store, old), run_side(store, run.stored))
+    return Rescreen(old=old, run=run, changes=changes, lists=list_changes(old.lists(), run.stored.lists()))
