@@ -10,9 +10,31 @@ from chainscreen.errors import SettingsError
 from chainscreen.settings import Settings, load_settings
 
 
+#: The digest of the default settings. Every receipt records it and ``runs verify`` compares it:
+#: a change here means runs stored before no longer verify, so change it only on purpose (a new
+#: or changed default), and say so in CHANGELOG.md.
+DEFAULT_DIGEST = "5e6537542c43bf52c42c7bd40e165a21bcf08ba242ecfeb4377536522e48808d"
+
+
 def test_defaults_and_digest_are_stable() -> None:
-    assert Settings().digest() == Settings().digest()
-    assert load_settings().digest() == Settings().digest()
+    assert Settings().digest() == DEFAULT_DIGEST, (
+        "the default settings changed; if that is intended, pin the new digest here")
+    assert load_settings().digest() == DEFAULT_DIGEST
+
+
+def test_strength_tables_load_from_toml_and_are_validated(tmp_path: Path) -> None:
+    path = tmp_path / "chainscreen.toml"
+    path.write_text('[strengths.tip_tier]\n"Tier 2 Watch List" = 0.4\n', encoding="utf-8")
+    s = load_settings(path)
+    assert s.strengths["tip_tier"]["Tier 2 Watch List"] == 0.4
+    assert s.strengths["tip_tier"]["Tier 3"] == 1.0  # the rest of the table stays
+    assert s.digest() != DEFAULT_DIGEST
+    path.write_text('[strengths.tip_tier]\n"Tier 3" = 2\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"strengths.tip_tier.Tier 3 must be a number in \[0, 1\]"):
+        load_settings(path)
+    path.write_text('[strengths.made_up]\nx = 0.5\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="unknown strengths table 'made_up'"):
+        load_settings(path)
 
 
 def test_toml_overrides_change_the_digest(tmp_path: Path) -> None:

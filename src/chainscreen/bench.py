@@ -345,7 +345,7 @@ def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7)
     (names analysed beforehand, as the matcher does), both in one process; end to end is
     :meth:`match_many` from raw names with a fresh matcher, analysis included, over as many
     worker processes as the matcher uses (``Speed.workers``)."""
-    from chainscreen.match import _best, _gc_paused  # the scorer without reasons, as stage 2 runs it
+    from chainscreen.match import best_keys, gc_paused  # the scorer without reasons, as stage 2 runs it
     from chainscreen.models import EntityRecord
 
     list_names = synthetic_names(list_size, seed)
@@ -363,7 +363,7 @@ def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7)
     matcher = EntityMatcher(records, settings)
     build = time.perf_counter() - t1
     # stages 1 and 2 in one process, with the collector paused as match_many runs them
-    with _gc_paused():
+    with gc_paused():
         t2 = time.perf_counter()
         cands = [matcher.candidates(nm) for nm in party_names]
         stage1 = time.perf_counter() - t2
@@ -372,7 +372,7 @@ def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7)
                 for nm, cs in zip(party_names, cands, strict=True) for i in cs]
         t3 = time.perf_counter()
         for qk, ek in work:
-            _best(qk, ek, DEFAULT_PARAMS, False)
+            best_keys(qk, ek, DEFAULT_PARAMS, False)
         stage2 = time.perf_counter() - t3
     return Speed(parties, matcher.size, build, stage1, parties * matcher.size,
                  sum(len(c) for c in cands), len(work), stage2, end_to_end, matcher.workers)

@@ -20,20 +20,6 @@ from chainscreen.normalize.goods import GoodsHit
 from chainscreen.reference import ReferenceSet
 from chainscreen.settings import Settings
 
-#: TIP tier -> strength. The shipped source records only these three kinds; a country that is
-#: absent is Tier 1 or Tier 2 and gets no item (never an invented tier).
-TIP_STRENGTH = {"Tier 3": 1.0, "Tier 2 Watch List": 0.6, "Special Case": 0.6}
-
-#: DOL advancement level (first words) -> strength; longer labels start with these words.
-ADVANCEMENT_STRENGTH = (
-    ("no advancement", 1.0),
-    ("minimal advancement", 0.6),
-    ("moderate advancement", 0.3),
-    ("significant advancement", 0.1),
-)
-
-WRO_STATUS_STRENGTH = {"active": 1.0, "partially modified": 0.5}
-
 XUAR_LIST_ID = "uflpa-xuar"
 XUAR_EDITION = "Pub. L. 117-78 (2021-12-23)"
 
@@ -123,6 +109,10 @@ class EvidenceBuilder:
         self.ref = ref
         w = settings.weights
         self._w = w
+        # strengths by the list's own grading: settings.strengths (DEFAULT_STRENGTHS)
+        self._tip_strength = settings.strengths["tip_tier"]
+        self._advancement = tuple(settings.strengths["child_labour_advancement"].items())
+        self._wro_status = settings.strengths["wro_status"]
         goods = ref.goods
         self._goods_info = ref.info("dol-tvpra") if "dol-tvpra" in ref.catalogue else None
         self._goods: dict[tuple[str, str], dict[str, str]] = {}
@@ -292,10 +282,10 @@ class EvidenceBuilder:
         if self._tip_info is not None:
             ed = self._tip_info.edition
             rec = self._tip.get(country)
-            if rec is not None and rec["tier"] in TIP_STRENGTH:
+            if rec is not None and rec["tier"] in self._tip_strength:
                 out.append(Evidence(
                     kind="tip_tier", list_id="tip-tiers", edition=ed,
-                    strength=TIP_STRENGTH[rec["tier"]], weight=self._w["tip_tier"],
+                    strength=self._tip_strength[rec["tier"]], weight=self._w["tip_tier"],
                     record_id=f"{country}|{rec['report_year']}",
                     summary=(f"{name} is {rec['tier']} in the {rec['report_year']} Trafficking in "
                              f"Persons report (tip-tiers, edition {ed})"),
@@ -307,7 +297,7 @@ class EvidenceBuilder:
         if self._cl_info is not None:
             rec = self._cl.get(country)
             level = str(rec.get("advancement_level") or "") if rec else ""
-            strength = next((s for p, s in ADVANCEMENT_STRENGTH if level.lower().startswith(p)), None)
+            strength = next((s for p, s in self._advancement if level.lower().startswith(p)), None)
             if rec is not None and strength is not None:
                 ed = self._cl_info.edition
                 out.append(Evidence(
@@ -327,7 +317,7 @@ class EvidenceBuilder:
         out: list[Evidence] = []
         for pattern, rec in self._wro.get(country, ()):
             status = str(rec.get("status") or "").strip().lower()
-            strength = WRO_STATUS_STRENGTH.get(status)
+            strength = self._wro_status.get(status)
             if strength is None or not pattern.search(text):
                 continue
             ed = self._wro_info.edition

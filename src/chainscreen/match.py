@@ -623,10 +623,11 @@ _NO_REASONS: list[str] = []
 _NO_NUMBERS: list[str] = []  # shared and never appended to
 
 
-def _best(
+def best_keys(
     keys_a: Sequence[NameKey], keys_b: Sequence[NameKey], params: ScorerParams, explain: bool,
     countries: tuple[str | None, frozenset[str]] | None = None,
 ) -> tuple[float, list[str]]:
+    """The best score (and its reasons, with ``explain``) over every pair of spellings of two names."""
     best: tuple[float, list[str]] = (0.0, ["nothing comparable after normalisation"])
     for ka in keys_a:
         for kb in keys_b:
@@ -645,7 +646,7 @@ def compare_names(
     >>> round(score, 2), why[0]
     (0.98, "equal_words: 'hoshine' in both (distinctive)")
     """
-    return _best(name_keys(query), name_keys(candidate), params, True)
+    return best_keys(name_keys(query), name_keys(candidate), params, True)
 
 
 def decide(score: float, settings: Settings) -> str:
@@ -665,7 +666,7 @@ def score_pair(
     if not is_meaningful_name(left) or not is_meaningful_name(right):
         return 0.0, ["a name is empty or a placeholder"]
     countries = (left_country or None, frozenset([right_country]) if right_country else _NO_COUNTRIES)
-    score, reasons = _best(name_keys(str(left)), name_keys(str(right)), params, explain, countries)
+    score, reasons = best_keys(name_keys(str(left)), name_keys(str(right)), params, explain, countries)
     return round(score, 4), reasons
 
 
@@ -752,7 +753,7 @@ def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while the index is built or a batch is matched.
 
     Both allocate millions of small lists, tuples and dicts that live on, which makes the
@@ -779,7 +780,7 @@ _WORKER_MATCHER: EntityMatcher | None = None
 def _worker_init(matcher: EntityMatcher) -> None:
     global _WORKER_MATCHER  # noqa: PLW0603 - per worker process, set once at its start
     _WORKER_MATCHER = matcher
-    gc.disable()  # a worker lives for one batch; see _gc_paused
+    gc.disable()  # a worker lives for one batch; see gc_paused
 
 
 def _worker_rank(chunk: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
@@ -815,7 +816,7 @@ class EntityMatcher:
     ) -> None:
         self.schemas = schemas
         self.skipped = 0  # records left out for their type (vessels, aircraft, people)
-        with _gc_paused():
+        with gc_paused():
             self._build(records, settings, params or settings.scorer)
         self.workers = _available_cpus() if workers is None else max(1, workers)
         self.parallel_min = parallel_min
@@ -869,7 +870,7 @@ class EntityMatcher:
         Large batches are split over worker processes (see the class); the candidates, their
         scores and reasons are the same as when matched in this process.
         """
-        with _gc_paused():
+        with gc_paused():
             cache = self._cache
             keys: list[tuple[str, str | None] | None] = []
             todo: dict[tuple[str, str | None], None] = {}
@@ -959,7 +960,7 @@ class EntityMatcher:
         entries = self._entries
         for i in self.candidates(name):
             entry = entries[i]
-            score, _ = _best(qkeys, entry.keys, p, False, (country, entry.countries))
+            score, _ = best_keys(qkeys, entry.keys, p, False, (country, entry.countries))
             if score < s.candidate_floor:
                 continue
             rid = entry.record.record_id
@@ -970,7 +971,7 @@ class EntityMatcher:
         out: list[_Ranked] = []
         for _score, i in ranked:
             entry = entries[i]
-            score, reasons = _best(qkeys, entry.keys, p, True, (country, entry.countries))
+            score, reasons = best_keys(qkeys, entry.keys, p, True, (country, entry.countries))
             if entry.name != entry.record.name:
                 reasons.append(f"matched alias '{entry.name}'")
             score = round(score, 4)

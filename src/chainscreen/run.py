@@ -201,12 +201,13 @@ def _screen_streamed(opened: ManifestStream, source: Path, paths: dict[str, Path
                 store.save_rows(stored.id, rows, chunk.chunk.values("address"), decisions=decisions)
             outputs.write(chunk)
         written = outputs.commit(screening)
+        dropped = outputs.skipped
     if store is not None and stored is not None:
         stored = store.complete_run(stored.id, screening.receipt, dict(screening.counts),
                                     screening.problems, screening.reference)
     return Run(input=source, receipt=screening.receipt, counts=dict(screening.counts),
                rows=screening.rows, streamed=True, seconds=0.0, problems=screening.problems,
-               written=written, stored=stored)
+               written=written, skipped=dropped, stored=stored)
 
 
 @dataclass

@@ -12,20 +12,47 @@ against the goods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from chainscreen.models import Evidence, Verdict
 from chainscreen.settings import Settings
 
 DECISIVE_KINDS = frozenset({"entity_list"})
+#: The combination rule in words, as every report prints it.
+FORMULA = "score = 100 × (1 − Π(1 − wᵢ·sᵢ))"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The noisy-OR worked through: each item's factor (1 − w·s), their product and the score."""
+
+    factors: tuple[float, ...]
+    product: float
+    score: float  # rounded to one decimal
+
+
+def derive(weighted: Sequence[tuple[float, float]]) -> Derivation:
+    """Work the noisy-OR through for ``(weight, strength)`` pairs: 100 × (1 − Π(1 − wᵢ·sᵢ))."""
+    factors = tuple(1.0 - max(0.0, min(1.0, w * s)) for w, s in weighted)
+    product = 1.0
+    for f in factors:
+        product *= f
+    return Derivation(factors, product, round(100.0 * (1.0 - product), 1))
 
 
 def noisy_or(evidence: Sequence[Evidence]) -> float:
     """100 × (1 − Π(1 − wᵢ·sᵢ)), rounded to one decimal."""
-    remaining = 1.0
-    for item in evidence:
-        remaining *= 1.0 - max(0.0, min(1.0, item.contribution))
-    return round(100.0 * (1.0 - remaining), 1)
+    return derive([(e.weight, e.strength) for e in evidence]).score
+
+
+def level_rules(cuts: Mapping[str, Any]) -> str:
+    """The rules that turn a score into a level, in words, for the cut points in ``cuts``
+    (a Settings or its ``to_dict()``)."""
+    get = cuts.get if isinstance(cuts, Mapping) else lambda k: getattr(cuts, k)
+    return (f"Levels: high ≥ {get('cut_high')}, elevated ≥ {get('cut_elevated')}, low > {get('cut_low')}; "
+            "an entity-list match is decisive (high); missing data with no evidence is unscreenable")
 
 
 def formula(evidence: Sequence[Evidence], score: float) -> str:

@@ -30,6 +30,19 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "wro_merchandise": 0.35,
 }
 
+#: Strength of an evidence item by what the list says: the TIP tier, the DOL advancement level
+#: of a child-labour assessment (first words of the label), the status of a CBP WRO/Finding.
+#: docs/SCORING.md gives the reasoning. A TIP country absent from the list is Tier 1 or 2 and
+#: gets no item (never an invented tier).
+DEFAULT_STRENGTHS: dict[str, dict[str, float]] = {
+    "tip_tier": {"Tier 3": 1.0, "Tier 2 Watch List": 0.6, "Special Case": 0.6},
+    "child_labour_advancement": {
+        "no advancement": 1.0, "minimal advancement": 0.6, "moderate advancement": 0.3,
+        "significant advancement": 0.1,
+    },
+    "wro_status": {"active": 1.0, "partially modified": 0.5},
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ScorerParams:
@@ -68,6 +81,9 @@ class Settings:
     """Thresholds and weights. Every run records :meth:`digest` so results can be reproduced."""
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # strength of an item by the list's own grading (see DEFAULT_STRENGTHS)
+    strengths: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_STRENGTHS.items()})
     # score cut points (0..100): score >= high -> "high", >= elevated -> "elevated", > 0 -> "low"
     cut_high: float = 70.0
     cut_elevated: float = 40.0
@@ -125,6 +141,19 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
                     raise SettingsError(f"{origin}: weight {name} must be a number in [0, 1]")
                 weights[name] = float(w)
             changes["weights"] = weights
+        elif key == "strengths":
+            if not isinstance(value, dict):
+                raise SettingsError(f"{origin}: strengths must be tables of label = number")
+            strengths = {k: dict(v) for k, v in settings.strengths.items()}
+            for table, entries in value.items():
+                if table not in DEFAULT_STRENGTHS or not isinstance(entries, dict):
+                    raise SettingsError(f"{origin}: unknown strengths table {table!r} "
+                                        f"(known: {', '.join(DEFAULT_STRENGTHS)})")
+                for label, number in entries.items():
+                    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
+                        raise SettingsError(f"{origin}: strengths.{table}.{label} must be a number in [0, 1]")
+                    strengths[table][str(label)] = float(number)
+            changes["strengths"] = strengths
         elif key == "lists":
             changes["lists"] = tuple(value) if value else None
         elif key == "scorer":

@@ -61,22 +61,22 @@ def _print(r: dict[str, Any], settings: dict[str, Any]) -> None:
                + f", score {r.get('score', 0):.1f}, status {r.get('status', '?')}")
     evidence = r.get("evidence") or []
     if evidence:
+        from chainscreen.score import derive
+
+        worked = derive([(e["weight"], e["strength"]) for e in evidence])
         click.echo("\nevidence (w = weight of the kind, s = strength of this item):")
-        product = 1.0
-        for e in evidence:
-            factor = 1 - e["weight"] * e["strength"]
-            product *= factor
+        for e, factor in zip(evidence, worked.factors, strict=True):
             click.echo(f"  {e['kind']:<24} w={e['weight']:.2f} s={e['strength']:.2f} "
                        f"w·s={e['weight'] * e['strength']:.3f}  factor (1 − w·s)={factor:.3f}"
                        f"   [{e['list_id']} @ {e['edition']}]")
             click.echo(f"    {e['summary']}")
-        click.echo(f"\nproduct of factors = {product:.4f}; score = 100 × (1 − {product:.4f}) "
-                   f"= {100 * (1 - product):.1f}")
+        click.echo(f"\nproduct of factors = {worked.product:.4f}; score = 100 × (1 − {worked.product:.4f}) "
+                   f"= {worked.score:.1f}")
     click.echo(f"formula as recorded: {r.get('formula', '')}")
     if settings:
-        click.echo(f"levels: high ≥ {settings.get('cut_high')}, elevated ≥ {settings.get('cut_elevated')}, "
-                   f"low > {settings.get('cut_low')}; an entity-list match is decisive (high); "
-                   "missing data with no evidence is unscreenable")
+        from chainscreen.score import level_rules
+
+        click.echo(level_rules(settings))
     for reason in r.get("reasons") or []:
         if not any(reason == e["summary"] for e in evidence):
             click.echo(f"  note: {reason}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from chainscreen.cli import cli
-from chainscreen.cli.cmd_runs import _emit_json, _hit_line, db_option, json_option, open_db
+from chainscreen.cli.cmd_runs import db_option, emit_json, hit_line, json_option, open_db
 from chainscreen.errors import InputError
 from chainscreen.review import STATUSES
 
@@ -95,7 +95,7 @@ def review(run_ref: str | None, decide: tuple[str, str] | None, note: str, by: s
         states = [(h, *hit_state(h, decisions)) for h in store.hits(run.id)]
     shown = [s for s in states if show_all or s[1] != "decided"]
     if as_json:
-        _emit_json({"run": run.id, "hits": [
+        emit_json({"run": run.id, "hits": [
             {"row": h.row, "record": h.record_id, "list_id": h.list_id, "supplier": h.supplier,
              "record_name": h.record_name, "matched_name": h.matched_name, "score": h.score,
              "match": h.match_decision, "state": state, "reason": reason,
@@ -104,7 +104,7 @@ def review(run_ref: str | None, decide: tuple[str, str] | None, note: str, by: s
     n_open = sum(1 for s in states if s[1] != "decided")
     click.echo(f"{run.label} ({run.input_name}): {n_open} open of {len(states)} hit(s)")
     for h, state, d, reason in shown:
-        click.echo("  " + _hit_line(h, state, d, reason))
+        click.echo("  " + hit_line(h, state, d, reason))
     if n_open:
         click.echo(f"\nDecide with: chainscreen review {run.id} --decide ROW:RECORD "
                    f"{'|'.join(STATUSES)} --note TEXT --by NAME")

@@ -26,7 +26,7 @@ def open_db(db: str | None) -> Any:
     return open_store(db)
 
 
-def _emit_json(data: Any) -> None:
+def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
 
 
@@ -62,7 +62,7 @@ def runs(ctx: click.Context, db: str | None, limit: int, as_json: bool) -> None:
     with open_db(db) as store:
         found = store.runs(limit=limit)
     if as_json:
-        _emit_json([_run_dict(r) for r in found])
+        emit_json([_run_dict(r) for r in found])
         return
     if not found:
         click.echo("No runs stored yet. Screen a file first: chainscreen screen FILE")
@@ -110,7 +110,7 @@ def runs_show(ctx: click.Context, run_ref: str, db: str | None, as_json: bool) -
         decisions = latest(store.decisions())
     states = [(h, *hit_state(h, decisions)) for h in hits]
     if as_json:
-        _emit_json({**_run_dict(run), "hits": [
+        emit_json({**_run_dict(run), "hits": [
             {"row": h.row, "supplier": h.supplier, "list_id": h.list_id, "record_id": h.record_id,
              "record_name": h.record_name, "score": h.score, "state": state,
              "decision": d.to_dict() if d else None, "reason": reason}
@@ -132,10 +132,10 @@ def runs_show(ctx: click.Context, run_ref: str, db: str | None, as_json: bool) -
     if states:
         click.echo(f"\nHits ({len(states)}):")
         for h, state, d, reason in states:
-            click.echo("  " + _hit_line(h, state, d, reason))
+            click.echo("  " + hit_line(h, state, d, reason))
 
 
-def _hit_line(h: Any, state: str, d: Any, reason: str | None) -> str:
+def hit_line(h: Any, state: str, d: Any, reason: str | None) -> str:
     if state == "open":
         tag = click.style("open", fg="yellow")
     elif state == "reopened":
@@ -187,7 +187,7 @@ def runs_diff(ctx: click.Context, a_ref: str, b_ref: str, db: str | None, as_jso
         changes = diff_runs(run_side(store, a), run_side(store, b))
     lists = list_changes(a.lists(), b.lists())
     if as_json:
-        _emit_json({"a": a.id, "b": b.id, "lists": lists,
+        emit_json({"a": a.id, "b": b.id, "lists": lists,
                     "settings_changed": a.settings_sha256 != b.settings_sha256,
                     "input_changed": a.input_sha256 != b.input_sha256, "hits": changes})
         return
@@ -234,7 +234,7 @@ def runs_verify(ctx: click.Context, run_ref: str, settings_path: Path | None, db
         checks = verify_run(store, run, settings)
     ok = all(c[0] for c in checks)
     if as_json:
-        _emit_json({"run": run.id, "reproducible": ok,
+        emit_json({"run": run.id, "reproducible": ok,
                     "checks": [{"ok": c[0], "item": c[1], "detail": c[2]} for c in checks]})
     else:
         for good, item, detail in checks:
@@ -284,7 +284,7 @@ def rescreen(run_ref: str, settings_path: Path | None, lists: tuple[str, ...],
     assert new is not None
     lists_changed = done.lists
     if as_json:
-        _emit_json({"old": old.id, "new": new.id, "uid": new.uid, "levels": new.levels,
+        emit_json({"old": old.id, "new": new.id, "uid": new.uid, "levels": new.levels,
                     "lists": lists_changed, "hits": changes,
                     "outputs": {k: str(v) for k, v in written.items()}})
         return

@@ -80,6 +80,8 @@ class Regime:
     attestation_example: str
     attestation_source: str
     elements: tuple[Element, ...]
+    #: size tests deciding whether the law applies: ``{"tests": {field: minimum}, "tests_needed": n}``
+    applicability: Mapping[str, Any] = field(default_factory=dict)
 
     def element(self, element_id: str) -> Element:
         """The element with ``element_id``; KeyError when the regime has none."""
@@ -292,22 +294,28 @@ def _warnings(regime: Regime, profile: Mapping[str, Any], results: Sequence[Mapp
     if not results:
         out.append("no screening runs given: the draft has no figures (use --results, --run or MANIFEST)")
     if regime.id == "s211":
-        out += _s211_warnings(entity, report, profile, today)
+        out += _s211_warnings(regime, entity, report, profile, today)
     elif regime.id == "uk-msa":
-        turnover = entity.get("uk_turnover_gbp")
+        (turnover_field, minimum), = regime.applicability["tests"].items()
+        turnover = entity.get(turnover_field)
         if turnover is None:
-            out.append("applicability not recorded: entity.uk_turnover_gbp (s. 54 applies from GBP 36 M)")
-        elif turnover < 36_000_000:
-            out.append(f"entity.uk_turnover_gbp {turnover:,} is below GBP 36 M: s. 54 may not apply")
+            out.append(f"applicability not recorded: entity.{turnover_field} (s. 54 applies from "
+                       f"GBP {minimum / 1e6:,.0f} M)")
+        elif turnover < minimum:
+            out.append(f"entity.{turnover_field} {turnover:,} is below GBP {minimum / 1e6:,.0f} M: "
+                       "s. 54 may not apply")
         stmt = lookup(profile, "uk.statement")
         if isinstance(stmt, Mapping) and stmt.get("answer") == "no-steps":
             out.append("uk.statement says no steps were taken: the six areas then describe nothing")
     elif regime.id == "au-msa":
-        revenue = entity.get("au_revenue_aud")
+        (revenue_field, minimum), = regime.applicability["tests"].items()
+        revenue = entity.get(revenue_field)
         if revenue is None:
-            out.append("applicability not recorded: entity.au_revenue_aud (mandatory from AUD 100 M)")
-        elif revenue < 100_000_000:
-            out.append(f"entity.au_revenue_aud {revenue:,} is below AUD 100 M: reporting is voluntary")
+            out.append(f"applicability not recorded: entity.{revenue_field} (mandatory from "
+                       f"AUD {minimum / 1e6:,.0f} M)")
+        elif revenue < minimum:
+            out.append(f"entity.{revenue_field} {revenue:,} is below AUD {minimum / 1e6:,.0f} M: "
+                       "reporting is voluntary")
     elif regime.id == "uflpa-evidence":
         if not profile.get("us", {}).get("subject"):
             out.append("us.subject (the shipment or supplier this index is for) is empty")
@@ -320,18 +328,19 @@ def _warnings(regime: Regime, profile: Mapping[str, Any], results: Sequence[Mapp
     return out
 
 
-def _s211_warnings(entity: Mapping[str, Any], report: Mapping[str, Any],
+def _s211_warnings(regime: Regime, entity: Mapping[str, Any], report: Mapping[str, Any],
                    profile: Mapping[str, Any], today: date) -> list[str]:
     out: list[str] = []
-    tests = {"assets_cad": 20_000_000, "revenue_cad": 40_000_000, "employees": 250}
+    tests: Mapping[str, float] = regime.applicability["tests"]
+    needed = int(regime.applicability["tests_needed"])
     known: dict[str, Any] = {k: entity.get(k) for k in tests if entity.get(k) is not None}
-    if not entity.get("listed_in_canada") and len(known) < 3:
-        out.append("applicability not fully recorded: entity.listed_in_canada, assets_cad, "
-                   "revenue_cad, employees (s. 2: listed, or 2 of 3 thresholds)")
+    if not entity.get("listed_in_canada") and len(known) < len(tests):
+        out.append(f"applicability not fully recorded: entity.listed_in_canada, {', '.join(tests)} "
+                   f"(s. 2: listed, or {needed} of {len(tests)} thresholds)")
     elif not entity.get("listed_in_canada"):
         met = sum(1 for k, v in known.items() if v >= tests[k])
-        if met < 2:
-            out.append(f"only {met} of the 3 size thresholds of s. 2 met: the entity may not be "
+        if met < needed:
+            out.append(f"only {met} of the {len(tests)} size thresholds of s. 2 met: the entity may not be "
                        "required to report (the check does not decide)")
     if not entity.get("activities"):
         out.append("entity.activities not recorded (s. 9: produce, sell, distribute, import, control)")

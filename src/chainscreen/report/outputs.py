@@ -34,7 +34,8 @@ class OutputFormat:
 
 #: Every output ``screen`` can write, in the order they are written and listed.
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
-    OutputFormat("xlsx", ".screened.xlsx", True, "annotated copy of the workbook with extra sheets"),
+    OutputFormat("xlsx", ".screened.xlsx", True,
+                 "annotated copy of the workbook with extra sheets (one sheet and a receipt when streamed)"),
     OutputFormat("html", ".html", True, "self-contained HTML report (a summary when streamed)"),
     OutputFormat("md", ".md", False, "Markdown report"),
     OutputFormat("json", ".json", True, "the JSON output contract (docs/schema)"),

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainscreen.files import atomic_open, neutralise
+from chainscreen.models import LEVELS
 from chainscreen.resources import templates_dir
+from chainscreen.score import FORMULA, level_rules
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
     from chainscreen.result import ScreenResult
 
-LEVEL_COLOURS = {
-    "high": "#c0392b", "elevated": "#e67e22", "low": "#d4ac0d", "clear": "#27ae60",
-    "unscreenable": "#7f8c8d",
-}
+#: Colour of each level in reports and charts (keys: :data:`chainscreen.models.LEVELS`).
+LEVEL_COLOURS = dict(zip(LEVELS, ("#c0392b", "#e67e22", "#d4ac0d", "#27ae60", "#7f8c8d"), strict=True))
 
 
 def environment() -> Environment:
@@ -35,6 +35,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = _md_escape
+    # the formula and the level rules as score.py states them, never retyped in a template
+    env.globals["scoring_formula"] = FORMULA
+    env.globals["level_rules"] = level_rules
     return env
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from chainscreen.result import ScreenChunk
 
 #: Formats a streamed run can write.
-STREAM_FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl", "json", "html")
+STREAM_FORMATS: tuple[str, ...] = ("xlsx", "csv", "parquet", "jsonl", "json", "html")
 #: Flagged rows listed in a streamed HTML report (all of them are in csv/parquet/jsonl).
 TOP_FLAGGED = 500
 #: File-level and row problems listed in a streamed HTML report.
@@ -84,9 +84,12 @@ def chunk_table(chunk: ScreenChunk, *, with_row: bool = False) -> Any:
 
 
 class _Writer:
+    #: why this output was given up part-way (the run goes on; the file is not written)
+    dropped: str | None = None
+
     def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
         self.path = path
-        self.tmp = stack.enter_context(atomic_path(path))
+        self.tmp = stack.enter_context(_droppable(self, path))
 
     def write(self, chunk: ScreenChunk) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -256,6 +259,59 @@ class _JsonWriter(_JsonLinesWriter):
         super().finish(screening)
 
 
+class _XlsxWriter(_Writer):
+    """The workbook of a streamed run, written row by row in openpyxl's write-only mode: the
+    user's columns, the added columns and Problems on sheet "Screened", then a Receipt sheet.
+    A run longer than an Excel sheet gives the workbook up (:attr:`dropped`), not the run."""
+
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        from openpyxl import Workbook
+
+        super().__init__(path, stack)
+        self.wb = Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("Screened")
+        self.rows = 0
+
+    def write(self, chunk: ScreenChunk) -> None:
+        from chainscreen.report.outputs import XLSX_MAX_ROWS
+
+        if self.dropped:
+            return
+        table = chunk_table(chunk)
+        if self.rows == 0:
+            self.ws.append([_xlsx_cell(str(n)) for n in table.column_names])
+        if self.rows + table.num_rows + 1 > XLSX_MAX_ROWS:
+            self.dropped = (f"more than {XLSX_MAX_ROWS - 1:,} rows do not fit in an Excel sheet; "
+                            "the rows are in the other outputs")
+            self.wb = None
+            return
+        for values in zip(*(c.to_pylist() for c in table.columns), strict=True):
+            self.ws.append([_xlsx_cell(v) for v in values])
+        self.rows += table.num_rows
+
+    def finish(self, screening: Screening) -> None:
+        if self.dropped:
+            return
+        if self.rows == 0:
+            self.ws.append([_xlsx_cell(h) for h in output_columns(screening.stream.headers)])
+        receipt = self.wb.create_sheet("Receipt")
+        receipt.append(["Item", "Value"])
+        for key, value in screening.receipt.items():
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            receipt.append([_xlsx_cell(key), _xlsx_cell(text)])
+        self.wb.save(self.tmp)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A value Excel stores as data: formula-like text neutralised, characters a sheet cannot
+    hold (control characters) shown as U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", _neutralise_text(value))
+
+
 def _row_problems(chunk: ScreenChunk) -> list[dict[str, Any]]:
     """The row problems of one chunk as JSON-contract problem objects, in row order."""
     out: list[dict[str, Any]] = []
@@ -346,7 +402,7 @@ class _HtmlWriter(_Writer):
 
 
 _WRITERS: dict[str, type[_Writer]] = {
-    "csv": _CsvWriter, "parquet": _ParquetWriter, "jsonl": _JsonLinesWriter, "json": _JsonWriter,
+    "xlsx": _XlsxWriter, "csv": _CsvWriter, "parquet": _ParquetWriter, "jsonl": _JsonLinesWriter, "json": _JsonWriter,
     "html": _HtmlWriter,
 }
 
@@ -389,11 +445,19 @@ class StreamOutputs:
             writer.write(chunk)
 
     def commit(self, screening: Screening) -> dict[str, Path]:
-        """Finish every file; they are renamed into place when the ``with`` block ends."""
+        """Finish every file; they are renamed into place when the ``with`` block ends.
+
+        Returns the outputs that will be written; :attr:`skipped` says why any other was not.
+        """
         for writer in self._writers.values():
             writer.finish(screening)
         self.committed = True
-        return dict(self.targets)
+        return {f: p for f, p in self.targets.items() if not self._writers[f].dropped}
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Outputs given up part-way, and why."""
+        return {f: w.dropped for f, w in self._writers.items() if w.dropped}
 
     def __exit__(self, *exc: Any) -> bool | None:
         if exc[0] is None and not self.committed:
@@ -401,6 +465,24 @@ class StreamOutputs:
             self._stack.__exit__(_Abandoned, _Abandoned(), None)
             return None
         return self._stack.__exit__(*exc)
+
+
+class _droppable:  # noqa: N801 - used like a function, as contextlib's helpers are
+    """:func:`atomic_path` whose file is discarded, not renamed, when ``writer`` was dropped."""
+
+    def __init__(self, writer: _Writer, path: Path) -> None:
+        self.writer = writer
+        self.inner = atomic_path(path)
+
+    def __enter__(self) -> Path:
+        return self.inner.__enter__()
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        if exc[0] is None and self.writer.dropped:
+            with contextlib.suppress(_Abandoned):
+                self.inner.__exit__(_Abandoned, _Abandoned(), None)
+            return None
+        return self.inner.__exit__(*exc)
 
 
 class _Abandoned(Exception):
