@@ -9,7 +9,6 @@ import pytest
 from chainscreen.errors import SettingsError
 from chainscreen.settings import Settings, load_settings
 
-
 #: The digest of the default settings. Every receipt records it and ``runs verify`` compares it:
 #: a change here means runs stored before no longer verify, so change it only on purpose (a new
 #: or changed default), and say so in CHANGELOG.md.
