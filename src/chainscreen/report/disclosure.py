@@ -665,76 +665,15 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
     manifest's goods descriptions are. Entity-list members "in the sector" are found by whole-word
     keyword search in their names, aliases and notes; the brief prints the keywords used.
     """
-    from chainscreen.normalize.countries import country_name, to_iso2
-    from chainscreen.normalize.goods import GoodsMapper
     from chainscreen.reference import load_reference
+    from chainscreen.report.render import bar_chart
+    from chainscreen.sector import analyse_sector
     from chainscreen.version import __version__
 
     ref = load_reference()
-    if ref.concordance is None:
-        raise InputError("the goods concordance is not loaded; run `chainscreen lists`")
-    mapper = GoodsMapper(ref.concordance, ref.hs)
-    hits = [h for term in goods_terms for h in mapper.map(term, None)]
-    dol_goods = sorted({h.good for h in hits if h.scheme == "dol"})
-    sectors = sorted({h.good for h in hits if h.scheme == "uflpa"})
-    if not dol_goods and not sectors:
-        raise InputError(f"no DOL good or UFLPA sector matches {', '.join(goods_terms)!r}; "
-                         "try a commodity word such as cotton, cocoa, shrimp, polysilicon")
-    wanted: list[str] = []
-    for c in countries:
-        iso = to_iso2(c)
-        if iso is None:
-            raise InputError(f"unknown country {c!r}")
-        wanted.append(iso)
-
-    goods = ref.goods
-    g = goods[goods["good"].isin(dol_goods)]
-    if wanted:
-        g = g[g["iso2"].isin(wanted)]
-    tip = {r.iso2: r.tier for r in ref.tip.itertuples()}
-    cl = {r.iso2: r.advancement_level for r in ref.child_labour.itertuples()}
-    by_country: dict[str, dict[str, Any]] = {}
-    for r in g.sort_values(["country", "good"]).itertuples():
-        row = by_country.setdefault(str(r.iso2), {
-            "iso2": r.iso2, "name": country_name(r.iso2) if r.iso2 else r.country,
-            "goods": [], "forced": 0, "child": 0,
-            "tip": tip.get(r.iso2, "Tier 1 or Tier 2 (not on the Watch List, Tier 3 or special cases)"),
-            "advancement": cl.get(r.iso2) or "not assessed"})
-        kinds = [k for k, flag in (("forced labour", r.forced_labour), ("child labour", r.child_labour))
-                 if bool(flag)]
-        if bool(r.forced_child_labour):
-            kinds.append("forced child labour")
-        row["goods"].append({"good": r.good, "kinds": kinds})
-        row["forced"] += int(bool(r.forced_labour))
-        row["child"] += int(bool(r.child_labour))
-    listed = sorted(by_country.values(), key=lambda c: (-(c["forced"] + c["child"]), c["name"]))
+    found = analyse_sector(goods_terms, ref, countries=countries)
+    dol_goods, sectors, wanted, listed = found.dol_goods, found.sectors, found.countries, found.listed
     chart_rows = [(c["name"], {"forced labour": c["forced"], "child labour": c["child"]}) for c in listed]
-
-    from chainscreen.report.render import bar_chart
-
-    words = ({t.strip().lower() for t in goods_terms if t.strip()} |
-             {x.lower() for x in dol_goods} | {s.lower() for s in sectors})
-    conc = ref.concordance
-    for kw_cell in conc[conc["good"].isin(dol_goods + sectors)]["keywords"].fillna(""):
-        words |= {k.strip().lstrip("=").lower() for k in str(kw_cell).split(";") if k.strip()}
-    keywords = sorted(k for k in words if len(k) >= 4)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keywords) + r")s?\b", re.I) \
-        if keywords else None
-    entities = []
-    for e in ref.entities:
-        if wanted and e.country and e.country not in wanted:
-            continue
-        text = " | ".join([e.name, *e.aliases, e.notes or ""])
-        found = pattern.search(text) if pattern is not None else None
-        if found:
-            entities.append({"name": e.name, "list_id": e.list_id, "country": e.country or "",
-                             "listed": e.listed or "", "keyword": found.group(1).lower()})
-    entities.sort(key=lambda x: (x["list_id"], x["name"].casefold()))
-
-    sector_rows = ref.uflpa_sectors
-    uflpa = [{"sector": r.sector, "added": r.added}
-             for r in sector_rows.itertuples() if any(s.lower() in str(r.sector).lower() or
-                                                      str(r.sector).lower() in s.lower() for s in sectors)]
     exposure = None
     if results:
         wanted_goods = {f"dol:{x}" for x in dol_goods} | {f"uflpa:{x}" for x in sectors}
@@ -757,15 +696,15 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
         "title": f"Sector brief: {', '.join(goods_terms)}" + (f" ({', '.join(wanted)})" if wanted else ""),
         "common": load_common(),
         "terms": list(goods_terms),
-        "hits": [{"good": h.good, "scheme": h.scheme, "detail": h.detail} for h in hits],
+        "hits": found.hits,
         "dol_goods": dol_goods,
         "sectors": sectors,
         "countries_filter": wanted,
         "listed": listed,
         "listing_chart": bar_chart(chart_rows[:15], ("forced labour", "child labour"), SECTOR_COLOURS),
-        "uflpa": uflpa,
-        "entities": entities,
-        "keywords": keywords,
+        "uflpa": found.uflpa,
+        "entities": found.entities,
+        "keywords": found.keywords,
         "exposure": exposure,
         "sources": sources,
         "today": today.isoformat(),
