@@ -22,7 +22,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -541,125 +543,125 @@ def build_uflpa(src: Path) -> tuple[Output, UflpaStats]:
 # ---------------------------------------------------------------------------
 # CBP WRO / Findings
 
+CBP_ORDERS = "cbp_wro_findings_entities_2026-06-23.json"
+CBP_ORDERS_SHA256 = "641f33c76a6f2507f02010236914351eb543058bfb1b864595991ba3cd6508a3"
+CBP_SCRAPE = "cbp_wro_findings_scrape_2026-07-09.csv"
+CBP_OS_NAMES = "cbp_wro_entity_names_opensanctions.csv"
 
-def build_cbp_entities(src: Path, countries: CountryMapper) -> Output:
-    """CBP WRO/Findings entity names as split by the OpenSanctions crawler configuration."""
-    name = "cbp_wro_entity_names_opensanctions.csv"
-    rows = read_rows(src / name, ["cbp_entity_field", "entity_name", "aliases", "notes",
-                                  "address", "country", "opensanctions_schema"])
+
+def compare_cbp(src: Path, entities: list[dict[str, str]]) -> list[str]:
+    """How the orders file compares with the two partial copies shipped before (files 7, 8)."""
     out = []
-    from_address = []
-    for i, r in enumerate(rows, start=2):
-        where = f"{name} line {i}"
-        country = ""
-        if r["country"].strip():
-            country = countries.require(r["country"], where)
-        elif r["address"].strip():
-            # The address's last part names the country where OpenSanctions wrote one.
-            last = r["address"].rsplit(",", 1)[-1].strip()
-            country = countries.get(last) or ""
-            if country:
-                from_address.append(f"{r['entity_name']} -> {country}")
-        aliases = [a.strip() for a in r["aliases"].split(";") if a.strip()]
-        key = norm_key(r["cbp_entity_field"]) + "|" + norm_key(r["entity_name"])
-        out.append([f"cbpwro-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}",
-                    r["entity_name"].strip(), " | ".join(aliases), country,
-                    r["address"].strip(), r["notes"].strip(), r["opensanctions_schema"],
-                    r["cbp_entity_field"]])
-    ids = [r[0] for r in out]
-    if len(set(ids)) != len(ids):
-        raise BuildError(f"{name}: duplicate rows")
-    data = to_csv_bytes(["record_id", "name", "aliases", "country", "address", "notes",
-                         "schema", "cbp_entity_field"], out)
+    orders = {(e["cbp_entity_field"], e["order"], e["effective_date"]): e for e in entities}
+    ours = Counter((e["merchandise"], "" if e["order_country"] == "FV" else e["order_country"],
+                    e["status"], e["effective_date"]) for e in orders.values())
+    scrape = read_rows(src / CBP_SCRAPE, ["entity", "country", "status", "effectiveDate"])
+    theirs = Counter((r["entity"].strip(), "" if r["country"] == "FV" else r["country"].strip(),
+                      r["status"].strip(), iso_date(r["effectiveDate"], "%m/%d/%Y", CBP_SCRAPE))
+                     for r in scrape)
+    differ = sorted((ours - theirs).elements()) + sorted((theirs - ours).elements())
+    out.append(f"Orders: {sum(ours.values())} here, {sum(theirs.values())} in the merchandise "
+               f"scrape (`{CBP_SCRAPE}`, shipped before as `cbp-wro-merchandise`, whose rows "
+               "now come from this file): "
+               + ("merchandise, country code, status and effective date agree for every order."
+                  if not differ else "these differ: " + "; ".join(map(str, differ)) + "."))
+    names = {norm_key(n) for e in entities for n in (e["name"], *e["aliases"].split(" | ")) if n}
+    words = [set(re.findall(r"\w+", n.casefold())) for e in entities
+             for n in (e["name"], *e["aliases"].split(" | ")) if n]
+    os_rows = read_rows(src / CBP_OS_NAMES, ["cbp_entity_field", "entity_name"])
+    absent, variants = [], []
+    for name in sorted({r["entity_name"] for r in os_rows}):
+        if norm_key(name) in names:
+            continue
+        mine = set(re.findall(r"\w+", name.casefold()))
+        close = max((len(mine & w) / len(mine | w) for w in words), default=0.0)
+        (variants if close >= 0.5 else absent).append(name)
+    out.append(f"Names: of the {len({r['entity_name'] for r in os_rows})} names in the "
+               f"OpenSanctions crawler's lookup table (`{CBP_OS_NAMES}`, the names-only edition "
+               f"shipped before), {len(absent)} are in no order of CBP's 2026-06-23 file, "
+               "which lists only orders in force (CBP's press releases say what became of their orders); "
+               "a supplier matching them is no longer flagged by this list: "
+               + "; ".join(absent) + f". {len(variants)} more are the crawler's other "
+               "spellings of entities that are in the file (half or more of their words "
+               "shared): " + "; ".join(variants) + ".")
+    return out
+
+
+def build_cbp(src: Path) -> Output:
+    """CBP WRO/Findings: one record per party named in an order, with the order's status and
+    dates, read by ``lists import --format cbp-wro``."""
+    from chainscreen.importers import read_cbp_wro
+
+    path = src / CBP_ORDERS
+    if sha256(path.read_bytes()) != CBP_ORDERS_SHA256:
+        raise BuildError(f"{CBP_ORDERS}: sha256 differs from its PROVENANCE.md entry (12)")
+    imported = read_cbp_wro(path)
+    entities = [dict(zip(imported.header, r, strict=True)) for r in imported.rows]
+    if imported.default_edition != "2026-06-23":
+        raise BuildError(f"{CBP_ORDERS}: edition {imported.default_edition}, expected 2026-06-23")
+    orders: dict[tuple[str, str, str], dict[str, str]] = {}
+    for e in entities:
+        orders.setdefault((e["cbp_entity_field"], e["order"], e["effective_date"]), e)
+    statuses: dict[str, int] = {}
+    for e in orders.values():
+        statuses[e["status"]] = statuses.get(e["status"], 0) + 1
+    status_text = ", ".join(f"{s} {n}" for s, n in sorted(statuses.items()))
+    multi = sorted({e["cbp_entity_field"] for e in entities
+                    if sum(x["cbp_entity_field"] == e["cbp_entity_field"]
+                           and x["order"] == e["order"]
+                           and x["effective_date"] == e["effective_date"] for x in entities) > 1})
+    modified = [f"`{e['cbp_entity_field']}` ({e['order']} {e['effective_date']}): {e['modified']}"
+                for e in orders.values() if e["modified"]]
+    removed = [f"{e['name']} ({e['party_removed']})" for e in entities if e["party_removed"]]
+    diffs = "\n".join(f"  - {d}" for d in compare_cbp(src, entities))
     return Output(
-        file="cbp_wro_entities.csv", data=data,
+        file="cbp_wro_entities.csv", data=imported.data,
         info=dict(id="cbp-wro-entities", kind="entity",
                   publisher="US Customs and Border Protection",
-                  title="Withhold Release Orders and Findings: entity names",
-                  edition="2026-08-22",
+                  title="Withhold Release Orders and Findings", edition="2026-06-23",
                   source_url="https://www.cbp.gov/document/stats/withhold-release-orders-findings",
-                  retrieved=RETRIEVED,
-                  licence="Names from CBP (public domain); selection and split from the "
-                          "OpenSanctions crawler configuration (MIT). No OpenSanctions data "
-                          "export is included.",
-                  refresh_days=90,
-                  notes=("Names only: no dates, no status, no merchandise, and a country only "
-                         "where OpenSanctions wrote one. CBP entities without an OpenSanctions "
-                         "lookup (e.g. Top Glove, Supermax) are absent. Edition = date of the "
-                         "OpenSanctions commit.")),
+                  retrieved=RETRIEVED, licence=PUBLIC_DOMAIN, refresh_days=90,
+                  notes=(f"CBP's file of 2026-06-23 (a third-party extraction of it): "
+                         f"{len(orders)} orders ({status_text}) naming {len(entities)} parties; "
+                         "each record keeps its order's status, effective date, merchandise and "
+                         "remarks. CBP lists only orders in force: lifted orders are absent.")),
         provenance=(
-            "- Source: GitHub `opensanctions/opensanctions` HEAD "
-            "`f33cff233ff4393a8c71784cfe280275727b52ca` (2026-08-22), "
-            "`datasets/us/cbp_forced_labor/us_cbp_forced_labor.yml` (git blob "
-            "`4b3909774f5548b7251788ed9ce7865804b563ae`): the crawler's `lookups.name` table, "
-            "whose `match` strings are CBP `Entity` values and whose `entities` are "
-            "OpenSanctions' split into names and aliases. Shared copy "
-            "`cbp_wro_entity_names_opensanctions.csv`.\n"
-            f"- Rows: {len(out)} names from "
-            f"{len({r[7] for r in out})} distinct CBP `Entity` strings; one row per "
-            "(CBP entity field, name), so a name under two CBP entries appears twice.\n"
-            "- Transformation: aliases re-joined with ' | '; `country` to ISO-2 where given; "
-            "where only an address was given, its last part named the country: "
-            + ("; ".join(from_address) or "none") + ". `record_id` = `cbpwro-` + 10 hex of "
-            "sha1 of the normalised CBP entity field and name.\n"
-            "- Caveats: **no dates, status, merchandise** and almost no countries; the list is "
-            "what OpenSanctions maintains, so CBP entities without a lookup (for example Top "
-            "Glove or Supermax) are absent; `match` strings were compared after lower-casing "
-            "by the crawler, so case and punctuation may differ slightly from CBP's CSV. "
-            "Some CBP entries are not companies (a region, 'Artisanal Small Mines', "
-            "'All Turkmenistan Cotton ...'); they are kept as CBP lists them."
+            "- Source: CBP's `withhold-release-orders-findings-fy26-2026-06-23.csv` "
+            f"({CBP_URL_TEXT}) as extracted by GitHub `phagehunter/nsfreg` commit "
+            "`02787e87e65d9452d34e1413859cbea1b0a94b00`, `data/cbp_wro.json` (git blob "
+            f"`a2c5596af16136354a82c9e73f507708f8282b89`, sha256 `{CBP_ORDERS_SHA256}`); shared "
+            f"copy `{CBP_ORDERS}`.\n"
+            "- Read with `chainscreen lists import FILE --format cbp-wro` "
+            "(`chainscreen.importers.read_cbp_wro`, which reads CBP's CSV and this JSON "
+            "extraction alike); importing the same file gives this file byte for byte.\n"
+            f"- Orders: {len(orders)} ({status_text}); WRO or Finding, industry, merchandise "
+            "and remarks are read from the extraction's `notes` ('WRO; Industry: ...; "
+            "Merchandise: ...; Remarks: ...').\n"
+            f"- Parties: {len(entities)} records, one per party an order names (`record_id` = "
+            "`cbpwro-` + 10 hex of sha1 of the normalised entity text, party, order and date). "
+            "CBP's `Entity` text was split into parties on ';', on 'and' after a legal form, on "
+            "'A, B, and C' lists of names, on '(collectively, G)' (one record G with the named "
+            "companies as aliases), 'Fishing Vessel: N' (a vessel) and 'Fishing Vessels owned "
+            "by C' (the company). 'and its subsidiaries' is kept in `notes`; '(of Nagoya, "
+            "Japan)' and 'State Penitentiary, Ciudad Victoria, Tamaulipas, Mexico' give an "
+            "address. Entity texts naming more than one party: "
+            + "; ".join(f"`{m}`" for m in multi) + ".\n"
+            "- Status: `status` is CBP's (Active, Partially Modified, Inactive-Pending "
+            "Litigation). For a partially modified order, `modified` says what CBP removed "
+            "from it where the remarks say so, and `party_removed` gives the date a named "
+            "party was removed: " + ("; ".join(modified) or "none") + ". Parties removed: "
+            + ("; ".join(removed) or "none") + ".\n"
+            "- Fishing vessels (CBP country code FV) have no country.\n"
+            "- Compared with the partial copies shipped before this edition:\n" + diffs + "\n"
+            "- Caveats: a third-party extraction of the official CSV, which CBP does not "
+            "publish in a versioned form; re-download CBP's CSV and import it to check. Orders "
+            "CBP lifted before 2026-06-23 are not in the file; their history is only in CBP "
+            "press releases."
         ),
     )
 
 
-def build_cbp_merchandise(src: Path, countries: CountryMapper) -> Output:
-    """CBP WRO/Findings merchandise, country, status and date (the scrape's columns renamed)."""
-    name = "cbp_wro_findings_scrape_2026-07-09.csv"
-    rows = read_rows(src / name, ["entity", "country", "status", "effectiveDate"])
-    out = []
-    for i, r in enumerate(rows, start=2):
-        where = f"{name} line {i}"
-        code = r["country"].strip().upper()
-        fv = code == "FV"
-        if not fv and code not in countries.valid:
-            raise BuildError(f"{where}: {code!r} is not an ISO-2 code")
-        out.append([r["entity"].strip(), "" if fv else code, r["status"].strip(),
-                    iso_date(r["effectiveDate"], "%m/%d/%Y", where), "true" if fv else "false"])
-    data = to_csv_bytes(["merchandise", "iso2", "status", "effective_date", "fishing_vessels"],
-                        out)
-    statuses = sorted({r[2] for r in out})
-    return Output(
-        file="cbp_wro_merchandise.csv", data=data,
-        info=dict(id="cbp-wro-merchandise", kind="commodity",
-                  publisher="US Customs and Border Protection",
-                  title="Withhold Release Orders and Findings: merchandise by country",
-                  edition="2026-06-23",
-                  source_url="https://www.cbp.gov/document/stats/withhold-release-orders-findings",
-                  retrieved=RETRIEVED,
-                  licence="Facts from CBP: US government work, public domain (the third-party "
-                          "scrape carries no licence file)",
-                  refresh_days=90,
-                  notes=("Third-party scrape (2026-07-09) of CBP's FY26 CSV of 2026-06-23, not "
-                         "yet compared with the official CBP file. Entity names, remarks and "
-                         "press-release links were not kept. FV = fishing vessels (no country).")),
-        provenance=(
-            "- Source: CBP's `withhold-release-orders-findings-fy26-2026-06-23.csv` as scraped "
-            "by GitHub `aronrosenfield-hash/TruNorth` commit "
-            "`47d9719e59f5a44e7bc67ba2292510ac80d47e06` (`public/data/cbp-forced-labor.json`, "
-            "key `wro`, fetched 2026-07-09T17:25:31Z); shared copy "
-            "`cbp_wro_findings_scrape_2026-07-09.csv`.\n"
-            f"- Rows: {len(out)}; statuses: {', '.join(statuses)}.\n"
-            "- Transformation: the scrape's `entity` column is really CBP's *Merchandise* "
-            "column and its `country` column CBP's *Country Code*; they were renamed "
-            "`merchandise` and `iso2`. `FV` (fishing vessels) is not a country: `iso2` is "
-            "empty and `fishing_vessels=true`. Dates M/D/YYYY -> YYYY-MM-DD. Rows kept in "
-            "source order, duplicates included (two Jordan garment rows of 2026-06-23 are "
-            "both in the source).\n"
-            "- Caveats: a third-party scrape, not yet compared with the official CBP CSV "
-            "(no network access at build time): re-download it and compare before relying "
-            "on a row. Entity names are not in this file (see `cbp_wro_entities.csv`)."
-        ),
-    )
+CBP_URL_TEXT = "https://www.cbp.gov/document/stats/withhold-release-orders-findings"
 
 
 # ---------------------------------------------------------------------------
@@ -851,8 +853,7 @@ def build(source: Path, out_dir: Path) -> dict[str, object]:
         build_tip(source, countries),
         build_child_labour(source, countries),
         uflpa,
-        build_cbp_entities(source, countries),
-        build_cbp_merchandise(source, countries),
+        build_cbp(source),
         build_uflpa_sectors(),
         *build_hs(source),
     ]

@@ -425,9 +425,14 @@ and written the way trade data writes them. Any resemblance of an invented name 
 company is unintended; the invented suppliers are not on any list and nothing here says anything
 about them.
 
-"UFLPA Entity List row N" is the `row_in_snapshot` of the shipped UFLPA copy (the list is a
-third-party scrape of dhs.gov; some entities appear in more than one table, hence "rows 8/146");
-"CBP WRO" names are the `entity_name` or `aliases` of the shipped CBP WRO/Findings entity names.
+"UFLPA Entity List row N" is the `row_in_snapshot` of the third-party scrape of dhs.gov the
+samples were written from (`uflpa_entity_list_scrape_2026-07-09.csv`), which has the DHS page's
+listings in the page's order: rows 1-9 are section (i), 10-52 section (ii), 53-160 section (v);
+an entity listed under two sections has two rows, hence "rows 8/146". "CBP WRO" names are the
+`entity_name` or `aliases` of the names-only CBP WRO/Findings list shipped when the samples were
+written. Three of them (Brightway Group, Central Romana Corporation Limited, FGV Holdings
+Berhad) are in no order of CBP's file of 2026-06-23, the edition shipped now, so those rows are
+no longer matched to a CBP order; they are flagged on goods and origin, or not at all.
 
 "Data row" below is the 1-based row number chainscreen reports (the first row under the header
 is data row 1). Goods and origins in the clean rows are deliberately mixed: some are

@@ -15,6 +15,7 @@ import pytest
 
 from chainscreen.errors import InputError
 from chainscreen.importers import (
+    CBP_HEADER,
     ENTITY_HEADER,
     GOODS_HEADER,
     TIP_HEADER,
@@ -418,6 +419,119 @@ def test_dhs_uflpa_malformed_pages(tmp_path: Path):
                     encoding="utf-8")
     im = read_list(path, "dhs-uflpa-html")
     assert im.default_edition is None and "not found: give --edition" in im.notes[-1]
+
+
+# ---------------------------------------------------------------- cbp-wro
+
+CBP_ORDERS = SHARED / "cbp_wro_findings_entities_2026-06-23.json"
+
+
+@pytest.mark.skipif(not CBP_ORDERS.exists(), reason="shared reference data not present")
+def test_cbp_wro_orders_genuine():
+    """CBP's file of 2026-06-23 (JSON extraction): one record per party, order status kept."""
+    im = read_list(CBP_ORDERS, "cbp-wro")
+    assert im.header == CBP_HEADER and im.default_id == "cbp-wro-entities"
+    assert im.default_edition == "2026-06-23" and im.records == 79
+    assert "67 orders (Active 62, Inactive-Pending Litigation 1, Partially Modified 4) naming " \
+           "79 parties" in im.notes[0]
+    recs = [dict(zip(im.header, r, strict=True)) for r in im.rows]
+    by = {(r["name"], r["effective_date"]): r for r in recs}
+    tianjin = by[("Tianjin Malleable Iron Factory", "1995-10-06")]
+    assert tianjin["aliases"].startswith("Tianjin Tongbao Fittings Company | ")
+    assert (tianjin["order"], tianjin["status"]) == ("WRO", "Active")
+    assert by[("Tianjin Malleable Iron Factory", "1996-04-23")]["order"] == "Finding"
+    nepal = [r for r in recs if r["effective_date"] == "1998-07-21"]
+    assert [r["name"] for r in nepal] == [
+        "Kumar Carpet Pvt.", "Singhe Carpet Pvt., Ltd.", "Norsang Carpet Industries Pvt., Ltd.",
+        "Annapurna Carpet", "Everest Carpet", "Valley Carpet", "K.K. Carpet Industries"]
+    assert {r["name"]: r["party_removed"] for r in nepal if r["party_removed"]} == {
+        "Norsang Carpet Industries Pvt., Ltd.": "1998-10-06", "Annapurna Carpet": "2021-07-23",
+        "Everest Carpet": "1998-10-06", "K.K. Carpet Industries": "1998-10-06"}
+    assert all(r["address"] == "Kathmandu" and r["status"] == "Partially Modified"
+               for r in nepal)
+    imaizumi = by[("Imaizumi Tea Manufacturing & Trading Co., Ltd.", "1995-04-27")]
+    assert (imaizumi["country"], imaizumi["address"], imaizumi["order_country"]) == (
+        "JP", "Nagoya, Japan", "CN")
+    da_wang = [r for r in recs if r["name"] == "Da Wang"]
+    assert {(r["schema"], r["order_country"], r["country"]) for r in da_wang} == {
+        ("Vessel", "FV", "")}
+    kingtom = by[("Kingtom Aluminio S.R.L.", "2024-12-04")]
+    assert kingtom["status"] == "Inactive-Pending Litigation" and kingtom["country"] == "DO"
+    malawi = next(r for r in recs if r["order_country"] == "MW")
+    assert "Alliance One International removed from the order 2020-06-03" in malawi["modified"]
+    assert next(r for r in recs if r["name"] == "Artisanal Small Mines")["modified"] == \
+        "not stated in CBP's file"
+    xpcc = next(r for r in recs if r["name"].startswith("Xinjiang Production"))
+    assert xpcc["aliases"] == "XPCC" and "covers its subordinates" in xpcc["notes"]
+    select = [r["name"] for r in recs if r["effective_date"] == "2024-04-10"]
+    assert select == ["Shanghai Select Safety Products Company, Limited",
+                      "Select (Nantong) Safety Products Co. Limited",
+                      "Select Protective Technology (HK) Limited"]
+    assert len({r["record_id"] for r in recs}) == len(recs)
+
+
+@pytest.mark.skipif(not CBP_ORDERS.exists(), reason="shared reference data not present")
+def test_cbp_wro_import_reproduces_the_shipped_file_byte_for_byte():
+    assert read_list(CBP_ORDERS, "cbp-wro").data == (
+        REPO / "reference" / "cbp_wro_entities.csv").read_bytes()
+
+
+def test_cbp_wro_csv_synthetic():
+    """SYNTHETIC rows in the columns of CBP's CSV: a/k/a, A, B, and C lists, a party removed
+    from a partially modified order, an inactive finding, a fishing vessel, month/day/year."""
+    im = read_list(DATA / "cbp_wro_synthetic.csv", "cbp-wro")
+    assert im.default_edition is None  # CBP's CSV carries no date: --edition, or the file name
+    recs = {r[1]: dict(zip(im.header, r, strict=True)) for r in im.rows}
+    assert list(recs) == ["Synthetic Example Garment Co., Ltd.", "Example Rug Pvt.",
+                          "Sample Carpet Pvt., Ltd.", "Synthetic Loom Industries",
+                          "Synthetic Example Aluminio S.R.L.", "Synthetic Example No. 7",
+                          "Example Agro S.A. de C.V.", "Example Horticola S.A. de C.V."]
+    garment = recs["Synthetic Example Garment Co., Ltd."]
+    assert garment["aliases"] == "Example Garment Works | Example Prison No. 9"
+    assert (garment["effective_date"], garment["press_release"]) == (
+        "2020-08-11", "https://www.cbp.gov/newsroom/example")
+    assert recs["Sample Carpet Pvt., Ltd."]["party_removed"] == "2021-07-23"
+    assert recs["Example Rug Pvt."]["party_removed"] == ""
+    assert recs["Example Rug Pvt."]["modified"] == \
+        "Sample Carpet Pvt., Ltd. removed from the order 2021-07-23"
+    assert recs["Synthetic Example No. 7"]["schema"] == "Vessel"
+    assert "covers its subsidiaries" in recs["Example Horticola S.A. de C.V."]["notes"]
+
+
+def test_cbp_wro_malformed(tmp_path: Path):
+    """Malformed SYNTHETIC CBP files are refused naming the row and column."""
+    header = ("Calendar Year,Country Code,Country,Industry,Merchandise,WRO/Finding,Status,Entity,"
+              "Remarks,Press Release,Effective Date\n")
+    path = tmp_path / "cbp.csv"
+    path.write_text(header + "2020,CN,China,X,Garments,WRO,Lifted,Example Co.,,,8/11/2020\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"cbp\.csv, row 2, column 'Status': status 'Lifted'"):
+        read_list(path, "cbp-wro")
+    path.write_text(header + "2020,CN,China,X,Garments,WRO,Active,Example Co.,,,13/32/2020\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'Effective Date': '13/32/2020' is not"):
+        read_list(path, "cbp-wro")
+    path.write_text(header + "2020,ZZ,Atlantis,X,Garments,WRO,Active,Example Co.,,,8/11/2020\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'Country Code': country 'Atlantis'"):
+        read_list(path, "cbp-wro")
+    path.write_text(header + "2020,CN,China,X,Garments,Ban,Active,Example Co.,,,8/11/2020\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"column 'WRO/Finding': 'Ban' is neither WRO nor"):
+        read_list(path, "cbp-wro")
+    path.write_text(header + "2020,CN,China,X,Garments,WRO,Active,,,,8/11/2020\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"column 'Entity': empty entity"):
+        read_list(path, "cbp-wro")
+    path.write_text("Entity,Status\nExample Co.,Active\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing column"):
+        read_list(path, "cbp-wro")
+    bad = tmp_path / "cbp.json"
+    bad.write_text('{"entities": [{"name": "Example Co.", "status": "Active", '
+                   '"effective_date": "2020-01-01", "notes": "Merchandise: X"}]}',
+                   encoding="utf-8")
+    with pytest.raises(InputError, match=r"cbp\.json, row 1, column 'notes'"):
+        read_list(bad, "cbp-wro")
 
 
 # ---------------------------------------------------------------- shared helpers

@@ -167,6 +167,97 @@ def test_uflpa_page_import_newer_edition_is_used_older_is_not(data_dir: Path):
     assert "not in use" in out
 
 
+def _check(name: str, country: str, goods: str | None = None) -> dict:
+    args = ["check", name, "--country", country, "--json"] + (["--goods", goods] if goods else [])
+    code, out, err = run(*args)
+    assert code == 0, err
+    return json.loads(out)["rows"][0]
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared reference data not present")
+def test_cbp_import_of_the_shared_file_is_the_shipped_edition(data_dir: Path):
+    code, out, err = run("lists", "import",
+                         str(SHARED / "cbp_wro_findings_entities_2026-06-23.json"), "--format",
+                         "cbp-wro")
+    assert code == 0, err
+    assert "cbp-wro-entities@2026-06-23 is already held (shipped, same sha256" in out
+    assert "79 records" in out and not (data_dir / "lists").exists()
+
+
+def test_cbp_active_order_is_decisive():
+    row = _check("Hero Vast Group", "CN")
+    ev = next(e for e in row["evidence"] if e["list_id"] == "cbp-wro-entities")
+    assert ev["kind"] == "entity_list" and ev["strength"] == 1.0 and row["level"] == "high"
+    assert "(edition 2026-06-23; WRO of 2020-08-11 on Garments, status Active)" in ev["summary"]
+    assert ev["details"] == {"cbp_status": "Active", "cbp_order": "WRO",
+                             "cbp_effective_date": "2020-08-11"}
+
+
+def test_cbp_partially_modified_order_is_flagged_with_what_was_modified():
+    row = _check("Kumar Carpet Pvt.", "NP")
+    ev = next(e for e in row["evidence"] if e["list_id"] == "cbp-wro-entities")
+    assert ev["kind"] == "entity_list" and ev["strength"] == 0.5  # flagged, not decisive
+    assert "status Partially Modified (modified: Annapurna Carpet removed from the order " \
+           "2021-07-23; Everest Carpet removed" in ev["summary"]
+    assert "decisive" not in row["formula"]
+    # Alone (no goods, no other list), it does not make the row high.
+    row = _check("Tangshan Sanyou Group", "CN")
+    ev = next(e for e in row["evidence"] if e["list_id"] == "cbp-wro-entities")
+    assert ev["strength"] == 0.5 and "Viscose/Rayon Fiber removed from the order" in ev["summary"]
+
+
+def test_cbp_party_removed_from_a_modified_order_is_a_historical_note():
+    row = _check("Annapurna Carpet", "NP")
+    assert not any(e["list_id"] == "cbp-wro-entities" for e in row["evidence"])
+    assert any(r.startswith("historical, not counted: supplier matches 'Annapurna Carpet' on "
+                            "cbp-wro-entities") and "removed this party from the order on "
+                            "2021-07-23" in r for r in row["reasons"])
+
+
+def test_cbp_inactive_order_is_a_historical_note_that_does_not_raise_the_level():
+    row = _check("Kingtom Aluminio S.R.L.", "DO")
+    assert not any(e["list_id"] == "cbp-wro-entities" for e in row["evidence"])
+    assert row["level"] in ("low", "clear")
+    note = next(r for r in row["reasons"] if r.startswith("historical, not counted"))
+    assert "Finding of 2024-12-04 on Aluminum extrusions and profile products, status " \
+           "Inactive-Pending Litigation" in note
+    without = _check("Example Extrusions Ltd", "DO")
+    assert without["score"] == row["score"]
+
+
+def test_cbp_order_with_an_entity_feeds_the_merchandise_evidence():
+    row = _check("Example Garment Co", "JO", "garments")
+    ev = next(e for e in row["evidence"] if e["kind"] == "wro_merchandise")
+    assert ev["list_id"] == "cbp-wro-entities" and ev["strength"] == 1.0
+    assert ev["summary"] == (
+        "CBP WRO on Garments from Jordan (effective 2026-06-23, status Active; names Needle "
+        "Craft Ltd; cbp-wro-entities, edition 2026-06-23); other orders on it name Casual Wear "
+        "Apparel L.L.C.")
+    row = _check("Example Leaf Co", "MW", "tobacco")
+    ev = next(e for e in row["evidence"] if e["kind"] == "wro_merchandise")
+    assert ev["strength"] == 0.5 and "partially modified: Premium Tobacco Malawi Lt (PTML) " \
+        "removed from the order 2021-05-21" in ev["summary"]
+
+
+def test_cbp_csv_import_synthetic(data_dir: Path):
+    """SYNTHETIC CBP CSV: stored as a newer edition, used, and status-aware."""
+    code, out, err = run("lists", "import", str(DATA / "cbp_wro_synthetic.csv"), "--format",
+                         "cbp-wro", "--edition", "2026-09-30.synthetic")
+    assert code == 0, err
+    assert "Imported cbp-wro-entities@2026-09-30.synthetic: 8 records" in out
+    assert "in use: the newest edition of cbp-wro-entities" in out
+    row = _check("Synthetic Example Garment Co., Ltd.", "CN")
+    ev = next(e for e in row["evidence"] if e["list_id"] == "cbp-wro-entities")
+    assert ev["edition"] == "2026-09-30.synthetic" and ev["strength"] == 1.0
+    row = _check("Example Garment Works", "CN")  # an a/k/a name
+    assert any(e["list_id"] == "cbp-wro-entities" for e in row["evidence"])
+    row = _check("Sample Carpet Pvt., Ltd.", "NP")
+    assert any("removed this party from the order on 2021-07-23" in r for r in row["reasons"])
+    code, out, _ = run("lists", "diff", "cbp-wro-entities", "--json")
+    d = json.loads(out)
+    assert d["counts"]["added"] == 8 and d["counts"]["removed"] == 79
+
+
 def test_malformed_import_names_row_and_column(tmp_path: Path):
     bad = tmp_path / "watch.csv"
     bad.write_text("name,country\nAcme,Atlantis\n", encoding="utf-8")
@@ -236,7 +327,7 @@ def test_status_validate_and_catalogue(data_dir: Path):
     code, out, _ = run("lists")
     assert "2020-09-30.sample" in out and "user" in out
     code, out, _ = run("lists", "validate")
-    assert code == 0 and "14 of 14 editions valid" in out
+    assert code == 0 and "13 of 13 editions valid" in out
     # A changed byte in an imported file is caught.
     path = data_dir / "lists" / "dol-tvpra" / "2020-09-30.sample.csv"
     path.write_bytes(path.read_bytes().replace(b"Cocoa", b"Cocoq"))

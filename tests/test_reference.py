@@ -64,7 +64,7 @@ def test_catalogue_ids_and_editions():
         by_id.setdefault(info.id, []).append(info.edition)
     assert sorted(by_id["dol-tvpra"]) == ["2018-09-20", "2020-09-30", "2022-09-28"]
     for list_id in ("tip-tiers", "dol-child-labour", "uflpa-entity-list", "cbp-wro-entities",
-                    "cbp-wro-merchandise", "uflpa-sectors", "hs2022", "hs2022-sections"):
+                    "uflpa-sectors", "hs2022", "hs2022-sections"):
         assert len(by_id[list_id]) == 1, list_id
     kinds = {i.id: i.kind for i in infos}
     assert kinds["uflpa-entity-list"] == "entity"
@@ -95,7 +95,7 @@ def test_loader_record_counts(ref):
     cat = {i.file: i.records for i in load_catalogue()}
     assert len(ref.goods) == cat["dol_tvpra_goods_2022.csv"] == 467
     assert len(ref.hs) == cat["hs2022_nomenclature.csv"]
-    assert len(ref.wro_merchandise) == cat["cbp_wro_merchandise.csv"]
+    assert len(ref.wro_merchandise) == 67  # one row per CBP order; the records are parties
     assert len(ref.uflpa_sectors) == 12
     n_entities = cat["uflpa_entity_list.csv"] + cat["cbp_wro_entities.csv"]
     assert len(ref.entities) == n_entities
@@ -167,9 +167,9 @@ def test_record_count_checked_even_with_matching_hash(copy_root: Path):
 
 
 def test_missing_file_and_missing_column(copy_root: Path):
-    (copy_root / "cbp_wro_merchandise.csv").unlink()
-    with pytest.raises(ReferenceDataError, match="cbp_wro_merchandise.csv: missing"):
-        load_reference(copy_root, lists=["cbp-wro-merchandise"])
+    (copy_root / "cbp_wro_entities.csv").unlink()
+    with pytest.raises(ReferenceDataError, match="cbp_wro_entities.csv: missing"):
+        load_reference(copy_root, lists=["cbp-wro-entities"])
     path = copy_root / "uflpa_priority_sectors.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("sector,", "sectr,", 1),
                     encoding="utf-8")
@@ -267,16 +267,26 @@ def test_uflpa_merge_keeps_earliest_date(ref):
 
 
 def test_cbp_entities(ref):
+    """CBP's orders of 2026-06-23: one record per party, each with its order's status."""
     cbp = [e for e in ref.entities if e.list_id == "cbp-wro-entities"]
-    by_name = {e.name: e for e in cbp}
-    # The same name under two CBP entries stays two records; one carries the a/k/a names.
-    tianjin = [e for e in cbp if e.name == "Tianjin Malleable Iron Factory"]
-    assert len(tianjin) == 2
-    assert any("Tianjin No. 2 Prison" in e.aliases for e in tianjin)
+    assert len(cbp) == 79 and ref.info("cbp-wro-entities").edition == "2026-06-23"
+    facts = {e.record_id: ref.entity_facts[("cbp-wro-entities", e.record_id)] for e in cbp}
+    by_name: dict[str, list] = {}
+    for e in cbp:
+        by_name.setdefault(e.name, []).append(e)
+    # The same party under a WRO and a Finding stays two records, each with its order.
+    tianjin = by_name["Tianjin Malleable Iron Factory"]
+    assert sorted(facts[e.record_id]["order"] for e in tianjin) == ["Finding", "WRO"]
+    assert all("Tianjin No. 2 Prison" in e.aliases for e in tianjin)
     assert len({e.record_id for e in cbp}) == len(cbp)
-    assert by_name["Imaizumi Tea Manufacturing & Trading Co., Ltd."].country == "JP"
-    assert by_name["Hangton No. 112"].schema == "Vessel"
-    assert all(e.listed is None for e in cbp)
+    assert by_name["Imaizumi Tea Manufacturing & Trading Co., Ltd."][0].country == "JP"
+    assert by_name["Hangton No. 112"][0].schema == "Vessel"
+    assert all(e.listed == facts[e.record_id]["effective_date"] for e in cbp)
+    statuses = {facts[e.record_id]["status"] for e in cbp}
+    assert statuses == {"Active", "Partially Modified", "Inactive-Pending Litigation"}
+    assert facts[by_name["Annapurna Carpet"][0].record_id]["party_removed"] == "2021-07-23"
+    # Orders CBP no longer lists are gone (the names-only edition had them).
+    assert "Brightway Group" not in by_name and "FGV Holdings Berhad" not in by_name
 
 
 # ---------------------------------------------------------------- DOL, TIP, codes
@@ -335,6 +345,10 @@ def test_wro_merchandise(ref):
     assert len(fv) == 6 and set(fv["iso2"]) == {""}
     assert set(wro["status"]) == {"Active", "Partially Modified", "Inactive-Pending Litigation"}
     assert wro["effective_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    # Each order names its entity, so merchandise evidence can say who the order is on.
+    jordan = wro[wro["iso2"] == "JO"]
+    assert set(jordan["entity"]) == {"Needle Craft Ltd", "Casual Wear Apparel L.L.C."}
+    assert set(wro["list_id"]) == {"cbp-wro-entities"}
 
 
 def test_uflpa_sectors(ref):

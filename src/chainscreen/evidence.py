@@ -83,6 +83,41 @@ def uflpa_listing(facts: dict[str, str]) -> tuple[str, dict[str, object]]:
     return text, {"uflpa_sections": sections, "effective_dates": dates[:len(sections)]}
 
 
+@dataclass(frozen=True)
+class CbpOrder:
+    """What a CBP WRO/Finding record's order says for evidence."""
+
+    text: str
+    flagged: bool  # partially modified: evidence, not decisive
+    historical: bool  # inactive, or this party removed from the order: a note only
+    details: dict[str, object]
+
+
+def cbp_order(facts: dict[str, str]) -> CbpOrder | None:
+    """The order a CBP record belongs to, in words, with how its status counts; None when the
+    record carries no status (a names-only or imported entity list)."""
+    status = facts.get("status", "").strip()
+    if not status:
+        return None
+    order = facts.get("order") or "order"
+    when = facts.get("effective_date") or "date unknown"
+    what = facts.get("merchandise") or "merchandise not stated"
+    removed = facts.get("party_removed", "")
+    low = status.lower()
+    text = f"{order} of {when} on {what}, status {status}"
+    details: dict[str, object] = {"cbp_status": status, "cbp_order": order,
+                                  "cbp_effective_date": when}
+    if removed:
+        text += f"; CBP removed this party from the order on {removed}"
+        details["party_removed"] = removed
+    elif low.startswith("partially"):
+        modified = facts.get("modified") or "CBP's file does not say what"
+        text += f" (modified: {modified})"
+        details["modified"] = modified
+    return CbpOrder(text=text, flagged=low.startswith("partially") and not removed,
+                    historical=low.startswith("inactive") or bool(removed), details=details)
+
+
 def _truthy(value: object) -> bool:
     return str(value).strip().lower() in {"true", "yes", "1"}
 
@@ -130,9 +165,6 @@ class EvidenceBuilder:
         self._cl = {str(r["iso2"]): r for r in ref.child_labour.to_dict("records") if r.get("iso2")}
         self._sector_info = ref.info("uflpa-sectors") if "uflpa-sectors" in ref.catalogue else None
         self._sectors = sector_titles(ref.uflpa_sectors)
-        self._wro_info = (
-            ref.info("cbp-wro-merchandise") if "cbp-wro-merchandise" in ref.catalogue else None
-        )
         self._wro: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
         wro_records: list[dict[str, str]] = ref.wro_merchandise.to_dict("records")  # type: ignore[assignment]
         for rec in wro_records:
@@ -145,11 +177,16 @@ class EvidenceBuilder:
 
     # -- one function per evidence kind ------------------------------------------------------
 
-    def entity(self, candidates: Sequence[Candidate]) -> list[Evidence]:
+    def entity(self, candidates: Sequence[Candidate],
+               notes: list[str] | None = None) -> list[Evidence]:
         """The best candidate at or above the review threshold; a match is decisive.
 
         One item per list scope (forced labour, sanctions, watchlist), so a sanctions or
-        watchlist hit never hides a forced-labour list hit on the same supplier.
+        watchlist hit never hides a forced-labour list hit on the same supplier. A UFLPA
+        Entity List match names the section(s) of §2(d)(2)(B). A CBP order counts by its
+        status: Active is decisive; Partially Modified is flagged, not decisive, with what CBP
+        modified; Inactive, or a party CBP removed from the order, is a historical note in
+        ``notes`` that does not raise the level.
         """
         out: list[Evidence] = []
         scopes_seen: set[str] = set()
@@ -161,10 +198,18 @@ class EvidenceBuilder:
             group = (info.scope if info is not None else "") or "forced-labour"
             if info is not None and info.publisher == "user":
                 group = "watchlist"
+            edition = info.edition if info else "unknown"
+            verb = "matches" if cand.decision == "match" else "may match (needs review)"
+            facts = self.ref.entity_facts.get((rec.list_id, rec.record_id), {})
+            order = cbp_order(facts)
+            if order is not None and order.historical:
+                if notes is not None:
+                    notes.append(f"historical, not counted: supplier {verb} '{rec.name}' on "
+                                 f"{rec.list_id} (edition {edition}), {order.text}")
+                continue
             if group in scopes_seen:
                 continue
             scopes_seen.add(group)
-            edition = info.edition if info else "unknown"
             kind = "entity_list" if (info is None or info.kind == "entity") else "watchlist"
             # A user's own list (or one imported with scope "watchlist") is a watchlist:
             # weighed, not decisive. Sanctions lists stay decisive but are named as such.
@@ -172,14 +217,18 @@ class EvidenceBuilder:
             if info is not None and (info.publisher == "user" or scope == "watchlist"):
                 kind = "watchlist"
             strength = 1.0 if cand.decision == "match" else 0.5
-            verb = "matches" if cand.decision == "match" else "may match (needs review)"
             listed = f", listed {rec.listed}" if rec.listed else ""
-            facts = self.ref.entity_facts.get((rec.list_id, rec.record_id), {})
             details: dict[str, object] = {"list_scope": scope} \
                 if scope and scope != "forced-labour" else {}
             if facts.get("sections"):
                 listed, extra = uflpa_listing(facts)
                 details.update(extra)
+            if order is not None:
+                listed = f"; {order.text}"
+                details.update(order.details)
+                if order.flagged:
+                    # Part of the order was lifted: a lead for review, never decisive alone.
+                    strength = min(strength, self._wro_status.get("partially modified", 0.5))
             why = "; ".join(cand.reasons[:4])
             what = {"sanctions": "the sanctions list ", "watchlist": "the watchlist "}.get(
                 "watchlist" if kind == "watchlist" else scope, "")
@@ -309,36 +358,57 @@ class EvidenceBuilder:
                 ))
         return out
 
-    def wro(self, description: str, country: str | None) -> list[Evidence]:
-        """CBP Withhold Release Orders / Findings on the same merchandise from the same country."""
-        if not country or not description or self._wro_info is None:
+    def wro(self, description: str, country: str | None,
+            notes: list[str] | None = None) -> list[Evidence]:
+        """CBP Withhold Release Orders / Findings on the same merchandise from the same country.
+
+        Active orders count in full, partially modified ones at half strength with what CBP
+        modified; an inactive order is a historical note in ``notes``. One item per row: the
+        strongest order, naming the entities of every order that matched.
+        """
+        if not country or not description:
             return []
         text = description.lower()
-        out: list[Evidence] = []
-        for pattern, rec in self._wro.get(country, ()):
-            status = str(rec.get("status") or "").strip().lower()
-            strength = self._wro_status.get(status)
-            if strength is None or not pattern.search(text):
-                continue
-            ed = self._wro_info.edition
-            out.append(Evidence(
-                kind="wro_merchandise", list_id="cbp-wro-merchandise", edition=ed,
-                strength=strength, weight=self._w["wro_merchandise"],
-                record_id=f"{rec['merchandise']}|{country}|{rec.get('effective_date', '')}",
-                summary=(f"CBP withhold release order/finding on {rec['merchandise']} from "
-                         f"{country_name(country)} ({rec['status']}, effective "
-                         f"{rec.get('effective_date') or 'date unknown'}; cbp-wro-merchandise, "
-                         f"edition {ed}); no entity named in this source"),
-            ))
-            break
-        return out
+        matched = [rec for pattern, rec in self._wro.get(country, ()) if pattern.search(text)]
+        counted = [(self._wro_status[str(r.get("status") or "").strip().lower()], r)
+                   for r in matched
+                   if str(r.get("status") or "").strip().lower() in self._wro_status]
+        if notes is not None:
+            for rec in matched:
+                if str(rec.get("status") or "").strip().lower().startswith("inactive"):
+                    notes.append(f"historical, not counted: CBP {self._order_text(rec, country)}")
+        if not counted:
+            return []
+        strength, rec = max(counted, key=lambda sr: sr[0])  # first of the strongest on ties
+        status = str(rec.get("status") or "").strip()
+        others = [str(r.get("entity")) for _, r in counted if r is not rec and r.get("entity")]
+        modified = str(rec.get("modified") or "")
+        partial = f"; partially modified: {modified}" if modified else ""
+        also = f"; other orders on it name {'; '.join(others)}" if others else ""
+        return [Evidence(
+            kind="wro_merchandise", list_id=str(rec.get("list_id") or ""),
+            edition=str(rec.get("edition") or ""), strength=strength,
+            weight=self._w["wro_merchandise"],
+            record_id=f"{rec['merchandise']}|{country}|{rec.get('effective_date', '')}",
+            summary=f"CBP {self._order_text(rec, country)}{partial}{also}",
+            details={"cbp_status": status, "cbp_order": str(rec.get("order") or ""),
+                     **({"modified": modified} if modified else {})},
+        )]
+
+    @staticmethod
+    def _order_text(rec: dict[str, str], country: str) -> str:
+        named = str(rec.get("entity") or "")
+        return (f"{rec.get('order') or 'order'} on {rec['merchandise']} from "
+                f"{country_name(country)} (effective {rec.get('effective_date') or 'date unknown'}"
+                f", status {rec.get('status')}{'; names ' + named if named else ''}; "
+                f"{rec.get('list_id')}, edition {rec.get('edition')})")
 
     def build(self, facts: RowFacts) -> list[Evidence]:
         """Every evidence item for one row."""
         items: list[Evidence] = []
-        items += self.entity(facts.candidates)
+        items += self.entity(facts.candidates, facts.notes)
         items += self.xinjiang(facts.xinjiang_term, facts.xinjiang_field)
         items += self.goods(facts.goods, facts.country)
-        items += self.wro(facts.description, facts.country)
+        items += self.wro(facts.description, facts.country, facts.notes)
         items += self.country(facts.country, facts.notes)
         return items

@@ -1348,6 +1348,350 @@ def read_dhs_uflpa_html(path: Path) -> ImportedList:
 
 
 # ---------------------------------------------------------------------------
+# cbp-wro: CBP Withhold Release Orders and Findings
+
+CBP_URL = "https://www.cbp.gov/document/stats/withhold-release-orders-findings"
+CBP_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "year": ("calendar_year", "year", "fiscal_year"),
+    "country_code": ("country_code", "iso2", "code"),
+    "country": ("country", "country_name"),
+    "industry": ("industry",),
+    "merchandise": ("merchandise", "product", "products"),
+    "order": ("wro_finding", "wro_or_finding", "type", "order_type"),
+    "status": ("status",),
+    "entity": ("entity", "entity_name", "producer", "manufacturer"),
+    "remarks": ("remarks", "remark", "notes"),
+    "press_release": ("press_release", "press_release_link", "link"),
+    "effective_date": ("effective_date", "date", "date_effective"),
+}
+#: Columns of the CBP WRO/Findings entity file (shipped and imported): one record per party
+#: named in an order, with the order's facts.
+CBP_HEADER = ("record_id", "name", "aliases", "country", "address", "listed", "notes", "schema",
+              "order", "order_country", "status", "effective_date", "industry", "merchandise",
+              "remarks", "modified", "party_removed", "press_release", "cbp_entity_field")
+#: CBP's statuses, lower-cased. "Inactive-Pending Litigation" and other "Inactive..." forms
+#: count as inactive.
+CBP_STATUSES = ("active", "partially modified", "inactive")
+CBP_LEGAL_FORMS = (r"Ltd|Co|Limited|Inc|Company|Corp|Corporation|LLC|L\.L\.C|C\.V|Bhd|Berhad|"
+                   r"D\.O\.O|S\.R\.L|Pvt|GmbH|S\.A")
+#: "and" that separates two parties: directly after a legal form.
+_CBP_AND = re.compile(rf"\b({CBP_LEGAL_FORMS})(\.?),?\s+and\s+(?=[A-Z0-9])")
+_CBP_SCOPE = re.compile(
+    r",?\s+and\s+(?:its|their)?\s*(?:(?:one|two|three|four|five|\d+)\s+)?"
+    r"(?P<what>subsidiaries|subordinates)(?:\s+and joint ventures)?"
+    r"(?:\s+from\s+[A-Z][A-Za-z ]+?)?(?:,\s*(?P<named>.+))?$", re.I)
+_CBP_COLLECTIVE = re.compile(r"\s*\(collectively,?\s+(?P<name>[^)]+)\)\s*$", re.I)
+_CBP_OF = re.compile(r"\s*\(of (?P<where>[^)]+)\)")
+_CBP_REMOVED = re.compile(
+    r"(?P<who>[^:]+?)\s+removed from the order,?\s*(?P<date>\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})",
+    re.I)
+_CBP_NOTES_FIELDS = re.compile(r"^(?P<order>WRO|Finding)\b;?\s*(?P<rest>.*)$", re.I)
+
+
+def _cbp_date(value: str) -> str | None:
+    """CBP dates: ISO, or month/day/year (CBP is a US agency and writes 12/28/1953)."""
+    iso = parse_date(value)
+    if iso:
+        return iso
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
+    if m:
+        try:
+            return date(int(m.group(3)), int(m.group(1)), int(m.group(2))).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _split_and(text: str) -> list[str]:
+    """'A Co., Ltd. and B S.A. de C.V.' -> ['A Co., Ltd.', 'B S.A. de C.V.']."""
+    marked = _CBP_AND.sub(lambda m: f"{m.group(1)}{m.group(2)}\x1f", text)
+    return [p.strip() for p in marked.split("\x1f") if p.strip()]
+
+
+def _strip_final_period(text: str) -> str:
+    """'... Limited.' -> '... Limited'; 'Co., Ltd.' keeps its period (an abbreviation)."""
+    text = text.strip()
+    if text.endswith(".."):
+        return text[:-1]
+    m = re.search(r"\b([A-Za-z]+)\.$", text)
+    if m and len(m.group(1)) >= 5 or m and len(m.group(1)) == 4 and m.group(1) != "Corp":
+        return text[:-1]
+    return text
+
+
+def _comma_parties(text: str) -> list[str]:
+    """'A Pvt., B Pvt., Ltd., C, and D' -> [A Pvt., B Pvt., Ltd., C, D] when every piece is a
+    name of two words or more; otherwise the text as one name ('X Agriculture, Industry, and
+    Trade Co., Ltd.' is one company)."""
+    if not re.search(r",\s+and\s+", text):
+        return [text]
+    pieces: list[str] = []
+    for part in re.split(r",\s+(?:and\s+)?", text):
+        if pieces and re.fullmatch(rf"(?:{CBP_LEGAL_FORMS})\.?", part):
+            pieces[-1] += f", {part}"
+        else:
+            pieces.append(part)
+    if len(pieces) >= 3 and all(len(p.split()) >= 2 for p in pieces):
+        return pieces
+    return [text]
+
+
+@dataclass
+class _CbpParty:
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    address: str = ""
+    schema: str = "LegalEntity"
+    notes: list[str] = field(default_factory=list)
+
+
+def split_cbp_entity(text: str, aliases: Sequence[str] = ()) -> list[_CbpParty]:
+    """The parties one CBP ``Entity`` cell names, with their aliases.
+
+    CBP writes "X, a/k/a Y, a/k/a Z", "A; B", "A and B" (after a legal form), "A, B, and C",
+    "X and its subsidiaries", "X and its two subsidiaries from China, A and B", "(collectively,
+    G)", "Fishing Vessel: N" and "Fishing Vessels owned by C". Text that is not a party (a
+    region, "All Turkmenistan Cotton ...") is kept as CBP wrote it.
+    """
+    text = _strip_final_period(clean_name(text))
+    extra = [a for v in aliases for a in split_alias_text(clean_name(v))]
+    vessel = re.fullmatch(r"Fishing Vessel:\s*(.+)", text, re.I)
+    if vessel:
+        return [_CbpParty(vessel.group(1).strip(), extra, schema="Vessel")]
+    owner = re.fullmatch(r"Fishing Vessels owned by\s+(.+)", text, re.I)
+    if owner:
+        return [_CbpParty(owner.group(1).strip(), extra,
+                          notes=["the order covers fishing vessels owned by this company"])]
+    head, *akas = re.split(r",?\s*\ba/k/a\b\s*", text)
+    aka = [a for v in akas for a in split_alias_text(v)]
+    scope_note = ""
+    named: list[str] = []
+    sm = _CBP_SCOPE.search(head)
+    if sm:
+        scope_note = f"the order covers its {sm.group('what').lower()}"
+        if sm.group("named"):
+            named = _split_and(sm.group("named"))
+        head = head[:sm.start()].strip()
+    collective = _CBP_COLLECTIVE.search(head)
+    group = ""
+    if collective:
+        group = collective.group("name").strip()
+        head = head[:collective.start()].strip()
+    # A last ';' piece of one word is a place ("...; Kathmandu"), not a party.
+    pieces = [p.strip() for p in head.split(";") if p.strip()]
+    place = ""
+    if len(pieces) > 1 and len(pieces[-1].split()) == 1:
+        place = pieces.pop()
+    names: list[str] = []
+    for piece in pieces:
+        for part in _comma_parties(piece.strip(" ,")):
+            names.extend(p.strip(" ,") for p in _split_and(part))
+    names += named
+    parties = []
+    for raw in names:
+        name = raw.strip(" ,;")
+        address = place
+        of = _CBP_OF.search(name)
+        if of:
+            address = of.group("where").strip()
+            name = (name[:of.start()] + name[of.end():]).strip()
+        parts = [p.strip() for p in name.split(",")]
+        if len(parts) >= 3 and country_mapper().get(parts[-1]):
+            # "State Penitentiary, Ciudad Victoria, Tamaulipas, Mexico": a name and where.
+            name, address = parts[0], ", ".join(parts[1:])
+        party = _CbpParty(_strip_final_period(name), [], address)
+        acronym = TRAILING_ACRONYM.search(party.name)
+        if acronym:  # "Xinjiang Production and Construction Corporation (XPCC)"
+            party.aliases.append(acronym.group(1))
+        parties.append(party)
+    if group:
+        return [_CbpParty(group, _dedupe([p.name for p in parties] + aka + extra, [group]),
+                          place, notes=[scope_note] if scope_note else [])]
+    if aka or extra:  # a/k/a names follow the first party CBP names
+        parties[0].aliases = _dedupe(parties[0].aliases + aka + extra, [parties[0].name])
+    if scope_note:
+        for p in parties:
+            p.notes.append(scope_note)
+    return parties
+
+
+def _cbp_removed(remarks: str) -> list[tuple[str, str]]:
+    """(name, ISO date) of every party or product the remarks say was removed from the order."""
+    text = remarks.split(":", 1)[1] if re.search(r"following\s*:", remarks, re.I) else remarks
+    out = []
+    for m in _CBP_REMOVED.finditer(text):
+        when = _cbp_date(m.group("date")) or m.group("date")
+        who = m.group("who")
+        # "7/23/2021Everest Carpet": the previous clause's date is glued to the next name.
+        who = re.sub(r"^.*?\d{1,2}/\d{1,2}/\d{4}\s*", "", who)
+        names: list[str] = []
+        for name in re.split(r";\s*(?:and\s+)?|,\s+(?:and\s+)?(?=[A-Z])", who):
+            name = name.strip(" ,;")
+            if names and re.fullmatch(rf"(?:{CBP_LEGAL_FORMS})\.?", name):
+                names[-1] += f", {name}"  # "Norsang Carpet Industries Pvt., Ltd."
+            elif name:
+                names.append(name)
+        out += [(name, when) for name in names]
+    return out
+
+
+def _cbp_order_rows(path: Path,
+                    sheet: str | None = None) -> tuple[list[dict[str, str]], str | None, str]:
+    """The orders of a CBP CSV/XLSX, or of the JSON extraction of one, as dicts of
+    strings, plus the edition the file gives and what was read."""
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", path=str(path))
+    raw = path.read_bytes()
+    if raw.lstrip()[:1] == b"{":
+        return _cbp_json_rows(path, _decode(raw, path))
+    table, idx = _read_table(path, CBP_SYNONYMS, ("merchandise", "status", "entity",
+                                                  "effective_date"), sheet)
+    col = {n: _column_name(table, idx, n) for n in CBP_SYNONYMS}
+    if "country" not in idx and "country_code" not in idx:
+        raise InputError("missing column 'Country Code' or 'Country'", path=str(path))
+    rows = []
+    for n, row in table.rows:
+        rows.append({"_row": str(n), **{k: _cell(row, idx, k) for k in CBP_SYNONYMS},
+                     **{f"_col_{k}": v for k, v in col.items()}})
+    m = re.search(r"(\d{4}-\d{2}-\d{2})", path.name)
+    return rows, m.group(1) if m else None, "CBP CSV"
+
+
+def _cbp_json_rows(path: Path, text: str) -> tuple[list[dict[str, str]], str | None, str]:
+    """The JSON extraction of CBP's CSV (``{"source_file", "entities": [{name, aliases, country,
+    status, effective_date, notes: "WRO; Industry: ...; Merchandise: ...; Remarks: ..."}]}``)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"not JSON ({exc.args[0]})", path=str(path)) from None
+    items = data.get("entities") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise InputError("a JSON file must be an object with an 'entities' list (the "
+                         "extraction of CBP's CSV)", path=str(path))
+    rows = []
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise InputError("not an object", path=str(path), row=n)
+        notes = str(item.get("notes") or "")
+        m = _CBP_NOTES_FIELDS.match(notes)
+        if m is None:
+            raise InputError(f"notes {notes[:60]!r} do not start with 'WRO' or 'Finding'",
+                             path=str(path), row=n, column="notes")
+        fields_: dict[str, str] = {"order": m.group("order")}
+        for part in re.split(r";\s*(?=(?:Industry|Merchandise|Remarks):)", m.group("rest")):
+            key, _, value = part.partition(":")
+            if key.strip() in ("Industry", "Merchandise", "Remarks") and value:
+                fields_[key.strip().lower()] = value.strip()
+        aliases = item.get("aliases") or []
+        if not isinstance(aliases, list):
+            raise InputError("aliases must be a list", path=str(path), row=n, column="aliases")
+        rows.append({
+            "_row": str(n), "entity": str(item.get("name") or ""),
+            "_aliases": "\x1f".join(str(a) for a in aliases),
+            "country": str(item.get("country") or ""), "country_code": "",
+            "status": str(item.get("status") or ""),
+            "effective_date": str(item.get("effective_date") or ""),
+            "industry": fields_.get("industry", ""),
+            "merchandise": fields_.get("merchandise", ""),
+            "remarks": fields_.get("remarks", ""), "order": fields_["order"],
+            "press_release": str(item.get("federal_register") or ""),
+            "_address": str(item.get("address") or ""),
+            **{f"_col_{k}": k for k in CBP_SYNONYMS},
+        })
+    source = str(data.get("source_file") or "")
+    m = re.search(r"(\d{4}-\d{2}-\d{2})", source)
+    return rows, m.group(1) if m else None, f"JSON extraction of {source or 'a CBP file'}"
+
+
+def read_cbp_wro(path: Path, *, sheet: str | None = None) -> ImportedList:
+    """CBP's Withhold Release Orders and Findings (the CSV CBP publishes, or a JSON extraction
+    of it) -> one record per party named in an order, keeping the order's status and dates."""
+    rows, edition, what = _cbp_order_rows(path, sheet)
+    countries = country_mapper()
+    out: list[list[str]] = []
+    statuses: dict[str, int] = {}
+    for r in rows:
+        n = int(r["_row"])
+
+        def fail(message: str, key: str) -> InputError:
+            return InputError(message, path=str(path), row=n, column=r[f"_col_{key}"])  # noqa: B023
+
+        entity = r["entity"].strip()
+        if not entity:
+            raise fail("empty entity", "entity")
+        status = " ".join(r["status"].split())
+        if not any(status.casefold().startswith(s) for s in CBP_STATUSES):
+            raise fail(f"status {status!r} is not Active, Partially Modified or Inactive",
+                       "status")
+        statuses[status] = statuses.get(status, 0) + 1
+        effective = _cbp_date(r["effective_date"])
+        if effective is None:
+            raise fail(f"{r['effective_date']!r} is not a date (YYYY-MM-DD or month/day/year)",
+                       "effective_date")
+        order = r["order"].strip()
+        if order.casefold() not in ("wro", "finding"):
+            raise fail(f"{order!r} is neither WRO nor Finding", "order")
+        order = "WRO" if order.casefold() == "wro" else "Finding"
+        code = r["country_code"].strip().upper()
+        fishing = code == "FV" or r["country"].strip().casefold() == "fishing vessels"
+        iso2 = ""
+        if not fishing:
+            iso2 = (code if code in countries.valid else "") or \
+                (countries.code_or_name(r["country"]) or "" if r["country"] else "")
+            if not iso2:
+                raise fail(f"country {r['country'] or code!r} is not a known country or code",
+                           "country_code" if code else "country")
+        remarks = clean_name(r["remarks"])
+        removed = _cbp_removed(remarks) if status.casefold().startswith("partially") else []
+        modified = ""
+        if status.casefold().startswith("partially"):
+            modified = "; ".join(f"{who} removed from the order {when}" for who, when in removed) \
+                or remarks or "not stated in CBP's file"
+        aliases = [a for a in r.get("_aliases", "").split("\x1f") if a]
+        parties = split_cbp_entity(entity, aliases)
+        for party in parties:
+            gone = [when for who, when in removed
+                    if norm_key(who) and (norm_key(who) == norm_key(party.name)
+                                          or norm_key(party.name).startswith(norm_key(who)))]
+            address = party.address or r.get("_address", "")
+            country = iso2
+            if party.address and not fishing:
+                last = party.address.rsplit(",", 1)[-1].strip()
+                country = countries.get(last) or iso2
+            notes = [f"{order} of {effective} on {r['merchandise'] or 'merchandise not stated'}, "
+                     f"status {status}" + (f" (this party removed from the order {gone[0]})"
+                                           if gone else ""), *party.notes]
+            if fishing:
+                notes.append("fishing vessels (no country)")
+            key = "|".join((norm_key(entity), norm_key(party.name), order, effective))
+            out.append([
+                f"cbpwro-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}", party.name,
+                MULTI_SEP.join(party.aliases), country, address, effective, "; ".join(notes),
+                party.schema, order, "FV" if fishing else iso2, status, effective,
+                clean_name(r["industry"]),
+                clean_name(r["merchandise"]), remarks, modified, gone[0] if gone else "",
+                r["press_release"].strip(), entity])
+    if not out:
+        raise InputError("no orders", path=str(path))
+    ids = [row[0] for row in out]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f"the same party, order and date appear twice ({dup})", path=str(path))
+    summary = ", ".join(f"{s} {n}" for s, n in sorted(statuses.items()))
+    return ImportedList(
+        format="cbp-wro", kind="entity", header=CBP_HEADER, rows=out,
+        default_id="cbp-wro-entities", default_edition=edition,
+        title="Withhold Release Orders and Findings", publisher="US Customs and Border Protection",
+        source_url=CBP_URL, licence=PUBLIC_DOMAIN, refresh_days=90, scope="forced-labour",
+        sources=[(path.name, _sha256_file(path))],
+        notes=[f"{what}: {len(rows)} orders ({summary}) naming {len(out)} parties"],
+        allowed_ids=("cbp-wro-entities",),
+    )
+
+
+# ---------------------------------------------------------------------------
 # dispatch
 
 #: Format name -> (adapter, one-line description).
@@ -1359,6 +1703,8 @@ FORMATS: dict[str, tuple[Callable[..., ImportedList], str]] = {
                             "source_url, added"),
     "tip": (read_tip, "TIP report tiers: country, tier, year"),
     "dhs-uflpa-html": (read_dhs_uflpa_html, "the DHS UFLPA Entity List page as a browser saves it"),
+    "cbp-wro": (read_cbp_wro, "CBP Withhold Release Orders and Findings CSV (or its JSON "
+                              "extraction)"),
 }
 
 

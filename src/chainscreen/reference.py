@@ -55,7 +55,6 @@ DIFF_KEYS: dict[str, tuple[str, ...]] = {
     "dol-tvpra": ("good", "iso2"),
     "tip-tiers": ("iso2", "report_year"),
     "dol-child-labour": ("iso2", "findings_year"),
-    "cbp-wro-merchandise": ("merchandise", "iso2", "effective_date"),
     "uflpa-sectors": ("sector",),
     "hs2022": ("hscode",),
     "hs2022-sections": ("section",),
@@ -75,10 +74,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
                          "goods_listed", "webpage"),
     "uflpa-entity-list": ("record_id", "name", "aliases", "country", "listed", "sections",
                           "effective_dates", "notes"),
-    "cbp-wro-entities": ("record_id", "name", "aliases", "country", "address", "notes",
-                         "schema", "cbp_entity_field"),
-    "cbp-wro-merchandise": ("merchandise", "iso2", "status", "effective_date",
-                            "fishing_vessels"),
+    "cbp-wro-entities": ("record_id", "name", "aliases", "country", "address", "listed",
+                         "notes", "schema", "order", "order_country", "status", "effective_date",
+                         "merchandise", "remarks", "modified", "party_removed",
+                         "cbp_entity_field"),
     "uflpa-sectors": ("sector", "added", "source"),
     "hs2022": ("section", "hscode", "description", "parent", "level"),
     "hs2022-sections": ("section", "name"),
@@ -89,7 +88,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 ENTITY_LISTS = ("uflpa-entity-list", "cbp-wro-entities")
 BOOL_COLUMNS: dict[str, tuple[str, ...]] = {
     "dol-tvpra": ("child_labour", "forced_labour", "forced_child_labour", "derived"),
-    "cbp-wro-merchandise": ("fishing_vessels",),
 }
 CONCORDANCE_ID = "dol-goods-concordance"
 CONCORDANCE_FILE = "dol_goods_concordance.csv"
@@ -119,7 +117,8 @@ class ReferenceSet:
     child_labour: pd.DataFrame
     #: Records of every entity list (UFLPA Entity List, CBP WRO/Findings names).
     entities: tuple[EntityRecord, ...]
-    #: CBP WRO/Findings merchandise by country (``fishing_vessels`` as bool).
+    #: CBP WRO/Findings orders by merchandise and country, one row per order of the CBP list
+    #: in use (``fishing_vessels`` as bool; ``entity`` is what the order names).
     wro_merchandise: pd.DataFrame
     #: UFLPA high-priority sectors with the date each was added.
     uflpa_sectors: pd.DataFrame
@@ -328,6 +327,35 @@ def _empty(list_id: str) -> pd.DataFrame:
                          (*REQUIRED_COLUMNS[list_id], "list_id", "edition")})
 
 
+#: Columns of :attr:`ReferenceSet.wro_merchandise`.
+WRO_COLUMNS = ("merchandise", "iso2", "status", "effective_date", "fishing_vessels", "order",
+               "entity", "modified", "list_id", "edition")
+CBP_ID = "cbp-wro-entities"
+
+
+def _wro_orders(frame: pd.DataFrame | None, info: ListInfo | None) -> pd.DataFrame:
+    """One row per order of the CBP WRO/Findings list (its records are parties, several per
+    order), for the merchandise evidence: a WRO on merchandise that names an entity also says
+    the merchandise from that country is under an order."""
+    import pandas as pd
+
+    needed = {"merchandise", "status", "effective_date", "order", "order_country",
+              "cbp_entity_field"}
+    if frame is None or info is None or not needed <= set(frame.columns):
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "fishing_vessels" else str)
+                             for c in WRO_COLUMNS})
+    orders = frame.drop_duplicates(["cbp_entity_field", "order", "effective_date"])
+    fishing = orders["order_country"] == "FV"  # CBP's code for fishing vessels
+    out = pd.DataFrame({
+        "merchandise": orders["merchandise"], "iso2": orders["order_country"].where(~fishing, ""),
+        "status": orders["status"], "effective_date": orders["effective_date"],
+        "fishing_vessels": fishing, "order": orders["order"],
+        "entity": orders["cbp_entity_field"],
+        "modified": orders["modified"] if "modified" in orders.columns else "",
+    }).reset_index(drop=True)
+    return _tag(out, info)
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(MULTI_SEP) if v.strip()) if value else ()
 
@@ -452,7 +480,8 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
     return ReferenceSet(
         catalogue=chosen, editions=editions, goods=goods, tip=tip,
         child_labour=child_labour, entities=tuple(entities),
-        wro_merchandise=plain("cbp-wro-merchandise"), uflpa_sectors=plain("uflpa-sectors"),
+        wro_merchandise=_wro_orders(frames.get(CBP_ID), chosen.get(CBP_ID)),
+        uflpa_sectors=plain("uflpa-sectors"),
         hs=plain("hs2022"), concordance=concordance, root=root,
         origins={label: e.origin for label, e in where.items()}, user_root=user_root,
         entity_facts=facts,

@@ -13,7 +13,7 @@ from chainscreen.cli import cli
 from chainscreen.errors import ExitCode
 
 #: Import formats, in the order help shows them (kept here so `--help` needs no import).
-IMPORT_FORMATS = ("dol-tvpra", "dhs-uflpa-html", "opensanctions", "ofac", "csv", "tip")
+IMPORT_FORMATS = ("dol-tvpra", "dhs-uflpa-html", "cbp-wro", "opensanctions", "ofac", "csv", "tip")
 
 
 @cli.group(invoke_without_command=True)
@@ -70,7 +70,8 @@ def _info_dict(info: Any) -> dict[str, Any]:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), required=True,
               help="The file's layout: dol-tvpra (DOL goods list, CSV or XLSX), dhs-uflpa-html "
-                   "(the DHS UFLPA Entity List page saved from the browser), opensanctions "
+                   "(the DHS UFLPA Entity List page saved from the browser), cbp-wro (CBP's "
+                   "Withhold Release Orders and Findings CSV), opensanctions "
                    "(FtM JSON lines or targets.simple.csv), ofac (sdn.csv; add.csv and alt.csv "
                    "beside it are read too), csv (your watchlist), tip (country, tier, year).")
 @click.option("--id", "list_id", metavar="ID",
@@ -102,6 +103,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     Examples:
       chainscreen lists import dol_goods_2024.xlsx --format dol-tvpra --edition 2024-09-05
       chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html
+      chainscreen lists import withhold-release-orders-findings-fy26-2026-06-23.csv --format cbp-wro
       chainscreen lists import sdn.csv --format ofac --edition 2024-05-03
       chainscreen lists import targets.simple.csv --format opensanctions --id uflpa-entity-list
       chainscreen lists import watchlist.csv --format csv --id my-watchlist
@@ -111,7 +113,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     from chainscreen.reference import diff_editions, store_edition
 
     options: dict[str, object] = {}
-    if fmt in ("dol-tvpra", "tip", "csv"):
+    if fmt in ("dol-tvpra", "tip", "csv", "cbp-wro"):
         options["sheet"] = sheet
     if fmt == "csv":
         options["alias_sep"] = alias_sep
