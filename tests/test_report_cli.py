@@ -75,7 +75,7 @@ def test_usage_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"a": 1}', encoding="utf-8")
     code, _, err = run("report", "s211", "--profile", str(PROFILE), "--results", str(bad), "--check")
-    assert code == 1 and "not a screening JSON output" in err
+    assert code == 1 and "not a valid chainscreen JSON result file" in err
 
 
 def test_run_in_empty_store(tmp_path: Path) -> None:

@@ -32,3 +32,8 @@ def reference_dir() -> Path:
 def templates_dir() -> Path:
     """Folder holding the Jinja templates for reports and disclosures."""
     return _data_root() / "templates"
+
+
+def schema_path(name: str) -> Path:
+    """The published JSON schema ``name`` (e.g. ``screen-output``), from ``docs/schema/``."""
+    return _data_root() / "docs" / "schema" / f"{name}.schema.json"

@@ -18,12 +18,14 @@ the database and :mod:`chainscreen.cli.cmd_review` is the command line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,15 @@ FILE_FIELDS: tuple[str, ...] = (
     "party", "country", "list_id", "record_id", "status", "note", "by", "at",
     "record_hash", "row_hash", "record_name", "supplier",
 )
+
+#: Fields a decision cannot do without.
+REQUIRED_FIELDS: tuple[str, ...] = ("party", "list_id", "record_id", "status", "by", "at",
+                                    "record_hash", "row_hash")
+#: Longest value per field (the run database's column sizes; the same on every store).
+FIELD_LIMITS: dict[str, int] = {"country": 8, "list_id": 100, "record_id": 100, "status": 20,
+                                "by": 200, "at": 40, "record_hash": 64, "row_hash": 64}
+#: YAML nesting a decisions file never needs (a list of flat mappings is two levels deep).
+YAML_MAX_DEPTH = 8
 
 Key = tuple[str, str, str, str]
 
@@ -148,13 +159,32 @@ def hits_from_rows(rows: Sequence[RowResult], addresses: Sequence[str]) -> list[
     return out
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def parse_time(text: str) -> datetime | None:
+    """``at`` as an aware datetime (ISO 8601; no offset means UTC), or None when it is not one."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except (ValueError, TypeError):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def latest(decisions: Iterable[Decision]) -> dict[Key, Decision]:
-    """The decision in force per key: the one with the latest ``at`` (later in input on ties)."""
+    """The decision in force per key: the one with the latest ``at`` (later in input on ties).
+
+    Times are compared as instants, not as text; a time that is not ISO 8601 (only a database
+    written before times were checked can hold one) counts as the earliest, so it never
+    outranks a real decision.
+    """
     out: dict[Key, Decision] = {}
+    when: dict[Key, datetime] = {}
     for d in decisions:
-        old = out.get(d.key)
-        if old is None or d.at >= old.at:
+        at = parse_time(d.at) or _NEVER
+        if d.key not in out or at >= when[d.key]:
             out[d.key] = d
+            when[d.key] = at
     return out
 
 
@@ -237,11 +267,13 @@ def make_decision(hit: Hit, status: str, *, note: str, by: str, at: str) -> Deci
         raise InputError(f"decision {status!r} is not one of {', '.join(STATUSES)}")
     if not by.strip():
         raise InputError("a decision needs a reviewer name (--by)")
-    return Decision(
+    decision = Decision(
         party=hit.party, country=hit.country, list_id=hit.list_id, record_id=hit.record_id,
         status=status, note=note, by=by.strip(), at=at, record_hash=hit.record_hash,
         row_hash=hit.row_hash, record_name=hit.record_name, supplier=hit.supplier,
     )
+    check_decision(decision.to_dict(), source="decision")
+    return decision
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,25 +290,57 @@ def _format_of(path: Path, fmt: str | None) -> str:
 
 
 def dump_decisions(decisions: Iterable[Decision], fmt: str) -> str:
-    """Decisions as CSV or YAML text, sorted by key then time so diffs in git stay small."""
+    """Decisions as CSV or YAML text, sorted by key then time so diffs in git stay small.
+
+    :func:`parse_decisions` gives back exactly the decisions written (the round trip is the
+    identity): CSV cells a spreadsheet would run as formulas get an apostrophe that reading
+    removes again, and line ends inside notes are kept as written.
+    """
     rows = [d.to_dict() for d in sorted(decisions, key=lambda d: (d.key, d.at))]
     if fmt == "yaml":
         import yaml
 
-        return yaml.safe_dump({"decisions": rows}, sort_keys=False, allow_unicode=True, width=100)
+        class Dumper(yaml.SafeDumper):
+            pass
+
+        def text(dumper: yaml.SafeDumper, value: str) -> Any:
+            # PyYAML writes NEL, LS and PS raw inside single quotes and reads them back as
+            # folded line breaks; double quotes escape them, so the value comes back the same.
+            style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+        Dumper.add_representer(str, text)
+        return yaml.dump({"decisions": rows}, Dumper=Dumper, sort_keys=False, allow_unicode=True,
+                         width=100)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(FILE_FIELDS), lineterminator="\n")
+    # with "\n" line ends the csv module leaves a lone "\r" unquoted, and a reader takes it
+    # for a line end: rows holding one are written fully quoted
+    quoted = csv.DictWriter(buf, fieldnames=list(FILE_FIELDS), lineterminator="\n",
+                            quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        cells = {k: _csv_escape(v) for k, v in row.items()}
+        (quoted if any("\r" in v for v in cells.values()) else writer).writerow(cells)
     return buf.getvalue()
 
 
-def _csv_safe(value: str) -> str:
-    # The file is opened in spreadsheets too: neutralise formula starts, as every CSV we write.
-    from chainscreen.files import neutralise
+def _formula_like(value: str) -> bool:
+    # "=x", "'=x", "''=x", ...: what the apostrophe escape below applies to
+    from chainscreen.files import FORMULA_PREFIXES
 
-    return str(neutralise(value))
+    return value.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
+def _csv_escape(value: str) -> str:
+    # The file is opened in spreadsheets too: neutralise formula starts with an apostrophe, as
+    # every CSV we write does. A value that already starts with apostrophes before a formula
+    # start gets one more, so that reading (which removes one) gives the value back unchanged.
+    return "'" + value if _formula_like(value) else value
+
+
+def _csv_unescape(value: str) -> str:
+    return value[1:] if value.startswith("'") and _formula_like(value) else value
 
 
 def write_decisions(decisions: Iterable[Decision], path: Path, fmt: str | None = None) -> Path:
@@ -289,6 +353,92 @@ def write_decisions(decisions: Iterable[Decision], path: Path, fmt: str | None =
     return path
 
 
+class _YamlRefused(Exception):
+    """A YAML feature a decisions file has no use for (aliases, deep nesting)."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.line = getattr(mark, "line", None)
+
+
+def _yaml_load(text: str) -> Any:
+    """``yaml.safe_load`` without aliases and with at most :data:`YAML_MAX_DEPTH` levels.
+
+    An alias repeats a node where it is used; nested aliases multiply (a 1 KB file can stand
+    for billions of values) and a decisions file written by chainscreen never has one.
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise _YamlRefused(f"YAML alias *{event.anchor} is not accepted in a decisions "
+                                   "file (write each value out)", event.start_mark)
+            self.depth += 1
+            try:
+                if self.depth > YAML_MAX_DEPTH:
+                    raise _YamlRefused(f"nested more than {YAML_MAX_DEPTH} levels deep; a "
+                                       "decisions file is a list of flat entries",
+                                       self.peek_event().start_mark)
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    loader = Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+@contextlib.contextmanager
+def _csv_fields_up_to(size: int) -> Iterator[None]:
+    # The csv module refuses fields over 128 KiB by default; a note may be longer, and the
+    # whole text is already in memory, so no field can be longer than the text.
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be kept in a decision (the same rule on SQLite and PostgreSQL)."""
+    if "\x00" in value:
+        return "holds a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate (not valid Unicode text)"
+    return None
+
+
+def check_decision(values: Mapping[str, str], *, source: str = "decisions",
+                   row: int | None = None) -> None:
+    """Raise InputError naming the field when ``values`` cannot make a valid decision."""
+    for required in REQUIRED_FIELDS:
+        if not values.get(required):
+            raise InputError(f"no {required}", path=source, row=row, column=required)
+    for name, value in values.items():
+        problem = _text_problem(value)
+        if problem:
+            raise InputError(problem, path=source, row=row, column=name)
+        limit = FIELD_LIMITS.get(name)
+        if limit is not None and len(value) > limit:
+            raise InputError(f"{len(value)} characters; at most {limit}", path=source, row=row,
+                             column=name)
+    if values["status"] not in STATUSES:
+        raise InputError(f"status {values['status']!r} is not one of {', '.join(STATUSES)}",
+                         path=source, row=row, column="status")
+    if parse_time(values["at"]) is None:
+        raise InputError(f"at {values['at'][:60]!r} is not an ISO 8601 time, e.g. "
+                         "2026-01-05T10:00:00+00:00", path=source, row=row, column="at")
+
+
 def parse_decisions(text: str, fmt: str, *, source: str = "decisions") -> list[Decision]:
     """Decisions from CSV or YAML text; raises InputError naming the entry and field at fault."""
     entries: list[dict[str, Any]]
@@ -296,7 +446,10 @@ def parse_decisions(text: str, fmt: str, *, source: str = "decisions") -> list[D
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = _yaml_load(text)
+        except _YamlRefused as exc:
+            raise InputError(str(exc), path=source,
+                             row=None if exc.line is None else exc.line + 1) from None
         except yaml.YAMLError as exc:
             raise InputError(f"not valid YAML ({exc})", path=source) from None
         if isinstance(data, dict):
@@ -308,43 +461,39 @@ def parse_decisions(text: str, fmt: str, *, source: str = "decisions") -> list[D
         entries = data
         first = 1
     else:
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [f for f in ("party", "list_id", "record_id", "status", "by", "at",
-                               "record_hash", "row_hash") if f not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)}", path=source)
-        entries = list(reader)
-        first = 2  # the header is line 1
+        with _csv_fields_up_to(len(text)):
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"missing column(s) {', '.join(missing)}", path=source)
+            entries = list(reader)
+        first = 2  # the header is line 1 (a note with line breaks makes later lines differ)
     names = {f.name for f in fields(Decision)}
     out = []
     for i, entry in enumerate(entries, start=first):
-        clean = {k: _unneutralise("" if v is None else str(v)) for k, v in entry.items()
-                 if k in names}
-        for required in ("party", "list_id", "record_id", "status", "by", "at",
-                         "record_hash", "row_hash"):
-            if not clean.get(required):
-                raise InputError(f"no {required}", path=source, row=i, column=required)
-        if clean["status"] not in STATUSES:
-            raise InputError(f"status {clean['status']!r} is not one of {', '.join(STATUSES)}",
-                             path=source, row=i, column="status")
+        clean: dict[str, str] = {}
+        for k, v in entry.items():
+            if k not in names:
+                continue
+            if isinstance(v, list | dict):
+                raise InputError("must be text, not a list or mapping", path=source, row=i,
+                                 column=str(k))
+            text_value = "" if v is None else str(v)
+            clean[k] = _csv_unescape(text_value) if fmt == "csv" else text_value
+        check_decision(clean, source=source, row=i)
         clean.setdefault("country", "")
         clean.setdefault("note", "")
         out.append(Decision(**clean))
     return out
 
 
-def _unneutralise(value: str) -> str:
-    # neutralise() prefixes a quote to cells starting with = + - @; undo it on the way back in.
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
-
-
 def read_decisions(path: Path, fmt: str | None = None) -> list[Decision]:
     """Read a decisions file written by :func:`write_decisions` (or by hand, same columns)."""
     fmt = _format_of(path, fmt)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": line ends inside a quoted note stay as they were written (CRLF too)
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
     except FileNotFoundError:
         raise InputError("file not found", path=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -218,6 +218,8 @@ class Rescreen:
     run: Run
     changes: list[dict[str, Any]]
     lists: dict[str, str]
+    #: False when the old run did not finish: it has no hits or lists to compare with
+    compared: bool = True
 
 
 def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path | None = None,
@@ -225,7 +227,7 @@ def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path
     """Re-screen a stored run's input against the current lists and ``settings``; store the new
     run (recording the original input's name and path) and diff it against the old one."""
     from chainscreen.review import diff_runs, list_changes
-    from chainscreen.store import input_file, run_side
+    from chainscreen.store import COMPLETE, input_file, run_side
 
     old = store.resolve(run_ref)
     opts = old.options
@@ -235,5 +237,7 @@ def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path
                          options={"rescreen_of": old.id}, input_name=old.input_name,
                          input_path=old.input_path)
     assert run.stored is not None
+    if old.status != COMPLETE:
+        return Rescreen(old=old, run=run, changes=[], lists={}, compared=False)
     changes = diff_runs(run_side(store, old), run_side(store, run.stored))
     return Rescreen(old=old, run=run, changes=changes, lists=list_changes(old.lists(), run.stored.lists()))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -108,77 +110,165 @@ class Settings:
         return asdict(self)
 
 
+#: Allowed range per number setting, inclusive (a schema: every setting's type comes from
+#: the dataclass field, its range from here).
+RANGES: dict[str, tuple[float, float]] = {
+    "cut_high": (0, 100), "cut_elevated": (0, 100), "cut_low": (0, 100),
+    "match_threshold": (0, 1), "review_threshold": (0, 1), "candidate_floor": (0, 1),
+    # each party keeps at most this many candidates; a few dozen is already more than a
+    # reviewer reads, and the matcher's work grows with it
+    "top_k": (1, 100),
+}
+#: What a list selection may look like: ``id`` or ``id@edition``.
+_LIST_REF = re.compile(r"[^\s@]{1,63}(@[^\s@]{1,40})?")
+
+
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
-    """Defaults, then ``path`` (a ``chainscreen.toml``) if given, then keyword overrides."""
+    """Defaults, then ``path`` (a ``chainscreen.toml``) if given, then keyword overrides.
+
+    Every value is checked against its setting's type and range; a SettingsError lists every
+    problem found, one line each, naming the file (or "options") and the setting.
+    """
     settings = Settings()
     if path is not None:
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            raw = Path(path).read_bytes()
         except FileNotFoundError:
             raise SettingsError(f"{path}: settings file not found") from None
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror})") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            hint = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            raise SettingsError(f"{path}: not UTF-8 text{hint}; TOML files are UTF-8") from None
+        try:
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from None
-        settings = _apply(settings, data.get("chainscreen", data), str(path))
+        table = data.get("chainscreen", data)
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [chainscreen] must be a table of settings")
+        settings = _apply(settings, table, str(path))
     clean = {k: v for k, v in overrides.items() if v is not None}
     return _apply(settings, clean, "options") if clean else settings
 
 
+def _describe(value: Any) -> str:
+    kind = {bool: "true/false", str: "text", list: "an array", tuple: "an array",
+            dict: "a table"}.get(type(value))
+    if kind is None:
+        kind = "a date/time" if isinstance(value, date | time) else type(value).__name__
+    shown = repr(value)
+    return f"{kind} {shown[:40] + '...' if len(shown) > 40 else shown}"
+
+
+def _number(name: str, value: Any, *, integer: bool) -> tuple[float | int | None, str | None]:
+    """The value as the setting's number type, or an error phrase."""
+    low, high = RANGES.get(name, (float("-inf"), float("inf")))
+    what = "a whole number" if integer else "a number"
+    bounds = f" from {low:g} to {high:g}" if name in RANGES else ""
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            integer and not isinstance(value, int)):
+        return None, f"must be {what}{bounds}, not {_describe(value)}"
+    if isinstance(value, float) and value != value:
+        return None, f"must be {what}{bounds}, not nan"
+    if not low <= value <= high:
+        return None, f"must be {what}{bounds}, not {value!r}"
+    return (int(value) if integer else float(value)), None
+
+
 def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
-    known = {f.name for f in fields(Settings)}
+    known = {f.name: f for f in fields(Settings)}
     changes: dict[str, Any] = {}
+    errors: list[str] = []
     for key, value in data.items():
         if key not in known:
-            raise SettingsError(f"{origin}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
-        if key == "weights":
+            errors.append(f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        elif key == "weights":
             if not isinstance(value, dict):
-                raise SettingsError(f"{origin}: weights must be a table of name = number")
+                errors.append(f"weights must be a table of name = number, not {_describe(value)}")
+                continue
             weights = dict(settings.weights)
             for name, w in value.items():
                 if name not in DEFAULT_WEIGHTS:
-                    raise SettingsError(
-                        f"{origin}: unknown weight {name!r} (known: {', '.join(DEFAULT_WEIGHTS)})")
-                if not isinstance(w, int | float) or not 0 <= w <= 1:
-                    raise SettingsError(f"{origin}: weight {name} must be a number in [0, 1]")
-                weights[name] = float(w)
+                    errors.append(f"unknown weight {name!r} (known: {', '.join(DEFAULT_WEIGHTS)})")
+                elif isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1:
+                    errors.append(f"weight {name} must be a number in [0, 1], not {_describe(w)}")
+                else:
+                    weights[name] = float(w)
             changes["weights"] = weights
         elif key == "strengths":
             if not isinstance(value, dict):
-                raise SettingsError(f"{origin}: strengths must be tables of label = number")
+                errors.append(f"strengths must be tables of label = number, not {_describe(value)}")
+                continue
             strengths = {k: dict(v) for k, v in settings.strengths.items()}
             for table, entries in value.items():
                 if table not in DEFAULT_STRENGTHS or not isinstance(entries, dict):
-                    raise SettingsError(f"{origin}: unknown strengths table {table!r} "
-                                        f"(known: {', '.join(DEFAULT_STRENGTHS)})")
+                    errors.append(f"unknown strengths table {table!r} "
+                                  f"(known: {', '.join(DEFAULT_STRENGTHS)})")
+                    continue
                 for label, number in entries.items():
                     if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
-                        raise SettingsError(f"{origin}: strengths.{table}.{label} must be a number in [0, 1]")
-                    strengths[table][str(label)] = float(number)
+                        errors.append(f"strengths.{table}.{label} must be a number in [0, 1], "
+                                      f"not {_describe(number)}")
+                    else:
+                        strengths[table][str(label)] = float(number)
             changes["strengths"] = strengths
         elif key == "lists":
-            changes["lists"] = tuple(value) if value else None
+            if isinstance(value, str):
+                # a bare string would be read as one list per character
+                value = [value]
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                errors.append(f"lists must be an array of list ids (e.g. [\"dol-tvpra\", "
+                              f"\"uflpa-entity-list@2026-07-09\"]), not {_describe(value)}")
+                continue
+            bad = [v for v in value if not _LIST_REF.fullmatch(v.strip())]
+            if bad:
+                errors.append(f"lists: {bad[0][:60]!r} is not a list id or ID@EDITION (see "
+                              "`chainscreen lists`)")
+                continue
+            changes["lists"] = tuple(v.strip() for v in value) if value else None
         elif key == "scorer":
-            changes["scorer"] = _scorer(settings.scorer, value, origin)
+            scorer, problems = _scorer(settings.scorer, value)
+            errors.extend(problems)
+            changes["scorer"] = scorer
         else:
-            changes[key] = value
+            kind = str(known[key].type)
+            number, problem = _number(key, value, integer=kind == "int")
+            if problem:
+                errors.append(f"{key} {problem}")
+            elif kind in ("int", "float"):
+                changes[key] = number
+            else:  # pragma: no cover - a new setting must say how it is checked
+                errors.append(f"{key}: no rule to check this setting")
+    if errors:
+        raise SettingsError("\n".join(f"{origin}: {e}" for e in errors))
     new = replace(settings, **changes)
     if not 0 <= new.cut_low <= new.cut_elevated <= new.cut_high <= 100:
-        raise SettingsError(f"{origin}: cut points must satisfy 0 <= cut_low <= cut_elevated <= cut_high <= 100")
+        errors.append("cut points must satisfy 0 <= cut_low <= cut_elevated <= cut_high <= 100 "
+                      f"(they are {new.cut_low:g}, {new.cut_elevated:g}, {new.cut_high:g})")
     if not 0 <= new.candidate_floor <= new.review_threshold <= new.match_threshold <= 1:
-        raise SettingsError(
-            f"{origin}: thresholds must satisfy 0 <= candidate_floor <= review_threshold <= match_threshold <= 1")
+        errors.append("thresholds must satisfy 0 <= candidate_floor <= review_threshold <= "
+                      f"match_threshold <= 1 (they are {new.candidate_floor:g}, "
+                      f"{new.review_threshold:g}, {new.match_threshold:g})")
+    if errors:
+        raise SettingsError("\n".join(f"{origin}: {e}" for e in errors))
     return new
 
 
-def _scorer(current: ScorerParams, value: Any, origin: str) -> ScorerParams:
-    """``current`` with the numbers of a ``[scorer]`` table."""
+def _scorer(current: ScorerParams, value: Any) -> tuple[ScorerParams, list[str]]:
+    """``current`` with the numbers of a ``[scorer]`` table, and the problems found."""
     known = {f.name for f in fields(ScorerParams)}
     if not isinstance(value, dict):
-        raise SettingsError(f"{origin}: scorer must be a table of name = number")
+        return current, [f"scorer must be a table of name = number, not {_describe(value)}"]
+    errors: list[str] = []
+    good: dict[str, float] = {}
     for name, number in value.items():
         if name not in known:
-            raise SettingsError(f"{origin}: unknown scorer parameter {name!r} (known: {', '.join(sorted(known))})")
-        if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 5:
-            raise SettingsError(f"{origin}: scorer parameter {name} must be a number in [0, 5]")
-    if not value:
-        return current
-    return replace(current, **{k: float(v) for k, v in value.items()})
+            errors.append(f"unknown scorer parameter {name!r} (known: {', '.join(sorted(known))})")
+        elif isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 5:
+            errors.append(f"scorer parameter {name} must be a number in [0, 5], not {_describe(number)}")
+        else:
+            good[name] = float(number)
+    return (replace(current, **good) if good else current), errors

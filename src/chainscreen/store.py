@@ -257,6 +257,17 @@ class RunInfo:
         return list((self.receipt or {}).get("lists") or [])
 
 
+def require_complete(run: RunInfo, purpose: str) -> None:
+    """Raise StoreError when ``run`` did not finish (killed or failed): its rows, hits and list
+    editions are missing or partial, so there is nothing to ``purpose`` ("review", "compare")."""
+    if run.status != COMPLETE:
+        raise StoreError(
+            f"{run.label} is {run.status}: it did not finish, so its hits and list editions are "
+            f"not known and there is nothing to {purpose}"
+            + (f" (it stopped on: {run.error[:200]})" if run.error else "")
+            + f"; screen its input again with: chainscreen rescreen {run.id}")
+
+
 def _run_info(run: Run) -> RunInfo:
     return RunInfo(
         id=run.id, uid=run.uid, input_name=run.input_name, input_path=run.input_path,
@@ -530,7 +541,7 @@ class Store:
             conn.execute(update(_table(Run)).where(_table(Run).c.id == run_id).values(
                 row_count=int(receipt["input"]["rows"]), settings_sha256=receipt["settings_sha256"],
                 finished=_now(), status=COMPLETE, receipt=_jsonable(receipt),
-                levels=dict(counts), error=None, problems=[_problem(p) for p in problems]))
+                levels=dict(counts), error=None, problems=storable([_problem(p) for p in problems])))
         return self.get(run_id)
 
     def _write_rows(self, run_id: int, results: Sequence[RowResult], addresses: Sequence[str],
@@ -552,25 +563,25 @@ class Store:
 
         for i, r in enumerate(results):
             party, country = party_key(r.supplier, r.country)
-            rows.append(dict(
+            rows.append(storable(dict(
                 run_id=run_id, row=r.row, supplier=r.supplier, party=party, country=country,
                 row_hash=row_hash(r.supplier, r.country, addresses[i] if i < len(addresses) else ""),
                 status=r.status, level=r.level, score=float(r.score), reasons=list(r.reasons),
                 evidence=_jsonable([e.to_dict() for e in r.evidence]), decision=r.decision,
                 # the same forms as RowResult.to_dict(), so result_dict() gives them back as-is
                 formula=r.formula, goods=sorted({f"{g.scheme}:{g.good}" for g in r.goods}),
-                problems=[_problem(p) for p in r.problems]))
+                problems=[_problem(p) for p in r.problems])))
             for rank, c in enumerate(r.candidates):
                 review = None
                 hit = hits.get((r.row, c.record.list_id, c.record.record_id))
                 if hit is not None:
                     review = review_snapshot(hit, in_force)
-                cands.append(dict(
+                cands.append(storable(dict(
                     run_id=run_id, row=r.row, rank=rank, list_id=c.record.list_id,
                     record_id=c.record.record_id, record_name=c.record.name,
                     record_hash=c.record.content_hash(), matched_name=c.matched_name,
                     score=float(c.score), match_decision=c.decision, review=review,
-                    reasons=list(c.reasons)))
+                    reasons=list(c.reasons))))
             if len(rows) >= batch:
                 flush()
         flush()
@@ -789,9 +800,29 @@ def _identity(d: Decision) -> tuple[str, ...]:
     return (*d.key, d.record_hash, d.row_hash, d.status, d.note, d.by, d.at)
 
 
+def storable(value: Any) -> Any:
+    """``value`` with every NUL character in its text shown as U+2400 (␀), recursively.
+
+    PostgreSQL text cannot hold NUL and SQLite can: replacing it here, for every store, keeps
+    what is stored (and shown from the store) the same on both.
+    """
+    # repr() shows a NUL as the four characters \x00: one quick look for the common case
+    return _without_nul(value) if "\\x00" in repr(value) else value
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\u2400")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _jsonable(value: Any) -> Any:
     # Receipts and evidence hold tuples, numpy scalars and the like: round-trip through JSON.
-    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+    return storable(json.loads(json.dumps(value, default=_default, ensure_ascii=False)))
 
 
 def _default(value: Any) -> Any:

@@ -28,7 +28,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ChainscreenError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            # several problems (e.g. in a settings file) come one per line, each marked
+            for line in str(exc).splitlines() or [""]:
+                click.secho(f"error: {line}", fg="red", err=True)
             ctx.exit(int(exc.exit_code))
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, click.Abort):
             raise

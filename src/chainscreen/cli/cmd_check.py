@@ -41,9 +41,14 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     if not names:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError("give a NAME, or names on standard input (one per line)")
-        names = tuple(line.strip() for line in sys.stdin if line.strip())
+        text = _decode_input(sys.stdin.buffer.read()) if hasattr(sys.stdin, "buffer") \
+            else sys.stdin.read()
+        names = tuple(line.strip() for line in text.splitlines() if line.strip())
         if not names:
             raise click.UsageError("no names on standard input")
+    else:
+        # bytes that were not UTF-8 on the command line arrive as lone surrogates
+        names = tuple(_decode_input(n.encode("utf-8", "surrogateescape")) for n in names)
     # Only the fields given become columns, so an absent one is "not given", not "missing".
     given = {"country": country, "goods": goods, "hs_code": hs_code, "address": address}
     columns = {"supplier": list(names)}
@@ -58,6 +63,26 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
         for r in result.rows:
             _print_check(r)
     exit_on_hits(result.counts(), fail_on)
+
+
+def _decode_input(data: bytes) -> str:
+    """Names as typed or piped in: UTF-8 when they are, else Windows-1252 (what a Western
+    Windows export is), else the encoding charset-normalizer finds; never undecodable text.
+
+    A few short names are too little for statistics to tell cp1252 from its cousins, so
+    cp1252 is tried first; pipe other legacy encodings as UTF-8 (``iconv -t utf-8``)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("cp1252", errors="replace")
 
 
 def _print_check(r: Any) -> None:

@@ -27,7 +27,9 @@ def explain(results: Path, row: int, as_json: bool) -> None:
       chainscreen screen lines.csv --format json -o out
       chainscreen explain out/lines.json 12
     """
-    data = _load(results)
+    from chainscreen.contract import load_results
+
+    data = load_results(results)
     rows = data.get("rows") or []
     match = [r for r in rows if r.get("row") == row]
     if not match:
@@ -38,18 +40,6 @@ def explain(results: Path, row: int, as_json: bool) -> None:
         return
     settings = (data.get("receipt") or {}).get("settings") or {}
     _print(r, settings)
-
-
-def _load(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a chainscreen JSON result file ({exc})", path=str(path)) from None
-    if not isinstance(data, dict) or "rows" not in data:
-        raise InputError("not a chainscreen JSON result file (no 'rows')", path=str(path))
-    return data
 
 
 def _print(r: dict[str, Any], settings: dict[str, Any]) -> None:

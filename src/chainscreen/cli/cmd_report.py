@@ -4,6 +4,7 @@ NGO sector briefs, the completeness check and the profile template."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -71,18 +72,9 @@ def load_runs(refs: tuple[str, ...], db: str | None = None) -> list[dict[str, An
 def gather_results(results: tuple[Path, ...], manifests: tuple[Path, ...],
                    runs: tuple[str, ...]) -> list[dict[str, Any]]:
     """Results JSON files, then stored runs, then manifests screened now, as contract dicts."""
-    out: list[dict[str, Any]] = []
-    for path in results:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError("file not found", path=str(path)) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not a screening JSON output: {exc}", path=str(path)) from None
-        if not isinstance(data, dict) or not isinstance(data.get("rows"), list) or "receipt" not in data:
-            raise InputError("not a screening JSON output (no rows/receipt); make it with "
-                             "`chainscreen screen FILE --format json`", path=str(path))
-        out.append(data)
+    from chainscreen.contract import load_results
+
+    out: list[dict[str, Any]] = [load_results(path) for path in results]
     out.extend(load_runs(runs))
     if manifests:
         from chainscreen.pipeline import screen as run_screen
@@ -255,7 +247,8 @@ def sector(goods: tuple[str, ...], countries: tuple[str, ...], manifests: tuple[
     data = gather_results(results, manifests, runs)
     ctx = disclosure.sector_context(list(goods), data, countries=list(countries), today=day,
                                     generated_at=_stamp(today))
-    slug = "-".join(g.lower().replace(" ", "-") for g in goods)[:40]
+    # the default file name: letters and digits only (a goods word is not a path)
+    slug = re.sub(r"[^a-z0-9]+", "-", " ".join(goods).lower()).strip("-")[:40] or "goods"
     for path in _write("sector", ctx, fmts, out or Path(f"sector-{slug}"), force):
         click.echo(str(path))
 

@@ -34,11 +34,12 @@ def _reviewer() -> str:
               help="Write every decision to a .csv or .yaml file (for version control).")
 @click.option("--import", "import_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Add the decisions of a .csv or .yaml file (identical ones are skipped).")
+@click.option("--force", is_flag=True, help="With --export: overwrite a file that already exists.")
 @db_option
 @json_option
 def review(run_ref: str | None, decide: tuple[str, str] | None, note: str, by: str | None,
-           show_all: bool, export_path: Path | None, import_path: Path | None, db: str | None,
-           as_json: bool) -> None:
+           show_all: bool, export_path: Path | None, import_path: Path | None, force: bool,
+           db: str | None, as_json: bool) -> None:
     """List RUN's open hits, or record a reviewer's decision on one of them.
 
     A decision (confirm, dismiss, escalate) is kept per normalised party and list record,
@@ -50,12 +51,18 @@ def review(run_ref: str | None, decide: tuple[str, str] | None, note: str, by: s
       chainscreen review latest
       chainscreen review 3 --decide 44:uflpa-0123456789 dismiss --note "different company" --by ana
       chainscreen review --export decisions.csv
+      chainscreen review --export decisions.csv --force   # replace last week's file
       chainscreen review --import decisions.yaml
     """
+    from chainscreen.files import check_writable
     from chainscreen.review import hit_state, latest, make_decision, read_decisions, write_decisions
+    from chainscreen.store import require_complete
 
     if run_ref is None and not (export_path or import_path):
         raise click.UsageError("give a RUN to review, or --export / --import a decisions file")
+    if export_path is not None:
+        # before anything is imported or decided, so a refusal changes nothing
+        check_writable(export_path, force)
     with open_db(db) as store:
         if import_path is not None:
             added = store.add_decisions(read_decisions(import_path))
@@ -73,6 +80,7 @@ def review(run_ref: str | None, decide: tuple[str, str] | None, note: str, by: s
                 raise click.BadParameter(f"{target!r}: use ROW:RECORD, e.g. 44:uflpa-0123456789",
                                          param_hint="--decide")
             run = store.resolve(run_ref)
+            require_complete(run, "review")
             row, record = int(row_text), record.strip()
             match = [h for h in store.hits(run.id) if h.row == row and record in (
                 h.record_id, f"{h.list_id}:{h.record_id}")]
@@ -91,6 +99,7 @@ def review(run_ref: str | None, decide: tuple[str, str] | None, note: str, by: s
         if run_ref is None or decide is not None:
             return
         run = store.resolve(run_ref)
+        require_complete(run, "review")
         decisions = latest(store.decisions())
         states = [(h, *hit_state(h, decisions)) for h in store.hits(run.id)]
     shown = [s for s in states if show_all or s[1] != "decided"]

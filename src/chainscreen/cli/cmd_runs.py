@@ -180,10 +180,12 @@ def runs_diff(ctx: click.Context, a_ref: str, b_ref: str, db: str | None, as_jso
       chainscreen runs diff 3 latest --json
     """
     from chainscreen.review import diff_runs, list_changes
-    from chainscreen.store import run_side
+    from chainscreen.store import require_complete, run_side
 
     with open_db(_db(ctx, db)) as store:
         a, b = store.resolve(a_ref), store.resolve(b_ref)
+        for run in (a, b):
+            require_complete(run, "compare")
         changes = diff_runs(run_side(store, a), run_side(store, b))
     lists = list_changes(a.lists(), b.lists())
     if as_json:
@@ -285,12 +287,15 @@ def rescreen(run_ref: str, settings_path: Path | None, lists: tuple[str, ...],
     lists_changed = done.lists
     if as_json:
         emit_json({"old": old.id, "new": new.id, "uid": new.uid, "levels": new.levels,
-                    "lists": lists_changed, "hits": changes,
-                    "outputs": {k: str(v) for k, v in written.items()}})
+                   "old_complete": done.compared, "lists": lists_changed, "hits": changes,
+                   "outputs": {k: str(v) for k, v in written.items()}})
         return
     click.echo(f"Re-screened {old.label} ({old.input_name}) as {new.label}")
-    _print_diff_header(old, new, lists_changed)
-    _print_diff(changes, f"{old.label} → {new.label}")
+    if done.compared:
+        _print_diff_header(old, new, lists_changed)
+        _print_diff(changes, f"{old.label} → {new.label}")
+    else:
+        click.echo(f"{old.label} is {old.status} (it did not finish): no hits to compare with")
     for path in written.values():
         click.echo(f"wrote {path}")
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from chainscreen.errors import OutputError
 from chainscreen.files import atomic_path
+from chainscreen.report.render import MD_SPECIAL
 
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*|`[^`]+`)")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
-_UNESCAPE = re.compile(r"\\([\\|*_`<>\[\]])")
+_UNESCAPE = re.compile("\\\\([" + re.escape(MD_SPECIAL + "&") + "])")
 
 
 def _runs(par: Any, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -34,19 +35,30 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["md"] = _md_escape
+    env.filters["md"] = md_escape
     # the formula and the level rules as score.py states them, never retyped in a template
     env.globals["scoring_formula"] = FORMULA
     env.globals["level_rules"] = level_rules
     return env
 
 
-def _md_escape(value: Any) -> str:
-    """Escape Markdown table metacharacters in user text."""
+#: Characters that start Markdown markup anywhere in a line (emphasis, code, links, images,
+#: raw HTML, tables, strike-through), each escaped with a backslash in user text.
+MD_SPECIAL = "\\`*_[]<>|~"
+_MD_SPECIAL_RE = re.compile("([" + re.escape(MD_SPECIAL) + "]|&(?=#?[0-9A-Za-z]+;))")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def md_escape(value: Any) -> str:
+    """User text (names, file names, goods, command-line words) made inert in Markdown.
+
+    Markup characters get a backslash, an ``&`` that would start an entity (``&lt;``) too, and
+    every kind of line break becomes a space, so the text can neither format, link, embed HTML
+    nor break out of a table cell or heading. Every Markdown template passes data through
+    this (the ``md`` filter); what is left unescaped is the template's own text.
+    """
     text = "" if value is None else str(value)
-    for ch in ("\\", "|", "*", "_", "`", "<", ">", "[", "]"):
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", " ")
+    return _LINE_BREAKS.sub(" ", _MD_SPECIAL_RE.sub(r"\\\1", text))
 
 
 def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],

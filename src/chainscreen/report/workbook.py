@@ -8,6 +8,7 @@ becomes a new workbook with the original columns followed by the added ones.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +31,23 @@ LEVEL_FILLS = {
 }
 
 
+#: Characters an .xlsx file cannot hold (XML 1.0 forbids them; a lone surrogate is not text);
+#: tab, line feed and carriage return are allowed.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character Excel cannot hold shown as its Unicode control
+    picture (U+0001 -> ␁, U+001B -> ␛), so the cell still says something was there."""
+    return _XML_ILLEGAL.sub(lambda m: chr(0x2400 + ord(m.group()))
+                            if ord(m.group()) < 0x20 else "\ufffd", text)
+
+
 def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
     """Write a cell so that text is always stored as inert text, never as a formula."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
+        value = visible_controls(value)
         cell.value = value
         cell.data_type = "s"  # "=HYPERLINK(...)" stays a string
         if value.startswith(("=", "+", "-", "@")):
