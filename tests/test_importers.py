@@ -25,6 +25,7 @@ from chainscreen.importers import (
     norm_key,
     parse_date,
     parse_uflpa_name,
+    parse_year_ranges,
     read_list,
     split_alias_text,
 )
@@ -120,6 +121,61 @@ def test_dol_errors_name_row_and_column(tmp_path: Path):
         read_list(tmp_path / "absent.csv", "dol-tvpra")
     with pytest.raises(InputError, match="unknown format 'pdf'"):
         read_list(bad, "pdf")
+
+
+# ---------------------------------------------------------------- dol-open-data
+
+
+def test_dol_open_data_synthetic_year_ranges_become_editions():
+    """SYNTHETIC sample in the columns DOL's open-data portal documents: years as ranges."""
+    im = read_list(DATA / "dol_open_data_synthetic.csv", "dol-open-data")
+    assert im.header == GOODS_HEADER and im.default_id == "dol-tvpra"
+    assert im.default_edition == "2024-09-05" and im.records == 5
+    labels = [e.default_edition for e in im.earlier]
+    # An edition wherever a listing starts or ends; known publication dates where held.
+    assert labels == ["2009", "2012", "2014", "2016", "2018-09-20", "2020-09-30", "2022-09-28"]
+    by = {e.default_edition: {(r[0], r[3]): r[4:7] for r in e.rows} for e in [*im.earlier, im]}
+    assert by["2009"][("Example Beans", "IN")] == ["true", "true", "true"]  # alpha-3 "IND"
+    assert by["2016"][("Example Beans", "IN")] == ["true", "false", "false"]  # FL ended 2014
+    assert ("Example Pods", "GH") not in by["2014"]  # "2009-2012, 2018-2024": a gap
+    assert ("Example Pods", "GH") in by["2018-09-20"]
+    assert ("Example Nuts", "BR") in by["2020-09-30"] and ("Example Nuts", "BR") not in \
+        by["2022-09-28"]
+    assert by["2024-09-05"][("Example Gloves", "MY")] == ["false", "true", "false"]  # "present"
+    assert set(by["2024-09-05"]) - set(by["2022-09-28"]) == {("Example Stones", "GH")}
+    assert all(r[7:] == ["false", ""] for r in im.rows)  # no derived goods in this format
+
+
+def test_parse_year_ranges():
+    assert parse_year_ranges("2009-2024") == [(2009, 2024)]
+    assert parse_year_ranges("2009–2014; 2018-2024") == [(2009, 2014), (2018, 2024)]
+    assert parse_year_ranges("2024") == [(2024, 2024)]
+    assert parse_year_ranges("") == [] and parse_year_ranges("No") == []
+    assert parse_year_ranges("2016-present", 2024) == [(2016, 2024)]
+    for bad in ("2024-2009", "sometimes", "2009-2024 maybe", "20-24"):
+        with pytest.raises(ValueError):
+            parse_year_ranges(bad)
+
+
+def test_dol_open_data_malformed(tmp_path: Path):
+    """Malformed SYNTHETIC open-data files: refused naming the row and column."""
+    header = "Country,ISO Code,Sector,Good,Child Labor,Forced Labor,Forced Child Labor\n"
+    path = tmp_path / "goods.csv"
+    path.write_text(header + "Ghana,GH,Agriculture,Example Pods,2009-2024,,\n"
+                    "Ghana,GH,Agriculture,Example Beans,2024-2009,,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"goods\.csv, row 3, column 'Child Labor': "
+                                         r"'2024-2009' is not a range"):
+        read_list(path, "dol-open-data")
+    path.write_text(header + "Ghana,GH,Agriculture,Example Pods,,,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'Child Labor': no year"):
+        read_list(path, "dol-open-data")
+    path.write_text(header + "Atlantis,XQ,Agriculture,Example Pods,2024,,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'ISO Code': ISO code 'XQ'"):
+        read_list(path, "dol-open-data")
+    path.write_text(header + "Ghana,GH,Agriculture,Example Pods,2024,,\n"
+                    "Ghana,GHA,Agriculture,Example Pods,2022,,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3, column 'Good'.*listed twice \(first in row 2"):
+        read_list(path, "dol-open-data")
 
 
 # ---------------------------------------------------------------- tip

@@ -258,6 +258,28 @@ def test_cbp_csv_import_synthetic(data_dir: Path):
     assert d["counts"]["added"] == 8 and d["counts"]["removed"] == 79
 
 
+def test_dol_open_data_import_all_editions_and_diff(data_dir: Path):
+    """SYNTHETIC open-data file: the year ranges give editions that lists diff compares."""
+    sample = str(DATA / "dol_open_data_synthetic.csv")
+    code, out, err = run("lists", "import", sample, "--format", "dol-open-data")
+    assert code == 0, err
+    assert "Imported dol-tvpra@2024-09-05: 5 records" in out and "in use" in out
+    code, out, err = run("lists", "import", sample, "--format", "dol-open-data",
+                         "--all-editions")
+    assert code == 0, err
+    assert "Stored the earlier edition dol-tvpra@2009: 3 records" in out
+    # The shipped 2022 list (DOL's app data) differs: the open-data one is stored beside it.
+    assert "Stored the earlier edition dol-tvpra@2022-09-28.dol-open-data: 4 records" in out
+    assert "dol-tvpra@2024-09-05 is already held (user, same sha256" in out
+    code, out, _ = run("lists", "diff", "dol-tvpra", "2020-09-30.dol-open-data",
+                       "2022-09-28.dol-open-data")
+    assert code == 0 and "+1 added, -1 removed, ~0 changed" in out
+    assert "+ Example Gloves | MY  (forced labour)" in out and "- Example Nuts | BR" in out
+    code, _, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv",
+                       "--id", "w", "--all-editions")
+    assert code == 2 and "gives one edition" in err
+
+
 def test_malformed_import_names_row_and_column(tmp_path: Path):
     bad = tmp_path / "watch.csv"
     bad.write_text("name,country\nAcme,Atlantis\n", encoding="utf-8")

@@ -229,6 +229,8 @@ class ImportedList:
     notes: list[str] = field(default_factory=list)
     #: List ids the format may feed (None: any id).
     allowed_ids: tuple[str, ...] | None = None
+    #: Older editions the same file gives, oldest first (DOL's open data: one per list year).
+    earlier: list[ImportedList] = field(default_factory=list)
 
     @property
     def data(self) -> bytes:
@@ -471,6 +473,145 @@ def read_dol_tvpra(path: Path, *, sheet: str | None = None) -> ImportedList:
         notes=[f"{len({r[0] for r in out})} good names, {len({r[3] for r in out})} countries"],
         allowed_ids=("dol-tvpra",),
     )
+
+
+# ---------------------------------------------------------------------------
+# dol-open-data: the DOL list of goods as DOL's open-data portal serves it
+
+DOL_OPEN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "country": ("country", "country_name", "country_area", "country_territory"),
+    "iso": ("iso_code", "iso", "iso2", "iso3", "iso_alpha_2", "iso_alpha_3", "country_code",
+            "iso_3166"),
+    "sector": ("sector", "good_sector", "industry"),
+    "good": ("good", "good_name", "goods", "product"),
+    "child_labour": ("child_labor", "child_labour", "cl"),
+    "forced_labour": ("forced_labor", "forced_labour", "fl"),
+    "forced_child_labour": ("forced_child_labor", "forced_child_labour", "fcl"),
+}
+#: Publication dates of the DOL list editions the project holds records of (the shipped
+#: catalogue: 2018, 2020, 2022; DOL's 2024 list: 2024-09-05). Other years are labelled by year.
+DOL_EDITION_DATES = {2018: "2018-09-20", 2020: "2020-09-30", 2022: "2022-09-28",
+                     2024: "2024-09-05"}
+_YEAR_RANGE = re.compile(r"(\d{4})\s*(?:[-–—]|to)\s*(\d{4}|present|current)|(\d{4})", re.I)
+
+
+def parse_year_ranges(value: str, latest: int | None = None) -> list[tuple[int, int]]:
+    """'2009-2024' -> [(2009, 2024)]; '2009-2014, 2018-2024' -> two ranges; '2024' -> one year;
+    '' / 'No' / '-' -> none. 'present' ends at ``latest``. ValueError for anything else."""
+    text = value.strip()
+    if text.casefold() in ("", "-", "no", "n/a", "na", "none", "false", "0"):
+        return []
+    out = []
+    rest = text
+    for m in _YEAR_RANGE.finditer(text):
+        if m.group(3):
+            start = end = int(m.group(3))
+        else:
+            start = int(m.group(1))
+            if m.group(2).isalpha():  # "present"
+                if latest is None:
+                    raise ValueError(f"{text!r}: 'present' needs a dated range elsewhere in the "
+                                     "file")
+                end = latest
+            else:
+                end = int(m.group(2))
+        if not 1990 <= start <= end <= 2100:
+            raise ValueError(f"{m.group(0)!r} is not a range of years")
+        out.append((start, end))
+        rest = rest.replace(m.group(0), "", 1)
+    if not out or not re.fullmatch(r"(?:[\s,;&]|\band\b)*", rest):
+        raise ValueError(f"{text!r} is not a year or a range of years such as '2009-2024'")
+    return out
+
+
+def _dol_open_edition(year: int, records: list[tuple[list[str], dict[str, list[tuple[int, int]]]]],
+                      source: tuple[str, str], path: Path) -> ImportedList:
+    rows = []
+    for cells, ranges in records:
+        flags = ["true" if any(a <= year <= b for a, b in ranges[f]) else "false"
+                 for f in ("child_labour", "forced_labour", "forced_child_labour")]
+        if "true" in flags:
+            rows.append([*cells, *flags, "false", ""])
+    label = DOL_EDITION_DATES.get(year, str(year))
+    return ImportedList(
+        format="dol-open-data", kind="commodity", header=GOODS_HEADER, rows=rows,
+        default_id="dol-tvpra", default_edition=label,
+        title=f"List of Goods Produced by Child Labor or Forced Labor ({year})",
+        publisher="US Department of Labor, Bureau of International Labor Affairs",
+        source_url=DOL_URL, licence=PUBLIC_DOMAIN, refresh_days=730, scope="forced-labour",
+        sources=[source],
+        notes=[f"the {year} list as DOL's open data gives it (goods listed in {year} by the "
+               f"year ranges of {path.name}): {len({r[0] for r in rows})} good names, "
+               f"{len({r[3] for r in rows})} countries; derived goods are not in this format"],
+        allowed_ids=("dol-tvpra",),
+    )
+
+
+def read_dol_open_data(path: Path, *, sheet: str | None = None) -> ImportedList:
+    """DOL's open-data goods file (country, ISO code, sector, good; child labour, forced labour
+    and forced child labour as the years a good was listed, e.g. "2009-2024") -> the newest
+    edition in the ``dol-tvpra`` schema, with every earlier edition in ``earlier``."""
+    table, idx = _read_table(path, DOL_OPEN_SYNONYMS, ("good", "child_labour", "forced_labour"),
+                             sheet)
+    if "country" not in idx and "iso" not in idx:
+        raise InputError("missing column 'Country' or 'ISO Code'", path=str(path))
+    col = {n: _column_name(table, idx, n) for n in DOL_OPEN_SYNONYMS}
+    countries = country_mapper()
+    flags = ("child_labour", "forced_labour", "forced_child_labour")
+    # The newest year any dated range names: what "2016-present" runs to.
+    years = [int(y) for _, row in table.rows for f in flags
+             for y in re.findall(r"\d{4}", _cell(row, idx, f))]
+    latest = max(years) if years else None
+    records: list[tuple[list[str], dict[str, list[tuple[int, int]]]]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for n, row in table.rows:
+        good = _cell(row, idx, "good")
+        if not good:
+            raise InputError("empty good name", path=str(path), row=n, column=col["good"])
+        name = _cell(row, idx, "country")
+        code = _cell(row, idx, "iso")
+        iso2 = None
+        if code:
+            iso2 = countries.code_or_name(code)
+            if iso2 is None:
+                raise InputError(f"ISO code {code!r} is not a country code", path=str(path),
+                                 row=n, column=col["iso"])
+        elif name:
+            iso2 = countries.code_or_name(name)
+            if iso2 is None:
+                raise InputError(f"country {name!r} is not a known country name",
+                                 path=str(path), row=n, column=col["country"])
+        else:
+            raise InputError("no country and no ISO code", path=str(path), row=n,
+                             column=col["country"])
+        if (good, iso2) in seen:
+            raise InputError(f"{good} / {name or iso2} is listed twice (first in row "
+                             f"{seen[(good, iso2)]})", path=str(path), row=n, column=col["good"])
+        seen[(good, iso2)] = n
+        ranges = {}
+        for f in flags:
+            try:
+                ranges[f] = parse_year_ranges(_cell(row, idx, f), latest)
+            except ValueError as exc:
+                raise InputError(str(exc), path=str(path), row=n, column=col[f]) from None
+        if not any(ranges.values()):
+            raise InputError("no year in any of the child labour, forced labour and forced "
+                             "child labour columns", path=str(path), row=n,
+                             column=col["child_labour"])
+        records.append(([good, _cell(row, idx, "sector"), clean_name(name) or iso2, iso2],
+                        ranges))
+    if not records:
+        raise InputError("no goods rows", path=str(path))
+    # An edition wherever a listing starts or ends; years in between add nothing new.
+    editions = sorted({y for _, r in records for spans in r.values() for span in spans
+                       for y in span})
+    source = (path.name, _sha256_file(path))
+    built = [_dol_open_edition(y, records, source, path) for y in editions]
+    newest = built[-1]
+    newest.earlier = built[:-1]
+    newest.notes.append("editions in the file: " + ", ".join(
+        f"{e.default_edition} ({e.records} rows)" for e in built))
+    return newest
 
 
 # ---------------------------------------------------------------------------
@@ -1697,6 +1838,8 @@ def read_cbp_wro(path: Path, *, sheet: str | None = None) -> ImportedList:
 #: Format name -> (adapter, one-line description).
 FORMATS: dict[str, tuple[Callable[..., ImportedList], str]] = {
     "dol-tvpra": (read_dol_tvpra, "DOL List of Goods (app CSV or published Excel layout)"),
+    "dol-open-data": (read_dol_open_data, "DOL List of Goods from DOL's open-data portal (years "
+                                          "listed as ranges such as 2009-2024)"),
     "opensanctions": (read_opensanctions, "OpenSanctions FtM JSON lines or targets.simple.csv"),
     "ofac": (read_ofac, "OFAC SDN CSV (sdn.csv, with add.csv and alt.csv beside it)"),
     "csv": (read_watchlist, "your own watchlist: name, aliases, country, address, reason, "

@@ -700,6 +700,29 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
     return StoreResult("added", info, "user", path, previous, newest.info, newest.origin)
 
 
+def store_earlier_editions(imported: ImportedList, *, list_id: str | None = None,
+                           scope: str | None = None, user_root: Path | None = None,
+                           today: date | None = None) -> list[StoreResult]:
+    """Store the older editions a file gives (:attr:`ImportedList.earlier`), oldest first.
+
+    An edition held with the same content is left alone; one held with other content (e.g. the
+    shipped 2022 list from DOL's app data beside the 2022 list as DOL's open data gives it) is
+    stored beside it as ``<edition>.<format>``, so ``lists diff`` can compare the two.
+    """
+    out = []
+    for older in imported.earlier:
+        label = older.default_edition or ""
+        try:
+            out.append(store_edition(older, list_id=list_id, scope=scope, user_root=user_root,
+                                     today=today))
+        except InputError as exc:
+            if "already exists" not in str(exc):
+                raise
+            out.append(store_edition(older, list_id=list_id, edition=f"{label}.{older.format}",
+                                     scope=scope, user_root=user_root, today=today))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # status, validation, staleness
 

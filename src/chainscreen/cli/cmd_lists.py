@@ -13,7 +13,8 @@ from chainscreen.cli import cli
 from chainscreen.errors import ExitCode
 
 #: Import formats, in the order help shows them (kept here so `--help` needs no import).
-IMPORT_FORMATS = ("dol-tvpra", "dhs-uflpa-html", "cbp-wro", "opensanctions", "ofac", "csv", "tip")
+IMPORT_FORMATS = ("dol-tvpra", "dol-open-data", "dhs-uflpa-html", "cbp-wro", "opensanctions", "ofac",
+                  "csv", "tip")
 
 
 @cli.group(invoke_without_command=True)
@@ -69,7 +70,8 @@ def _info_dict(info: Any) -> dict[str, Any]:
 @lists.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), required=True,
-              help="The file's layout: dol-tvpra (DOL goods list, CSV or XLSX), dhs-uflpa-html "
+              help="The file's layout: dol-tvpra (DOL goods list, CSV or XLSX), dol-open-data "
+                   "(the same list from DOL's open-data portal, years as ranges), dhs-uflpa-html "
                    "(the DHS UFLPA Entity List page saved from the browser), cbp-wro (CBP's "
                    "Withhold Release Orders and Findings CSV), opensanctions "
                    "(FtM JSON lines or targets.simple.csv), ofac (sdn.csv; add.csv and alt.csv "
@@ -88,10 +90,13 @@ def _info_dict(info: Any) -> dict[str, Any]:
 @click.option("--alias-sep", metavar="SEP",
               help="csv: separator of the aliases cell (default: '|' and ';').")
 @click.option("--sheet", help="xlsx: worksheet name (default: the first).")
+@click.option("--all-editions", is_flag=True,
+              help="dol-open-data: also store every earlier edition the year ranges give (an "
+                   "edition held with other content is stored as EDITION.dol-open-data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, title: str | None,
             source_url: str | None, scope: str | None, alias_sep: str | None,
-            sheet: str | None, as_json: bool) -> None:
+            sheet: str | None, all_editions: bool, as_json: bool) -> None:
     """Import FILE, a list as its publisher distributes it, as a new edition.
 
     The file is validated (an error names the row and column), converted to chainscreen's
@@ -102,6 +107,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     \b
     Examples:
       chainscreen lists import dol_goods_2024.xlsx --format dol-tvpra --edition 2024-09-05
+      chainscreen lists import goods.csv --format dol-open-data --all-editions
       chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html
       chainscreen lists import withhold-release-orders-findings-fy26-2026-06-23.csv --format cbp-wro
       chainscreen lists import sdn.csv --format ofac --edition 2024-05-03
@@ -110,14 +116,18 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
       chainscreen lists import tip_2025.csv --format tip
     """
     from chainscreen.importers import read_list
-    from chainscreen.reference import diff_editions, store_edition
+    from chainscreen.reference import diff_editions, store_earlier_editions, store_edition
 
     options: dict[str, object] = {}
-    if fmt in ("dol-tvpra", "tip", "csv", "cbp-wro"):
+    if fmt in ("dol-tvpra", "dol-open-data", "tip", "csv", "cbp-wro"):
         options["sheet"] = sheet
     if fmt == "csv":
         options["alias_sep"] = alias_sep
     imported = read_list(file, fmt, **options)
+    if all_editions and not imported.earlier:
+        raise click.UsageError(f"--all-editions: a {fmt} file gives one edition")
+    earlier = store_earlier_editions(imported, list_id=list_id, scope=scope) \
+        if all_editions else []
     result = store_edition(imported, list_id=list_id, edition=edition, title=title,
                            source_url=source_url, scope=scope)
     info = result.info
@@ -126,6 +136,9 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
                                "in_use": result.in_use.label() if result.in_use else None,
                                "sha256": info.sha256, "path": str(result.path),
                                "sources": [{"file": n, "sha256": s} for n, s in imported.sources]}
+    if earlier:
+        summary["earlier"] = [{"status": r.status, "list": r.info.label(), "origin": r.origin,
+                               "records": r.info.records} for r in earlier]
     diff = None
     if result.previous is not None and result.status == "added":
         diff = diff_editions(info.id, result.previous.edition, info.edition)
@@ -134,6 +147,11 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     if as_json:
         click.echo(json.dumps(summary, indent=1, ensure_ascii=False))
         return
+    for r in earlier:
+        if r.status == "unchanged":
+            click.echo(f"{r.info.label()} is already held ({r.origin}, same content)")
+        else:
+            click.echo(f"Stored the earlier edition {r.info.label()}: {r.info.records} records")
     if result.status == "unchanged":
         click.echo(f"{info.label()} is already held ({result.origin}, same sha256 "
                    f"{info.sha256[:16]}..., {info.records} records): nothing stored")
