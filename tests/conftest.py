@@ -25,9 +25,12 @@ import pytest
 def _private_run_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # `chainscreen screen` stores every run and `lists import` writes to the user data folder;
     # tests must never touch the user's own.
+    # The command line reads $CHAINSCREEN_*; the library's own defaults are the platform's data
+    # folder, which $XDG_DATA_HOME moves on Linux: both point into the test's temporary folder.
     saved = {k: os.environ.get(k) for k in ("CHAINSCREEN_DB", "CHAINSCREEN_REFERENCE_DIR",
-                                            "CHAINSCREEN_DATA_DIR")}
+                                            "CHAINSCREEN_DATA_DIR", "XDG_DATA_HOME")}
     data = tmp_path_factory.mktemp("userdata")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
     os.environ["CHAINSCREEN_DATA_DIR"] = str(data)
     os.environ["CHAINSCREEN_DB"] = f"sqlite:///{data / 'runs.sqlite'}"
     os.environ.pop("CHAINSCREEN_REFERENCE_DIR", None)

@@ -161,3 +161,16 @@ def test_the_checker_finds_an_upward_import(tmp_path: Path) -> None:
     tree = ast.parse("from chainscreen.run import screen_run\n")
     (line, target, _names), = runtime_imports(tree, "chainscreen")
     assert layer_of(target) == 6 and line == 1
+
+
+def test_only_front_ends_and_config_read_the_environment() -> None:
+    # configuration is resolved once at the edge (chainscreen.config.Config.from_env) and passed in
+    readers = []
+    for module, path in _modules():
+        if layer_of(module) == 7 or module == "chainscreen.config":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and \
+                    isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert not readers, "library modules reading the environment:\n" + "\n".join(readers)

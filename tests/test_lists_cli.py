@@ -90,14 +90,15 @@ def test_import_two_editions_diff_and_pinned_screens(data_dir: Path):
     assert lists["dol-tvpra"]["sha256"] == hashlib.sha256(stored).hexdigest()
 
 
-def test_newest_edition_is_active_unless_pinned():
+def test_newest_edition_is_active_unless_pinned(data_dir: Path):
     import_samples()
-    ref = load_reference()
+    # the library reads no environment: the imported editions' folder is passed in
+    ref = load_reference(user=data_dir / "lists")
     # The shipped 2022-09-28 is older than the imported "2022-09-28.sample" label.
     assert ref.info("dol-tvpra").edition == "2022-09-28.sample"
     assert ref.origin(ref.info("dol-tvpra")) == "user"
     assert len(ref.goods) == 7
-    ref = load_reference(lists=["all", "dol-tvpra@2022-09-28"])
+    ref = load_reference(lists=["all", "dol-tvpra@2022-09-28"], user=data_dir / "lists")
     assert len(ref.goods) == 467 and "uflpa-entity-list" in ref.catalogue
     assert ref.origin(ref.info("dol-tvpra")) == "shipped"
 

@@ -6,9 +6,10 @@ Two catalogues are merged:
 * the shipped, read-only lists in ``reference/`` (inside the wheel under ``chainscreen/_data``),
   written by ``scripts/build_reference.py``; ``reference/PROVENANCE.md`` says where every row
   came from;
-* the user's own folder, ``<data dir>/lists/`` (``platformdirs.user_data_dir("chainscreen")``,
-  or ``$CHAINSCREEN_DATA_DIR``), where :func:`store_edition` puts each import as a new edition
-  beside the old ones (never overwriting), with the same ``catalogue.json`` format.
+* the user's own folder, ``<data dir>/lists/`` (by default in the platform's data folder; front
+  ends pass their own as ``user``, see :mod:`chainscreen.config`), where :func:`store_edition`
+  puts each import as a new edition beside the old ones (never overwriting), with the same
+  ``catalogue.json`` format.
 
 Each edition is described by a :class:`~chainscreen.models.ListInfo`: publisher, edition,
 sha256 and record count.  :func:`load_reference` reads the files into one
@@ -24,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: Environment variable naming chainscreen's data folder (imported lists go in ``lists/``).
-DATA_DIR_ENV = "CHAINSCREEN_DATA_DIR"
 #: Columns every entity list needs (imported ones have more: see importers.ENTITY_HEADER).
 ENTITY_REQUIRED = ("record_id", "name", "aliases", "country", "notes")
 #: Kinds that are risk lists (``--max-list-age`` applies); nomenclature and concordance are not.
@@ -492,19 +491,12 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
 # the user's list folder: imported editions beside the shipped ones
 
 
-def user_data_dir() -> Path:
-    """chainscreen's data folder: ``$CHAINSCREEN_DATA_DIR`` or the platform's user data dir."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir as platform_dir
-
-    return Path(platform_dir("chainscreen", appauthor=False))
-
-
 def user_lists_dir() -> Path:
-    """Folder of imported list editions and their ``catalogue.json``."""
-    return user_data_dir() / "lists"
+    """The default folder of imported list editions: ``lists/`` in the platform's data folder.
+    Front ends pass their own (:attr:`chainscreen.config.Config.lists_dir`) as ``user``."""
+    from chainscreen.config import Config
+
+    return Config.default().lists_dir
 
 
 def _user_root(root: Path | None, user: Path | bool | None) -> Path | None:
@@ -613,7 +605,8 @@ class StoreResult:
 def store_edition(imported: ImportedList, *, list_id: str | None = None,
                   edition: str | None = None, title: str | None = None,
                   source_url: str | None = None, scope: str | None = None,
-                  user_root: Path | None = None, today: date | None = None) -> StoreResult:
+                  user_root: Path | None = None, root: Path | None = None,
+                  today: date | None = None) -> StoreResult:
     """Store an imported list as a new edition in the user's list folder, never overwriting.
 
     The id defaults to the format's (``dol-tvpra``, ``tip-tiers``, ``ofac-sdn``, ...), the
@@ -641,7 +634,7 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
         raise InputError(f"scope {scope!r}: choose from {', '.join(SCOPES)}")
     data = imported.data
     digest = hashlib.sha256(data).hexdigest()
-    located = _locate(_default_root(None).resolve(), folder)
+    located = _locate(_default_root(root).resolve(), folder)
     same_id = [e for e in located if e.info.id == list_id]
     for e in same_id:
         if e.info.kind != imported.kind:

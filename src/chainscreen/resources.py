@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
@@ -18,14 +17,8 @@ def _data_root() -> Path:
 
 
 def reference_dir() -> Path:
-    """Folder holding the risk lists and ``catalogue.json``.
-
-    ``CHAINSCREEN_REFERENCE_DIR`` points at another reference folder (an updated copy of the
-    lists); otherwise the shipped lists.
-    """
-    override = os.environ.get("CHAINSCREEN_REFERENCE_DIR")
-    if override:
-        return Path(override)
+    """Folder holding the shipped risk lists and ``catalogue.json`` (another folder is passed to
+    :func:`chainscreen.reference.load_reference` as ``root``; see :mod:`chainscreen.config`)."""
     return _data_root() / "reference"
 
 

@@ -223,7 +223,8 @@ class Rescreen:
 
 
 def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path | None = None,
-                 formats: str | Iterable[str] = DEFAULT_FORMATS, force: bool = False) -> Rescreen:
+                 formats: str | Iterable[str] = DEFAULT_FORMATS, force: bool = False,
+                 reference: ReferenceSet | None = None) -> Rescreen:
     """Re-screen a stored run's input against the current lists and ``settings``; store the new
     run (recording the original input's name and path) and diff it against the old one."""
     from chainscreen.review import diff_runs, list_changes
@@ -233,7 +234,7 @@ def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path
     opts = old.options
     with input_file(store, old) as path:
         run = screen_run(path, settings, sheet=opts.get("sheet"), mapping=opts.get("mapping") or None,
-                         store=store, outdir=outdir, formats=formats, force=force,
+                         store=store, outdir=outdir, formats=formats, force=force, reference=reference,
                          options={"rescreen_of": old.id}, input_name=old.input_name,
                          input_path=old.input_path)
     assert run.stored is not None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 import uuid
@@ -70,8 +69,6 @@ if TYPE_CHECKING:
     from chainscreen.reference import ReferenceSet
     from chainscreen.result import RowResult, ScreenResult
 
-#: Environment variable naming the database URL.
-DB_ENV = "CHAINSCREEN_DB"
 #: Rows per write transaction.
 BATCH = 2000
 #: Input files up to this size are kept in the database so ``rescreen`` works after a move.
@@ -295,14 +292,11 @@ def _now() -> str:
 
 
 def default_url() -> str:
-    """``$CHAINSCREEN_DB``, else a SQLite file ``runs.sqlite`` in chainscreen's data folder
-    (``$CHAINSCREEN_DATA_DIR`` or the platform's user data directory)."""
-    url = os.environ.get(DB_ENV)
-    if url:
-        return url
-    from chainscreen.reference import user_data_dir
+    """A SQLite file ``runs.sqlite`` in the platform's data folder (front ends pass their own
+    URL: :attr:`chainscreen.config.Config.store_url`)."""
+    from chainscreen.config import Config
 
-    return f"sqlite:///{user_data_dir() / 'runs.sqlite'}"
+    return Config.default().store_url
 
 
 def display_url(url: str) -> str:
@@ -882,8 +876,8 @@ def input_file(store: Store, run: RunInfo) -> Iterator[Path]:
     yield original
 
 
-def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path | None = None
-               ) -> list[tuple[bool, str, str]]:
+def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path | None = None, *,
+               lists_dir: Path | None = None) -> list[tuple[bool, str, str]]:
     """Whether a re-run of ``run`` today would reproduce it: ``(ok, item, detail)`` per ingredient.
 
     Compares the run's receipt with what a re-run would use: the input's bytes (kept in the
@@ -904,7 +898,7 @@ def verify_run(store: Store, run: RunInfo, settings: Any, reference_root: Path |
     except StoreError as exc:
         checks.append((False, "input", str(exc)))
     # Shipped and imported editions alike: a pinned re-run can use either.
-    current = {(e.info.id, e.info.edition): e.info for e in all_editions(reference_root)}
+    current = {(e.info.id, e.info.edition): e.info for e in all_editions(reference_root, user=lists_dir)}
     for entry in run.lists():
         label = f"{entry['id']}@{entry['edition']}"
         info = current.get((entry["id"], entry["edition"]))

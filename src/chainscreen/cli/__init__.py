@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from chainscreen.errors import ChainscreenError, ExitCode
 from chainscreen.models import LEVELS
 from chainscreen.version import __version__
+
+if TYPE_CHECKING:
+    from chainscreen.config import Config
 
 #: Terminal colour of each level (keys: :data:`chainscreen.models.LEVELS`).
 LEVEL_COLOURS = dict(zip(LEVELS, ("red", "yellow", "bright_yellow", "green", "white"), strict=True))
@@ -95,6 +98,38 @@ def exit_on_hits(counts: Mapping[str, int], fail_on: str | None) -> None:
         sys.exit(int(ExitCode.HITS))
 
 
+def config() -> Config:
+    """Where this invocation keeps its data, read from the environment once (at the first use)."""
+    from chainscreen.config import Config
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return Config.from_env()
+    root = ctx.find_root()
+    if "chainscreen.config" not in root.meta:
+        root.meta["chainscreen.config"] = Config.from_env()
+    cfg: Config = root.meta["chainscreen.config"]
+    return cfg
+
+
+def reference_args() -> dict[str, Any]:
+    """``root`` and ``user`` for the reference-list functions, from :func:`config`."""
+    cfg = config()
+    return {"root": cfg.reference_dir, "user": cfg.lists_dir}
+
+
+def reference(lists: Sequence[str] | None) -> Any:
+    """The reference lists (``lists`` selects and pins) from the folders of :func:`config`."""
+    from chainscreen.reference import load_reference
+
+    return load_reference(lists=lists, **reference_args())
+
+
+def store_url(db: str | None) -> str:
+    """``--db`` (or ``$CHAINSCREEN_DB``), else the default database of :func:`config`."""
+    return db or config().store_url
+
+
 def load_settings_checked(settings_path: Path | None, lists: tuple[str, ...],
                           max_list_age: int | None) -> Any:
     """Settings from --settings and --lists; with --max-list-age, fail when a list in use is older."""
@@ -102,9 +137,9 @@ def load_settings_checked(settings_path: Path | None, lists: tuple[str, ...],
 
     settings = load_settings(settings_path, lists=list(lists) or None)
     if max_list_age is not None:
-        from chainscreen.reference import check_list_ages, load_reference
+        from chainscreen.reference import check_list_ages
 
-        check_list_ages(load_reference(lists=settings.lists), max_list_age)
+        check_list_ages(reference(settings.lists), max_list_age)
     return settings
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, load_settings_checked, screening_options
+from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, load_settings_checked, reference, screening_options
 
 
 @cli.command()
@@ -56,7 +56,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     frame = pd.DataFrame(columns)
     settings = load_settings_checked(settings_path, lists, max_list_age)
     mapping = {f: f for f in columns}
-    result = run_screen(frame, settings=settings, mapping=mapping)
+    result = run_screen(frame, settings=settings, mapping=mapping, reference=reference(settings.lists))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=str))
     else:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import cli
+from chainscreen.cli import cli, config, reference_args
 from chainscreen.errors import ExitCode
 
 #: Import formats, in the order help shows them (kept here so `--help` needs no import).
@@ -41,7 +41,7 @@ def lists(ctx: click.Context, as_json: bool) -> None:
 
     from chainscreen.reference import all_editions
 
-    editions = all_editions()
+    editions = all_editions(**reference_args())
     today = date.today()
     if as_json:
         click.echo(json.dumps([{**_info_dict(e.info), "origin": e.origin,
@@ -126,9 +126,10 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     imported = read_list(file, fmt, **options)
     if all_editions and not imported.earlier:
         raise click.UsageError(f"--all-editions: a {fmt} file gives one edition")
-    earlier = store_earlier_editions(imported, list_id=list_id, scope=scope) \
+    earlier = store_earlier_editions(imported, list_id=list_id, scope=scope, user_root=config().lists_dir) \
         if all_editions else []
-    result = store_edition(imported, list_id=list_id, edition=edition, title=title,
+    result = store_edition(imported, user_root=config().lists_dir, root=config().reference_dir,
+                           list_id=list_id, edition=edition, title=title,
                            source_url=source_url, scope=scope)
     info = result.info
     summary: dict[str, Any] = {"status": result.status, "list": info.label(),
@@ -141,7 +142,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
                                "records": r.info.records} for r in earlier]
     diff = None
     if result.previous is not None and result.status == "added":
-        diff = diff_editions(info.id, result.previous.edition, info.edition)
+        diff = diff_editions(info.id, result.previous.edition, info.edition, **reference_args())
         summary["diff"] = {"from": result.previous.label(), "added": len(diff.added),
                            "removed": len(diff.removed), "changed": len(diff.changed)}
     if as_json:
@@ -197,7 +198,7 @@ def diff(list_id: str, old: str | None, new: str | None, limit: int, as_json: bo
 
     if (old is None) != (new is None):
         raise click.UsageError("give both OLD and NEW editions, or neither")
-    d = diff_editions(list_id, old, new)
+    d = diff_editions(list_id, old, new, **reference_args())
     if as_json:
         click.echo(json.dumps(d.to_dict(), indent=1, ensure_ascii=False))
         return
@@ -255,7 +256,7 @@ def status(as_json: bool) -> None:
     """
     from chainscreen.reference import list_status
 
-    rows = list_status()
+    rows = list_status(**reference_args())
     if as_json:
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
         return
@@ -288,7 +289,7 @@ def validate(as_json: bool) -> None:
     """
     from chainscreen.reference import validate_lists
 
-    results = validate_lists()
+    results = validate_lists(**reference_args())
     failed = [(e, p) for e, p in results if p]
     if as_json:
         click.echo(json.dumps([{"list": e.info.label(), "origin": e.origin, "file": str(e.path),

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import cli
+from chainscreen.cli import cli, reference, store_url
 from chainscreen.errors import ExitCode, InputError
 
 DRAFT_FORMATS = ("html", "md", "docx", "pdf")
@@ -65,7 +65,7 @@ def load_runs(refs: tuple[str, ...], db: str | None = None) -> list[dict[str, An
     if db is None:
         ctx = click.get_current_context(silent=True)
         db = ctx.meta.get(DB_META) if ctx is not None else None
-    with open_store(db) as st:
+    with open_store(store_url(db)) as st:
         return [st.result_dict(st.resolve(ref).id) for ref in refs]
 
 
@@ -82,7 +82,7 @@ def gather_results(results: tuple[Path, ...], manifests: tuple[Path, ...],
         for path in manifests:
             if not path.exists():
                 raise InputError("file not found", path=str(path))
-            out.append(run_screen(path).to_dict())
+            out.append(run_screen(path, reference=reference(None)).to_dict())
     return out
 
 
@@ -246,6 +246,7 @@ def sector(goods: tuple[str, ...], countries: tuple[str, ...], manifests: tuple[
     day = _today(today)
     data = gather_results(results, manifests, runs)
     ctx = disclosure.sector_context(list(goods), data, countries=list(countries), today=day,
+                                    reference=reference(None),
                                     generated_at=_stamp(today))
     # the default file name: letters and digits only (a goods word is not a path)
     slug = re.sub(r"[^a-z0-9]+", "-", " ".join(goods).lower()).strip("-")[:40] or "goods"

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import LEVEL_COLOURS, cli
+from chainscreen.cli import LEVEL_COLOURS, cli, config, reference, store_url
 from chainscreen.errors import ExitCode
 
 db_option = click.option(
@@ -23,7 +23,7 @@ def open_db(db: str | None) -> Any:
     """Open the run store (creating it when new)."""
     from chainscreen.store import open_store
 
-    return open_store(db)
+    return open_store(store_url(db))
 
 
 def emit_json(data: Any) -> None:
@@ -233,7 +233,7 @@ def runs_verify(ctx: click.Context, run_ref: str, settings_path: Path | None, db
     with open_db(_db(ctx, db)) as store:
         run = store.resolve(run_ref)
         settings = load_settings(settings_path, lists=run.options.get("lists") or None)
-        checks = verify_run(store, run, settings)
+        checks = verify_run(store, run, settings, config().reference_dir, lists_dir=config().lists_dir)
     ok = all(c[0] for c in checks)
     if as_json:
         emit_json({"run": run.id, "reproducible": ok,
@@ -281,7 +281,8 @@ def rescreen(run_ref: str, settings_path: Path | None, lists: tuple[str, ...],
         # The run's list selection without edition pins: "current lists" means newest editions.
         chosen = list(lists) or sorted({x.partition("@")[0] for x in old.options.get("lists") or []})
         settings = load_settings(settings_path, lists=chosen or None)
-        done = rescreen_run(store, run_ref, settings, outdir=outdir, formats=formats, force=force)
+        done = rescreen_run(store, run_ref, settings, outdir=outdir, formats=formats, force=force,
+                            reference=reference(settings.lists))
     old, new, changes, written = done.old, done.run.stored, done.changes, done.run.written
     assert new is not None
     lists_changed = done.lists

@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, load_settings_checked, screening_options
+from chainscreen.cli import (
+    LEVEL_COLOURS,
+    cli,
+    exit_on_hits,
+    load_settings_checked,
+    reference,
+    screening_options,
+    store_url,
+)
 from chainscreen.errors import InputError
 from chainscreen.models import LEVELS
 from chainscreen.report.outputs import DEFAULT_FORMATS, FORMATS, parse_formats
@@ -123,7 +131,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
     with _maybe_store(False if no_store else db) as store:
         try:
             run = screen_run(manifest, settings, sheet=sheet_arg, mapping=mapping or None, store=store,
-                             outdir=outdir, formats=fmts, force=force,
+                             outdir=outdir, formats=fmts, force=force, reference=reference(settings.lists),
                              stream="auto" if stream is None else stream, progress=progress,
                              options={"lists": list(lists)})
         finally:
@@ -143,7 +151,7 @@ def _maybe_store(db: str | None | bool) -> Iterator[Any]:
         return
     from chainscreen.store import open_store
 
-    store = open_store(db or None)
+    store = open_store(store_url(db or None))
     try:
         yield store
     finally:

@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import InputError
 from chainscreen.importers import UFLPA_SECTIONS
+
+if TYPE_CHECKING:
+    from chainscreen.reference import ReferenceSet
 from chainscreen.resources import templates_dir
 
 #: Regimes that have a completeness check, in the order the CLI lists them.
@@ -658,7 +661,8 @@ SECTOR_COLOURS = {"forced labour": "#c0392b", "child labour": "#e67e22"}
 
 
 def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, Any]] = (), *,
-                   countries: Sequence[str] = (), today: date, generated_at: str) -> dict[str, Any]:
+                   countries: Sequence[str] = (), today: date, generated_at: str,
+                   reference: ReferenceSet | None = None) -> dict[str, Any]:
     """What the lists say about some goods, and (with results) an importer's exposure to them.
 
     ``goods_terms`` are read with the goods concordance (:class:`GoodsMapper`), the same way a
@@ -670,7 +674,7 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
     from chainscreen.sector import analyse_sector
     from chainscreen.version import __version__
 
-    ref = load_reference()
+    ref = reference or load_reference()
     found = analyse_sector(goods_terms, ref, countries=countries)
     dol_goods, sectors, wanted, listed = found.dol_goods, found.sectors, found.countries, found.listed
     chart_rows = [(c["name"], {"forced labour": c["forced"], "child labour": c["child"]}) for c in listed]
