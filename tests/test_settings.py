@@ -12,7 +12,7 @@ from chainscreen.settings import Settings, load_settings
 #: The digest of the default settings. Every receipt records it and ``runs verify`` compares it:
 #: a change here means runs stored before no longer verify, so change it only on purpose (a new
 #: or changed default), and say so in CHANGELOG.md.
-DEFAULT_DIGEST = "3af3562129a34da58f0fd76b1a5d1ff4496cffc2a3783ca97002d09dd21ea8e0"
+DEFAULT_DIGEST = "19ad7c7cabcf2b15a3295f18f57a851e35acdb691bf84d219d11e37a1800782b"
 
 
 def test_defaults_and_digest_are_stable() -> None:
@@ -65,3 +65,21 @@ def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, message: str) 
 def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "none.toml")
+
+
+def test_level_caps_load_from_toml_and_are_validated(tmp_path: Path) -> None:
+    path = tmp_path / "chainscreen.toml"
+    path.write_text('review_cap = "low"\n[level_caps]\ngoods_forced_labour = "high"\n', encoding="utf-8")
+    s = load_settings(path)
+    assert s.level_caps["goods_forced_labour"] == "high" and s.review_cap == "low"
+    assert s.level_caps["tip_tier"] == "low"  # the rest of the table stays
+    assert s.digest() != DEFAULT_DIGEST
+    path.write_text('[level_caps]\ngoods_forced_labour = "extreme"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="level_caps.goods_forced_labour must be one of high, elevated, low"):
+        load_settings(path)
+    path.write_text('[level_caps]\nmade_up = "low"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="unknown evidence kind 'made_up'"):
+        load_settings(path)
+    path.write_text('review_cap = "clear"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="review_cap must be one of"):
+        load_settings(path)

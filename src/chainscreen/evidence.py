@@ -22,6 +22,8 @@ from chainscreen.settings import Settings
 
 XUAR_LIST_ID = "uflpa-xuar"
 XUAR_EDITION = "Pub. L. 117-78 (2021-12-23)"
+#: Origins for which a Xinjiang place name in the row counts as a nexus: China, or not given.
+XINJIANG_ORIGINS: frozenset[str | None] = frozenset({"CN", None})
 
 
 def sector_titles(sectors: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
@@ -220,6 +222,7 @@ class EvidenceBuilder:
             listed = f", listed {rec.listed}" if rec.listed else ""
             details: dict[str, object] = {"list_scope": scope} \
                 if scope and scope != "forced-labour" else {}
+            details["candidate"] = cand.decision  # "match" or "review": review never makes a row high
             if facts.get("sections"):
                 listed, extra = uflpa_listing(facts)
                 details.update(extra)
@@ -310,9 +313,22 @@ class EvidenceBuilder:
                 ))
         return one_per_kind(out)
 
-    def xinjiang(self, term: str | None, where: str | None) -> list[Evidence]:
-        """Any mention of the Xinjiang Uyghur Autonomous Region: the UFLPA presumption applies."""
+    def xinjiang(self, term: str | None, where: str | None, country: str | None = None,
+                 notes: list[str] | None = None) -> list[Evidence]:
+        """A Xinjiang nexus: the row names a place in the Xinjiang Uyghur Autonomous Region and its
+        origin is China or not given, so the UFLPA presumption applies.
+
+        Many of the region's place names are also places or words elsewhere (Kashi is also
+        Varanasi, Altay a Russian and a Mongolian region, Aksu a Turkish town): where the origin
+        is another country the mention is only a note asking to check the address, never evidence.
+        """
         if not term:
+            return []
+        if country not in XINJIANG_ORIGINS:
+            if notes is not None:
+                notes.append(
+                    f"the {where or 'row'} mentions '{term}', also the name of a place in Xinjiang; the origin "
+                    f"is {country_name(country)}, so it is not counted: check the address")
             return []
         return [Evidence(
             kind="xinjiang", list_id=XUAR_LIST_ID, edition=XUAR_EDITION, strength=1.0,
@@ -407,7 +423,7 @@ class EvidenceBuilder:
         """Every evidence item for one row."""
         items: list[Evidence] = []
         items += self.entity(facts.candidates, facts.notes)
-        items += self.xinjiang(facts.xinjiang_term, facts.xinjiang_field)
+        items += self.xinjiang(facts.xinjiang_term, facts.xinjiang_field, facts.country, facts.notes)
         items += self.goods(facts.goods, facts.country)
         items += self.wro(facts.description, facts.country, facts.notes)
         items += self.country(facts.country, facts.notes)

@@ -10,10 +10,12 @@ These are plain records, built by :mod:`chainscreen.pipeline` and read by every 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chainscreen.models import LEVELS, Candidate, Evidence, Problem
+from chainscreen.score import needs_review
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,12 +25,13 @@ if TYPE_CHECKING:
     from chainscreen.reference import ReferenceSet
     from chainscreen.settings import Settings
 
-__all__ = ["ADDED_COLUMNS", "LEVELS", "RowResult", "ScreenChunk", "ScreenResult", "added_cells",
-           "decision_text", "problem_text"]
+__all__ = ["ADDED_COLUMNS", "LEVELS", "TRIAGE_GROUPS", "RowResult", "ScreenChunk", "ScreenResult", "added_cells",
+           "decision_text", "line_values", "problem_text", "triage_group", "triage_key", "triage_label",
+           "triage_order"]
 
 #: Columns added to the user's rows, in order.
 ADDED_COLUMNS: tuple[str, ...] = (
-    "Risk level", "Risk score", "Screening status", "Reasons", "Best match", "Match score",
+    "Risk level", "Risk score", "Triage", "Screening status", "Reasons", "Best match", "Match score",
     "Match list", "Goods matched", "Origin (ISO)", "Lists used", "Formula", "Decision",
 )
 
@@ -233,7 +236,7 @@ def added_cells(r: RowResult) -> tuple[Any, ...]:
     """The :data:`ADDED_COLUMNS` values of one row's result, in order: the one builder every output uses."""
     best = r.candidates[0] if r.candidates else None
     return (
-        r.level, r.score, r.status, " | ".join(r.reasons),
+        r.level, r.score, triage_label(r), r.status, " | ".join(r.reasons),
         best.record.name if best else "", best.score if best else None,
         best.record.list_id if best else "",
         "; ".join(sorted({g.good for g in r.goods if g.scheme == "dol"})),
@@ -253,3 +256,97 @@ def decision_text(decision: dict[str, Any] | None) -> str:
     if decision.get("state") == "reopened":
         text = f"reopened: {decision.get('reason')} (was {text})"
     return text
+
+
+# --- triage: the order every output lists rows in ------------------------------------------------
+
+#: Triage groups, in the order every output lists rows: what to act on first. An entity hit
+#: (the supplier matches a listed entity, then a candidate that needs review), a Xinjiang nexus
+#: in the row, sector risk (goods and origin), then the rest.
+TRIAGE_GROUPS: tuple[str, ...] = ("entity match", "entity review", "Xinjiang nexus", "sector risk", "")
+
+#: Evidence about the goods and their origin, not about the supplier.
+SECTOR_KINDS: frozenset[str] = frozenset(
+    {"goods_forced_labour", "goods_child_labour", "goods_derived", "uflpa_sector", "wro_merchandise"})
+_FORCED_KINDS = frozenset({"goods_forced_labour", "wro_merchandise", "uflpa_sector"})
+_ENTITY_KINDS = frozenset({"entity_list", "watchlist"})
+_LEVEL_ORDER = {lvl: i for i, lvl in enumerate(LEVELS)}
+
+
+def triage_group(r: RowResult) -> int:
+    """The row's index in :data:`TRIAGE_GROUPS`."""
+    kinds = {(e.kind, not needs_review(e)) for e in r.evidence}
+    if any(k in _ENTITY_KINDS and full for k, full in kinds):
+        return 0
+    if any(k in _ENTITY_KINDS for k, _ in kinds):
+        return 1
+    if any(k == "xinjiang" for k, _ in kinds):
+        return 2
+    if any(k in SECTOR_KINDS for k, _ in kinds) and r.level in ("high", "elevated", "low"):
+        return 3
+    return 4
+
+
+def triage_label(r: RowResult) -> str:
+    """The row's triage group in words ("entity match", "sector risk"; "" for the rest)."""
+    return TRIAGE_GROUPS[triage_group(r)]
+
+
+def sector_rank(r: RowResult) -> tuple[int, int, int]:
+    """How strongly the goods and origin evidence points at risk, beyond the score: the number of
+    lists it comes from, forced labour over child labour, a UFLPA priority sector with a CN origin."""
+    sector = [e for e in r.evidence if e.kind in SECTOR_KINDS]
+    lists = len({e.list_id for e in sector})
+    forced = int(any(e.kind in _FORCED_KINDS for e in sector))
+    uflpa_cn = int(r.country == "CN" and any(e.kind == "uflpa_sector" for e in sector))
+    return lists, forced, uflpa_cn
+
+
+def triage_key(r: RowResult, value: float | None = None) -> tuple[Any, ...]:
+    """The sort key every output uses: triage group, then level, then within the group the
+    score (entity hits: the best match score first), the sector rank, the line's value where the
+    manifest has a value column (larger first), and the row number."""
+    group = triage_group(r)
+    best = max((e.match_score or 0.0 for e in r.evidence if e.kind in _ENTITY_KINDS), default=0.0)
+    lists, forced, uflpa_cn = sector_rank(r)
+    return (group, _LEVEL_ORDER.get(r.level, len(LEVELS)), -best if group < 2 else 0.0, -r.score,
+            -lists, -forced, -uflpa_cn, -(value or 0.0), r.row)
+
+
+def parse_value(text: Any) -> float | None:
+    """A declared value as a number: "6,006.95", "$ 1 200", "1.234,56" (decimal comma), 1200.0."""
+    if isinstance(text, int | float):
+        return float(text) if text == text else None
+    s = "".join(ch for ch in str(text or "") if ch.isdigit() or ch in ".,-")
+    if not any(ch.isdigit() for ch in s):
+        return None
+    if "," in s and "." in s:
+        decimal = "," if s.rfind(",") > s.rfind(".") else "."
+        s = s.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif "," in s:
+        head, _, tail = s.rpartition(",")
+        s = s.replace(",", "") if len(tail) == 3 and s.count(",") >= 1 and head else s.replace(",", ".")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def line_values(result: ScreenResult) -> dict[int, float]:
+    """Each row's declared value (row number → value) where the manifest maps a value column."""
+    header = result.manifest.columns.get("value")
+    frame = result.manifest.frame
+    if not header or header not in frame.columns:
+        return {}
+    out: dict[int, float] = {}
+    for r, raw in zip(result.rows, frame[header].tolist(), strict=False):
+        v = parse_value(raw)
+        if v is not None:
+            out[r.row] = v
+    return out
+
+
+def triage_order(rows: Sequence[RowResult], values: Mapping[int, float] | None = None) -> list[RowResult]:
+    """``rows`` in triage order (:func:`triage_key`)."""
+    values = values or {}
+    return sorted(rows, key=lambda r: triage_key(r, values.get(r.row)))

@@ -8,6 +8,12 @@ It is bounded in [0, 100], never falls when an item is added (each factor is ≤
 0 when there is no evidence. A confirmed entity-list match is decisive: the row is ``high``
 whatever the other items say, because the UFLPA and CBP WRO create a legal presumption
 against the goods.
+
+The level is then capped by the kind of evidence (``Settings.level_caps``): ``high`` means "act
+now on this supplier" and needs evidence about the supplier itself (an entity-list or watchlist
+match, a Xinjiang nexus in the row); goods-and-country evidence alone is at most ``elevated``,
+country evidence alone at most ``low``, and name candidates that need review at most
+``Settings.review_cap`` — however many of them add up.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainscreen.models import Evidence, Verdict
-from chainscreen.settings import Settings
+from chainscreen.settings import DEFAULT_LEVEL_CAPS, ENTITY_KINDS, Settings
 
 DECISIVE_KINDS = frozenset({"entity_list"})
 #: The combination rule in words, as every report prints it.
@@ -47,12 +53,61 @@ def noisy_or(evidence: Sequence[Evidence]) -> float:
     return derive([(e.weight, e.strength) for e in evidence]).score
 
 
-def level_rules(cuts: Mapping[str, Any]) -> str:
-    """The rules that turn a score into a level, in words, for the cut points in ``cuts``
-    (a Settings or its ``to_dict()``)."""
-    get = cuts.get if isinstance(cuts, Mapping) else lambda k: getattr(cuts, k)
+#: Rank of each level a score can reach (higher is worse).
+_RANK = {"clear": 0, "low": 1, "elevated": 2, "high": 3}
+
+
+def level_rules(cuts: Mapping[str, Any] | Settings) -> str:
+    """The rules that turn a score into a level, in words, for the cut points and caps in ``cuts``
+    (a Settings or its ``to_dict()``; caps missing from an older receipt read as the defaults)."""
+    if isinstance(cuts, Mapping):
+        get = cuts.get
+    else:
+        def get(key: str, default: Any = None) -> Any:
+            return getattr(cuts, key, default)
+    caps = dict(DEFAULT_LEVEL_CAPS)
+    caps.update(get("level_caps", None) or {})
+    review = get("review_cap", None) or "elevated"
+    by_cap: dict[str, list[str]] = {}
+    for kind, cap in caps.items():
+        by_cap.setdefault(cap, []).append(kind)
+    limits = "; ".join(f"evidence of kind {', '.join(kinds)} alone is at most {cap}"
+                       for cap, kinds in sorted(by_cap.items(), key=lambda kv: -_RANK[kv[0]])
+                       if cap != "high")
+    supplier = ", ".join(by_cap.get("high", [])) or "none"
     return (f"Levels: high ≥ {get('cut_high')}, elevated ≥ {get('cut_elevated')}, low > {get('cut_low')}; "
+            f"high needs supplier-specific evidence ({supplier} at match level); {limits}; "
+            f"name candidates that need review are at most {review}, however many; "
             "an entity-list match is decisive (high); missing data with no evidence is unscreenable")
+
+
+def needs_review(item: Evidence) -> bool:
+    """Whether ``item`` is an entity or watchlist candidate below the match threshold (the
+    matcher's verdict "review"; items without a verdict: strength below 1)."""
+    if item.kind not in ENTITY_KINDS:
+        return False
+    verdict = item.details.get("candidate") if item.details else None
+    return verdict == "review" if verdict else item.strength < 1.0
+
+
+def item_cap(item: Evidence, settings: Settings) -> str:
+    """The highest level ``item`` supports on its own: its kind's cap, or ``review_cap`` for an
+    entity or watchlist candidate below match strength."""
+    cap = settings.level_caps.get(item.kind, "low")
+    if needs_review(item) and _RANK[cap] > _RANK[settings.review_cap]:
+        return settings.review_cap
+    return cap
+
+
+def level_cap(evidence: Sequence[Evidence], settings: Settings) -> tuple[str, Evidence | None]:
+    """The highest level the items support together (the highest of their caps) and the item that
+    sets it; ``("high", None)`` when there is no evidence (nothing to cap)."""
+    best: tuple[str, Evidence | None] = ("high", None)
+    for item in evidence:
+        cap = item_cap(item, settings)
+        if best[1] is None or _RANK[cap] > _RANK[best[0]]:
+            best = (cap, item)
+    return best
 
 
 def formula(evidence: Sequence[Evidence], score: float) -> str:
@@ -72,6 +127,12 @@ def level_for(score: float, settings: Settings) -> str:
     if score > settings.cut_low:
         return "low"
     return "clear"
+
+
+_CAP_WHY = {
+    "elevated": "the evidence is about the goods and their origin, not about this supplier",
+    "low": "the evidence is about the origin country only",
+}
 
 
 def combine(
@@ -94,6 +155,14 @@ def combine(
     level = level_for(score, settings)
     decisive = [e for e in items if e.kind in DECISIVE_KINDS and e.strength >= 1.0]
     reasons = [e.summary for e in sorted(items, key=lambda e: -e.contribution)]
+    cap, by = level_cap(items, settings)
+    if by is not None and _RANK[level] > _RANK[cap] and not decisive:
+        why = _CAP_WHY.get(cap, "")
+        if needs_review(by):
+            why = "the supplier name only may match a listed entity (needs review)"
+        text += f"; level capped at {cap}: {why}"
+        reasons.append(f"level {cap}, not {level}: {why}")
+        level = cap
     if decisive:
         if level != "high":
             text += f"; decisive {decisive[0].kind} match → high"

@@ -46,6 +46,33 @@ DEFAULT_STRENGTHS: dict[str, dict[str, float]] = {
 }
 
 
+#: The highest level each evidence kind can support on its own (docs/SCORING.md, "Levels capped
+#: by evidence"): a row's level is at most the highest cap among its items. ``high`` means "act now
+#: on this supplier", so it needs evidence about the supplier itself: an entity-list or watchlist
+#: match, or a Xinjiang nexus in the row. Goods-and-country evidence describes a sector, not the
+#: supplier (at most ``elevated``); a country's TIP tier or child-labour assessment describes a
+#: government's record (at most ``low``).
+DEFAULT_LEVEL_CAPS: dict[str, str] = {
+    "entity_list": "high",
+    "watchlist": "high",
+    "xinjiang": "high",
+    "goods_forced_labour": "elevated",
+    "goods_child_labour": "elevated",
+    "goods_derived": "elevated",
+    "uflpa_sector": "elevated",
+    "wro_merchandise": "elevated",
+    "tip_tier": "low",
+    "child_labour_assessment": "low",
+}
+
+#: The levels a cap may name, highest first.
+CAP_LEVELS: tuple[str, ...] = ("high", "elevated", "low")
+
+#: Evidence kinds about the supplier itself; below match strength (a review-level name
+#: candidate) they are capped at ``Settings.review_cap``.
+ENTITY_KINDS: frozenset[str] = frozenset({"entity_list", "watchlist"})
+
+
 @dataclass(frozen=True, slots=True)
 class ScorerParams:
     """The weights of the name scorer (``chainscreen.match``), table ``[scorer]`` in chainscreen.toml.
@@ -90,6 +117,11 @@ class Settings:
     cut_high: float = 70.0
     cut_elevated: float = 40.0
     cut_low: float = 0.0
+    # the highest level each evidence kind supports on its own (DEFAULT_LEVEL_CAPS); a kind not
+    # named is capped at "low"
+    level_caps: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_CAPS))
+    # an entity or watchlist candidate below the match threshold (needs review) supports at most this
+    review_cap: str = "elevated"
     # entity matching thresholds on the matcher's 0..1 score
     match_threshold: float = 0.88
     review_threshold: float = 0.75
@@ -215,6 +247,23 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
                     else:
                         strengths[table][str(label)] = float(number)
             changes["strengths"] = strengths
+        elif key == "level_caps":
+            if not isinstance(value, dict):
+                raise SettingsError(f"{origin}: level_caps must be a table of evidence kind = level")
+            caps = dict(settings.level_caps)
+            for kind, level in value.items():
+                if kind not in DEFAULT_LEVEL_CAPS:
+                    known_kinds = ", ".join(DEFAULT_LEVEL_CAPS)
+                    raise SettingsError(
+                        f"{origin}: unknown evidence kind {kind!r} in level_caps (known: {known_kinds})")
+                if level not in CAP_LEVELS:
+                    raise SettingsError(f"{origin}: level_caps.{kind} must be one of {', '.join(CAP_LEVELS)}")
+                caps[kind] = str(level)
+            changes["level_caps"] = caps
+        elif key == "review_cap":
+            if value not in CAP_LEVELS:
+                raise SettingsError(f"{origin}: review_cap must be one of {', '.join(CAP_LEVELS)}")
+            changes["review_cap"] = str(value)
         elif key == "lists":
             if isinstance(value, str):
                 # a bare string would be read as one list per character

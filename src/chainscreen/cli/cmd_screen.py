@@ -167,13 +167,7 @@ def _print_summary(run: Any) -> None:
         click.echo("  " + click.style(f"{level:<13}", fg=LEVEL_COLOURS[level], bold=level == "high")
                    + f"{counts[level]:>9,}")
     if run.result is not None:
-        flagged = [r for r in run.result.rows if r.level in ("high", "elevated")]
-        if flagged:
-            click.echo("\nTop flagged rows:")
-            for r in sorted(flagged, key=lambda r: -r.score)[:10]:
-                reason = r.reasons[0] if r.reasons else ""
-                click.echo(f"  row {r.row:>5}  " + click.style(f"{r.level:<9}", fg=LEVEL_COLOURS[r.level])
-                           + f" {r.score:5.1f}  {(r.supplier or '—')[:40]:<40}  {reason[:110]}")
+        _print_triage(run.result)
     problems = run.all_problems()
     if problems:
         click.echo(f"\n{len(problems)} problem(s) in the input, e.g. {problems[0]}")
@@ -185,3 +179,22 @@ def _print_summary(run: Any) -> None:
     if run.stored is not None:
         click.echo(f"\nStored as run {run.stored.id} ({run.stored.uid[:8]}); review its hits with: "
                    f"chainscreen review {run.stored.id}")
+
+
+def _print_triage(result: Any) -> None:
+    """The rows to act on first, in the triage order every output uses."""
+    from collections import Counter
+
+    from chainscreen.result import TRIAGE_GROUPS, line_values, triage_group, triage_order
+
+    groups = Counter(triage_group(r) for r in result.rows)
+    act = [r for r in result.rows if triage_group(r) < 3 or r.level in ("high", "elevated")]
+    if not act:
+        return
+    click.echo("\n" + " · ".join(f"{TRIAGE_GROUPS[g]}: {groups[g]:,}" for g in range(4)))
+    click.echo("Act first (entity hits, then Xinjiang nexus, then sector risk by score):")
+    for r in triage_order(act, line_values(result))[:10]:
+        reason = r.reasons[0] if r.reasons else ""
+        click.echo(f"  row {r.row:>5}  " + click.style(f"{r.level:<9}", fg=LEVEL_COLOURS[r.level])
+                   + f" {r.score:5.1f}  {TRIAGE_GROUPS[triage_group(r)]:<14}  {(r.supplier or '—')[:36]:<36}  "
+                   + reason[:100])

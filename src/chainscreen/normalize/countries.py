@@ -350,6 +350,7 @@ def country_name(iso2: str) -> str:
 _XINJIANG_LATIN = (
     r"xinjiang",
     r"xingjiang",  # frequent misspelling in bills of lading
+    r"xin\s+jiang",  # the pinyin syllables written apart
     r"sinkiang",
     r"xuar",
     r"xpcc",
