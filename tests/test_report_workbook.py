@@ -52,7 +52,7 @@ def annotated(source: Path, tmp_path: Path) -> Path:
 
 def test_user_sheet_kept_and_annotated(annotated: Path) -> None:
     wb = load_workbook(annotated)
-    assert wb.sheetnames == ["Vendors", "Notes", "Candidates", "Problems", "Summary", "Receipt"]
+    assert wb.sheetnames == ["Entity hits", "Vendors", "Notes", "Candidates", "Problems", "Summary", "Receipt"]
     ws = wb["Vendors"]
     assert ws["A1"].value == "Vendor master (synthetic)" and ws["A1"].font.bold
     assert ws["B4"].fill.fgColor.rgb.endswith("FFFF00")
@@ -63,6 +63,7 @@ def test_user_sheet_kept_and_annotated(annotated: Path) -> None:
     level = header.index("Risk level") + 1
     assert ws.cell(row=4, column=level).value == "high"
     assert ws.cell(row=4, column=header.index("Risk score") + 1).number_format == "0.0"
+    assert ws.cell(row=4, column=header.index("Reasons") + 1).alignment.wrap_text
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref.startswith("A3:")
     rules = [r for rng in ws.conditional_formatting for r in rng.rules]
@@ -73,6 +74,10 @@ def test_extra_sheets(annotated: Path) -> None:
     wb = load_workbook(annotated)
     cand = list(wb["Candidates"].iter_rows(values_only=True))
     assert cand[0][:3] == ("Row", "Supplier", "Rank")
+    assert cand[0][8] == "Matcher verdict"  # not to be confused with the reviewer's Decision
+    hits = list(wb["Entity hits"].iter_rows(values_only=True))
+    assert hits[0][:3] == ("Row", "Triage", "Risk level")
+    assert hits[1][1] == "entity match" and hits[1][2] == "high"
     assert {r[8] for r in cand[1:]} >= {"match"}  # every candidate, with its decision and reasons
     assert all(r[9] for r in cand[1:])
     summary = list(wb["Summary"].iter_rows(values_only=True))
@@ -104,9 +109,10 @@ def test_libreoffice_opens_workbook(annotated: Path, tmp_path: Path) -> None:
     outdir = tmp_path / "lo"
     proc = subprocess.run(
         [soffice, "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
-         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76', "--outdir", str(outdir), str(annotated)],
+         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2',
+         "--outdir", str(outdir), str(annotated)],
         capture_output=True, text=True, timeout=180, check=False)
-    converted = outdir / "out.csv"
+    converted = outdir / "out-Vendors.csv"  # the second sheet: "Entity hits" comes first
     assert proc.returncode == 0 and converted.exists(), proc.stdout + proc.stderr
     with converted.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))

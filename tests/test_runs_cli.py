@@ -60,7 +60,7 @@ def test_screen_decide_update_rescreen(tmp_path: Path, db: str) -> None:
     rows = json.loads((tmp_path / "o2" / "lines.json").read_text(encoding="utf-8"))["rows"]
     assert rows[0]["decision"]["status"] == "dismiss" and rows[0]["decision"]["by"] == "ana"
     assert rows[0]["decision"]["state"] == "current" and rows[2]["decision"] is None
-    sheet = load_workbook(tmp_path / "o2" / "lines.screened.xlsx").worksheets[0]
+    sheet = load_workbook(tmp_path / "o2" / "lines.screened.xlsx")["Screened"]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     cell = sheet.cell(row=2, column=header.index("Decision") + 1).value
     assert cell.startswith("dismiss by ana on ") and "different company" in cell

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import OutputError
 from chainscreen.files import atomic_path, neutralise
-from chainscreen.result import ADDED_COLUMNS
+from chainscreen.result import ADDED_COLUMNS, decision_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -88,6 +88,8 @@ def write_workbook(result: ScreenResult, path: Path) -> Path:
         first_added = len(m.frame.columns) + 1
 
     _annotate(ws, result, header_row, first_added)
+    _entity_hits_sheet(wb.create_sheet("Entity hits", 0), result)
+    wb.active = 0
     _candidates_sheet(wb.create_sheet("Candidates"), result)
     _problems_sheet(wb.create_sheet("Problems"), result)
     _summary_sheet(wb.create_sheet("Summary"), result)
@@ -104,7 +106,7 @@ def _last_used_column(ws: Worksheet, header_row: int) -> int:
 
 def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: int) -> None:
     from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
@@ -129,12 +131,16 @@ def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: i
                              fill=PatternFill("solid", fgColor=colour, bgColor=colour)))
     widths = {"Reasons": 80, "Best match": 40, "Formula": 50, "Lists used": 40, "Decision": 40}
     formats = {"Risk score": "0.0", "Match score": "0.00"}
+    wrap = Alignment(wrap_text=True, vertical="top")
     for k, name in enumerate(ADDED_COLUMNS):
         letter = get_column_letter(first_col + k)
         ws.column_dimensions[letter].width = widths.get(name, 14)
         if name in formats:
             for row in range(header_row + 1, last_row + 1):
                 ws.cell(row=row, column=first_col + k).number_format = formats[name]
+        if name == "Reasons":
+            for row in range(header_row + 1, last_row + 1):
+                ws.cell(row=row, column=first_col + k).alignment = wrap
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     last_col = get_column_letter(first_col + len(ADDED_COLUMNS) - 1)
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
@@ -164,6 +170,34 @@ def _table(ws: Worksheet, header: list[str], rows: list[list[Any]],
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
 
 
+def _entity_hits_sheet(ws: Worksheet, result: ScreenResult) -> None:
+    """The rows to act on first: every entity hit (matches, then candidates that need review) and
+    Xinjiang nexus, in triage order, with the listed record, its list, section and date."""
+    from openpyxl.styles import Alignment
+
+    from chainscreen.result import line_values, triage_group, triage_label, triage_order
+
+    rows: list[list[Any]] = []
+    for r in triage_order([r for r in result.rows if triage_group(r) < 3], line_values(result)):
+        hits = [e for e in r.evidence if e.kind in ("entity_list", "watchlist", "xinjiang")]
+        for e in hits:
+            details = e.details or {}
+            sections = ", ".join(str(x) for x in details.get("uflpa_sections", []) or [])
+            dates = ", ".join(str(x) for x in details.get("effective_dates", []) or [] if x)
+            rows.append([r.row, triage_label(r), r.level, r.score, r.supplier or "", r.country or "",
+                         e.matched_name or ("Xinjiang Uyghur Autonomous Region" if e.kind == "xinjiang" else ""),
+                         e.match_score, f"{e.list_id}@{e.edition}", e.record_id or "", sections, dates,
+                         decision_text(r.decision), e.summary])
+    _table(ws, ["Row", "Triage", "Risk level", "Risk score", "Supplier", "Origin (ISO)", "Listed name",
+                "Match score", "List", "Record", "UFLPA section", "Effective", "Decision", "Evidence"], rows,
+           {5: 36, 7: 40, 9: 34, 14: 90})
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=2, min_col=14, max_col=14):
+        row[0].alignment = wrap
+    if not rows:
+        ws.cell(row=2, column=1, value="No entity hit and no Xinjiang nexus in this file.")
+
+
 def _candidates_sheet(ws: Worksheet, result: ScreenResult) -> None:
     rows = [
         [r.row, r.supplier or "", rank, c.record.name, c.matched_name, c.record.list_id,
@@ -171,7 +205,7 @@ def _candidates_sheet(ws: Worksheet, result: ScreenResult) -> None:
         for r in result.rows for rank, c in enumerate(r.candidates, start=1)
     ]
     _table(ws, ["Row", "Supplier", "Rank", "List name", "Matched name/alias", "List",
-                "Record", "Score", "Decision", "Why"], rows,
+                "Record", "Score", "Matcher verdict", "Why"], rows,
            {2: 36, 4: 40, 5: 40, 6: 20, 7: 18, 10: 90})
     for row in ws.iter_rows(min_row=2, min_col=8, max_col=8):
         row[0].number_format = "0.00"
