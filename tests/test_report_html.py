@@ -72,8 +72,11 @@ def test_screening_report_content(result, report_html: str) -> None:  # type: ig
     counts = result.counts()
     assert f"{counts['clear']} clear" in text and "built-in method" not in text
     assert doc.tags["svg"] == 2 and doc.tags["figure"] == 2
-    flagged = sum(1 for r in result.rows if r.level in ("high", "elevated"))
-    assert f"Flagged rows ({flagged})" in text
+    from chainscreen.result import triage_group
+
+    hits = sum(1 for r in result.rows if triage_group(r) < 2)
+    assert f"Act first: entity hits ({hits})" in text
+    assert text.index("Act first: entity hits") < text.index("Sector risk") < text.index("Rows with risk")
     for lst in result.receipt["lists"]:
         assert lst["id"] in text and str(lst["edition"]) in text
     assert "Method and limitations" in text

@@ -46,3 +46,21 @@ def test_empty_profile_s211(fmt: str, golden) -> None:  # type: ignore[no-untype
 def test_sector_brief(fmt: str, results: list[dict], golden) -> None:  # type: ignore[no-untyped-def]
     ctx = disclosure.sector_context(["cotton"], results, today=TODAY, generated_at=STAMP)
     golden(f"sector.cotton.{fmt}", disclosure.render_draft("sector", ctx, fmt))
+
+
+@pytest.fixture(scope="module")
+def screened():  # type: ignore[no-untyped-def]
+    """The synthetic sample manifest screened with the shipped lists, its timestamps fixed."""
+    from chainscreen.pipeline import screen
+
+    result = screen(ROOT / "sample_inputs" / "importer_suppliers.xlsx")
+    result.receipt["started"] = result.receipt["finished"] = STAMP
+    return result
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_screening_report(fmt: str, screened, golden) -> None:  # type: ignore[no-untyped-def]
+    """The screening report: entity hits first, then Xinjiang nexus, sector risk, what could not be screened."""
+    from chainscreen.report.render import render
+
+    golden(f"screening.importer_suppliers.{fmt}", render(screened, f"screening.{fmt}.j2", today=TODAY))

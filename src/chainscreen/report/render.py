@@ -100,8 +100,17 @@ def report_context(result: ScreenResult, *, max_rows: int = 500,
                    today: date | None = None) -> dict[str, Any]:
     """Everything the screening templates show; ``today`` fixes list ages (tests pass one)."""
     from chainscreen.normalize.countries import country_name
+    from chainscreen.result import line_values, triage_group, triage_order
 
-    flagged = [r for r in result.rows if r.level in ("high", "elevated")]
+    ordered = triage_order(result.rows, line_values(result))
+    groups = {r.row: triage_group(r) for r in ordered}
+    # what to act on first: entity hits (matches, then candidates needing review), a Xinjiang
+    # nexus, then sector risk by score; the same order as the terminal and the workbook
+    entity_hits = [r for r in ordered if groups[r.row] < 2]
+    xinjiang = [r for r in ordered if groups[r.row] == 2]
+    sector = [r for r in ordered if groups[r.row] == 3 and r.level in ("high", "elevated")]
+    flagged = [r for r in ordered if groups[r.row] < 3 or r.level in ("high", "elevated")]
+    unscreenable = [r for r in ordered if r.level == "unscreenable"]
     levels = ("high", "elevated", "low", "unscreenable")
     by_country: dict[str, Counter[str]] = {}
     by_goods: dict[str, Counter[str]] = {}
@@ -131,6 +140,14 @@ def report_context(result: ScreenResult, *, max_rows: int = 500,
         "total": len(result.rows),
         "flagged": flagged[:max_rows],
         "flagged_total": len(flagged),
+        "entity_hits": entity_hits[:max_rows],
+        "entity_hits_total": len(entity_hits),
+        "xinjiang": xinjiang[:max_rows],
+        "sector": sector[:max_rows],
+        "sector_total": len(sector),
+        "sector_scores": len({r.score for r in sector}),
+        "unscreenable": unscreenable[:max_rows],
+        "unscreenable_total": len(unscreenable),
         "max_rows": max_rows,
         "problems": result.all_problems(),
         "country_chart": bar_chart(top(by_country), levels),
