@@ -107,7 +107,7 @@ def test_workbook_and_html(manifest: Path, tmp_path: Path) -> None:
     code, stdout, stderr = run("screen", str(manifest), "-o", str(out), "--format", "xlsx,html,csv,md")
     assert code == 0, stderr
     wb = load_workbook(out / "lines.screened.xlsx")
-    assert wb.sheetnames[:1] == ["Screened"]
+    assert wb.sheetnames[:2] == ["Entity hits", "Screened"]
     assert {"Candidates", "Problems", "Summary", "Receipt"} <= set(wb.sheetnames)
     ws = wb["Screened"]
     header = [c.value for c in ws[1]]
