@@ -1,8 +1,8 @@
 """Cold-start time of ``chainscreen check``: a fresh process each time, as a procurement officer runs it.
 
-Run:  python -m benchmarks.check_cold [--runs 7]
+Run:  python -m benchmarks.check_cold [--runs 10] [--compare /path/to/other/checkout]
 
-Prints the median and worst wall-clock time of a full ``chainscreen check`` (interpreter start,
+Prints the minimum, median and worst wall-clock time of a full ``chainscreen check`` (interpreter start,
 imports, loading and verifying every list, matching, printing) and of ``chainscreen --help``.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 CASES = [
     ["check", "Hoshine Silicon Industry (Shanshan) Co Ltd", "--country", "CN", "--hs", "2804.61"],
@@ -23,27 +23,37 @@ CASES = [
 ]
 
 
-def _command() -> list[str]:
-    exe = shutil.which("chainscreen", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "chainscreen"]
+def _checkout(root: Path) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run ``chainscreen`` from the checkout at ``root``
+    (its ``src`` first on the path, whatever is installed in this environment)."""
+    return [sys.executable, "-m", "chainscreen"], {**os.environ, "PYTHONPATH": str(root.resolve() / "src")}
 
 
 def main() -> None:
     """Time each case ``--runs`` times in fresh processes and print a table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--compare", type=Path, action="append", default=[],
+                        help="another checkout: also time it, run by run alternating with this one")
     args = parser.parse_args()
-    base = _command()
-    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  runs per case: {args.runs}")
-    print(f"{'case':<72} {'median s':>9} {'max s':>7}")
+    here = Path(__file__).resolve().parent.parent
+    checkouts = [("this", *_checkout(here))]
+    for other in args.compare:
+        checkouts.append((other.name, *_checkout(other)))
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  runs per case: {args.runs}  "
+          f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'case':<60} {'code':<12} {'min s':>7} {'median s':>9} {'max s':>7}")
     for case in CASES:
-        times = []
+        times: dict[str, list[float]] = {label: [] for label, _, _ in checkouts}
         for _ in range(args.runs):
-            t0 = time.perf_counter()
-            subprocess.run([*base, *case], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times.append(time.perf_counter() - t0)
-        label = " ".join(case)[:72]
-        print(f"{label:<72} {statistics.median(times):>9.3f} {max(times):>7.3f}")
+            for label, base, env in checkouts:  # alternate, so load changes hit both alike
+                t0 = time.perf_counter()
+                subprocess.run([*base, *case], check=False, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
+                times[label].append(time.perf_counter() - t0)
+        for label, got in times.items():
+            print(f"{' '.join(case)[:60]:<60} {label[:12]:<12} {min(got):>7.3f} "
+                  f"{statistics.median(got):>9.3f} {max(got):>7.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,24 @@
 """Scale benchmark: screen synthetic manifests of 10^4 .. 10^7 rows end to end, streamed.
 
-Run:  python -m benchmarks.scale [--sizes 1e4,1e5,1e6,1e7] [--dir /tmp/chainscreen-bench] [--format csv]
+Run:  python -m benchmarks.scale [--sizes 1e5,1e6,1e7] [--suppliers 1000,50000]
+                                 [--dir /tmp/chainscreen-bench] [--format csv]
+                                 [--compare /path/to/other/checkout]
 
-For each size it generates the manifest once (benchmarks/generate.py, SYNTHETIC data), then in
-fresh processes: (1) pyarrow alone reads the file (the I/O floor), (2) ``chainscreen screen FILE
---stream --format csv`` screens it and writes the result. It prints rows/s, the peak RSS of each
-process (``ru_maxrss`` of the child) and the ratio of screening time to the pyarrow read time,
-with the machine's load average beside the figures. Nothing here asserts a time.
+For each size (and each supplier count given with ``--suppliers``) it generates the manifest once
+(benchmarks/generate.py, SYNTHETIC data), then in fresh processes: (1) pyarrow alone reads the
+file (the I/O floor), (2) ``chainscreen screen FILE --stream --format csv --no-store`` screens it
+and writes the result, (3) with ``--compare``, the same command run from another checkout's
+``src`` (e.g. the commit before a change), right after, on the same file. It prints wall and CPU
+seconds (user + sys of the process and its worker processes), CPU / wall (how many cores were
+busy), rows/s, the peak RSS (``ru_maxrss`` of the child) and the ratio of screening to the
+pyarrow read measured in the same run, in wall time and in CPU time, with the load average.
+On a shared machine the CPU ratio is the steadier figure. Nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -27,10 +32,11 @@ print(t.num_rows)
 """
 
 
-def _run(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MiB and stdout of one child process."""
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + sys, workers included), peak RSS in MiB and stdout of
+    one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     out = proc.stdout.read() if proc.stdout else ""
@@ -41,43 +47,57 @@ def _run(cmd: list[str]) -> tuple[float, float, str]:
         proc.stderr.close()
     if os.waitstatus_to_exitcode(status) not in (0, 3):
         raise SystemExit(f"failed: {' '.join(cmd)}\n{err[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, out
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
-def _command() -> list[str]:
-    exe = shutil.which("chainscreen", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "chainscreen"]
+def _checkout(root: Path) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run ``chainscreen`` from the checkout at ``root``
+    (its ``src`` first on the path, whatever is installed in this environment)."""
+    return [sys.executable, "-m", "chainscreen"], {**os.environ, "PYTHONPATH": str(root.resolve() / "src")}
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Generate (once) and screen each size; print one table row per size."""
+    """Generate (once) and screen each size; print one table row per size (and per checkout)."""
     from benchmarks.generate import generate
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1e4,1e5,1e6", help="comma-separated row counts (add 1e7)")
+    parser.add_argument("--sizes", default="1e5,1e6", help="comma-separated row counts (add 1e7)")
+    parser.add_argument("--suppliers", default="",
+                        help="comma-separated distinct supplier counts (default: by size)")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/chainscreen-bench"))
     parser.add_argument("--format", default="csv", help="output formats for chainscreen screen")
     parser.add_argument("--input", default="csv", choices=["csv", "parquet", "jsonl"])
+    parser.add_argument("--compare", type=Path, action="append", default=[],
+                        help="another checkout: also screen with its src/ (repeatable)")
     args = parser.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    supplier_counts = [int(float(s)) for s in args.suppliers.split(",") if s] or [None]
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  load average at start: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'rows':>11} {'suppliers':>9} {'MiB':>6} {'pyarrow s':>9} {'screen s':>9} {'rows/s':>9} "
-          f"{'ratio':>6} {'RSS MiB':>8} {'pa RSS':>7} {'load':>5}")
+    print(f"{'rows':>11} {'suppliers':>9} {'MiB':>5} {'code':<12} {'pa s':>6} {'pa cpu':>6} {'wall s':>7} "
+          f"{'cpu s':>7} {'cpu/wall':>8} {'rows/s':>9} {'ratio':>6} {'cpu ratio':>9} {'RSS MiB':>8} "
+          f"{'pa RSS':>7} {'load':>5}")
+    args.dir.mkdir(parents=True, exist_ok=True)
     for n in sizes:
-        path = args.dir / f"bol_{n:.0e}.{args.input}".replace("+0", "").replace("+", "")
-        suppliers = None
-        if not path.exists():
-            suppliers = generate(n, path)["suppliers"]
-        read_s, read_rss, _ = _run([sys.executable, "-c", _READ, str(path)])
-        out = args.dir / f"out_{n}"
-        screen_s, screen_rss, _ = _run([*_command(), "screen", str(path), "--stream", "--format",
-                                        args.format, "-o", str(out), "--force", "--quiet",
-                                        "--no-store"])
-        size = path.stat().st_size / 2**20
-        print(f"{n:>11,} {suppliers or '':>9} {size:>6.0f} {read_s:>9.2f} {screen_s:>9.1f} "
-              f"{n / screen_s:>9,.0f} {screen_s / read_s:>6.1f} {screen_rss:>8.0f} {read_rss:>7.0f} "
-              f"{os.getloadavg()[0]:>5.2f}", flush=True)
+        for n_sup in supplier_counts:
+            tag = f"{n:.0e}".replace("+0", "").replace("+", "") + (f"_s{n_sup}" if n_sup else "")
+            path = args.dir / f"bol_{tag}.{args.input}"
+            if not path.exists():
+                generate(n, path, suppliers=n_sup)
+            read_s, read_cpu, read_rss, _ = _run([sys.executable, "-c", _READ, str(path)])
+            size = path.stat().st_size / 2**20
+            here = Path(__file__).resolve().parent.parent
+            checkouts = [("this", *_checkout(here))]
+            for other in args.compare:
+                checkouts.append((other.name, *_checkout(other)))
+            for label, cmd, env in checkouts:
+                out = args.dir / f"out_{tag}_{label}"
+                wall, cpu, rss, _ = _run([*cmd, "screen", str(path), "--stream", "--format", args.format,
+                                          "-o", str(out), "--force", "--quiet", "--no-store"], env)
+                print(f"{n:>11,} {n_sup or 'default':>9} {size:>5.0f} {label[:12]:<12} {read_s:>6.2f} "
+                      f"{read_cpu:>6.2f} {wall:>7.1f} {cpu:>7.1f} {cpu / wall:>8.2f} {n / wall:>9,.0f} "
+                      f"{wall / read_s:>6.1f} {cpu / max(read_cpu, 1e-9):>9.1f} {rss:>8.0f} {read_rss:>7.0f} "
+                      f"{os.getloadavg()[0]:>5.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -338,3 +338,31 @@ def test_small_batches_stay_in_process() -> None:
     found = matcher.match_many([("Hoshine Silicon Ind Co", "CN"), ("XPCC", None)])
     assert len(ran) == 2
     assert found[0][0].record.record_id == "a" and found[1][0].record.record_id == "b"
+
+
+def test_a_kept_pool_takes_later_small_batches() -> None:
+    # SYNTHETIC names, as above: one pool started by the first large batch matches the later,
+    # smaller batches of a streamed run, with the serial candidates
+    from chainscreen.bench import synthetic_names
+
+    listed = synthetic_names(2000, seed=31)
+    records = [EntityRecord("synthetic", f"syn-{i}", nm, country="CN") for i, nm in enumerate(listed)]
+    first = [(nm, "CN") for nm in synthetic_names(1200, seed=32)]
+    later = [(nm.replace("e", "a", 1), "CN") for nm in listed[:300]]
+    serial = EntityMatcher(records, Settings(), workers=1)
+    expected = serial.match_many(first), serial.match_many(later)
+    matcher = EntityMatcher(records, Settings(), workers=2, parallel_min=1000)
+    ran: list[int] = []
+    real = matcher._rank_one
+
+    def counting(name: str, country: str | None) -> object:
+        ran.append(1)  # only calls made in this process are counted
+        return real(name, country)
+
+    matcher._rank_one = counting  # type: ignore[method-assign]
+    with matcher.pooled():
+        got = matcher.match_many(first), matcher.match_many(later)
+        assert matcher._pool is not None
+    assert matcher._pool is None
+    assert not ran, "a batch was matched in this process"
+    assert got == expected

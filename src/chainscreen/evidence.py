@@ -420,11 +420,27 @@ class EvidenceBuilder:
                 f"{rec.get('list_id')}, edition {rec.get('edition')})")
 
     def build(self, facts: RowFacts) -> list[Evidence]:
-        """Every evidence item for one row."""
+        """Every evidence item for one row: :meth:`party`, :meth:`xinjiang`, :meth:`origin`, in
+        that order (their notes too)."""
         items: list[Evidence] = []
-        items += self.entity(facts.candidates, facts.notes)
+        items += self.party(facts.candidates, facts.notes)
         items += self.xinjiang(facts.xinjiang_term, facts.xinjiang_field, facts.country, facts.notes)
-        items += self.goods(facts.goods, facts.country)
-        items += self.wro(facts.description, facts.country, facts.notes)
-        items += self.country(facts.country, facts.notes)
+        items += self.origin(facts.goods, facts.description, facts.country, facts.notes)
+        return items
+
+    # The two parts of :meth:`build` that depend on fewer facts than the whole row; the
+    # pipeline computes each once per distinct value of what it depends on.
+
+    def party(self, candidates: Sequence[Candidate], notes: list[str]) -> list[Evidence]:
+        """Evidence about the supplier itself: depends only on its (name, country) candidates."""
+        return self.entity(candidates, notes)
+
+    def origin(self, goods: Sequence[GoodsHit], description: str, country: str | None,
+               notes: list[str]) -> list[Evidence]:
+        """Evidence about the goods and where they come from (goods lists, WRO merchandise,
+        country assessments): depends only on (country, goods text, HS code)."""
+        items: list[Evidence] = []
+        items += self.goods(goods, country)
+        items += self.wro(description, country, notes)
+        items += self.country(country, notes)
         return items

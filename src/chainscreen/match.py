@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -773,6 +774,10 @@ def gc_paused() -> Iterator[None]:
 #: workers costs more than it saves (a ``check`` of one name, a manifest of a few hundred rows).
 PARALLEL_MIN_PARTIES = 4000
 
+#: While a pool is kept (:meth:`EntityMatcher.pooled`), batches of at least this many distinct
+#: new parties go to the running workers: they cost no start-up any more.
+POOL_BATCH_MIN = 200
+
 #: The matcher a worker process inherited when it was forked (set in the worker only).
 _WORKER_MATCHER: EntityMatcher | None = None
 
@@ -780,7 +785,7 @@ _WORKER_MATCHER: EntityMatcher | None = None
 def _worker_init(matcher: EntityMatcher) -> None:
     global _WORKER_MATCHER  # noqa: PLW0603 - per worker process, set once at its start
     _WORKER_MATCHER = matcher
-    gc.disable()  # a worker lives for one batch; see gc_paused
+    gc.disable()  # a worker lives for one batch or one run; see gc_paused
 
 
 def _worker_rank(chunk: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
@@ -820,6 +825,31 @@ class EntityMatcher:
             self._build(records, settings, params or settings.scorer)
         self.workers = _available_cpus() if workers is None else max(1, workers)
         self.parallel_min = parallel_min
+        self._keep_pool = 0
+        self._pool: Any = None
+
+    @contextmanager
+    def pooled(self) -> Iterator[EntityMatcher]:
+        """Keep the worker processes started for the first large batch until the block ends.
+
+        A streamed run matches each chunk's new parties as a batch; most chunks have too few to
+        be worth starting workers for, so without a kept pool almost all matching would run in
+        one process. Inside this block the pool started by the first batch of ``parallel_min``
+        parties takes every later batch of :data:`POOL_BATCH_MIN` or more.
+        """
+        self._keep_pool += 1
+        try:
+            yield self
+        finally:
+            self._keep_pool -= 1
+            if not self._keep_pool:
+                self._close_pool()
+
+    def _close_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
 
     def _build(
         self, records: Iterable[EntityRecord], settings: Settings, params: ScorerParams
@@ -892,6 +922,8 @@ class EntityMatcher:
         """:meth:`_rank_one` for each party, over worker processes when the batch is large."""
         import multiprocessing  # here, not at the top: `chainscreen check` starts faster
 
+        if self._pool is not None and len(parties) >= POOL_BATCH_MIN:
+            return self._map(self._pool, self.workers, parties)
         workers = min(self.workers, len(parties) // max(self.parallel_min // 2, 1))
         if (workers < 2 or len(parties) < self.parallel_min
                 or "fork" not in multiprocessing.get_all_start_methods()
@@ -899,16 +931,26 @@ class EntityMatcher:
             return [self._rank_one(name, country) for name, country in parties]
         from concurrent.futures import ProcessPoolExecutor
 
+        if self._keep_pool:
+            workers = self.workers
+        gc.freeze()  # keep the collector off the shared pages in the forked workers
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_worker_init, initargs=(self,))
+        if self._keep_pool:
+            self._pool = pool
+            return self._map(pool, workers, parties)
+        try:
+            with pool:
+                return self._map(pool, workers, parties)
+        finally:
+            gc.unfreeze()
+
+    @staticmethod
+    def _map(pool: Any, workers: int, parties: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
         # several chunks per worker, so one that draws slower names does not hold the others up
         size = -(-len(parties) // (workers * 4))
         chunks = [parties[i:i + size] for i in range(0, len(parties), size)]
-        gc.freeze()  # keep the collector off the shared pages in the forked workers
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_worker_init, initargs=(self,)) as pool:
-                return [ranked for part in pool.map(_worker_rank, chunks) for ranked in part]
-        finally:
-            gc.unfreeze()
+        return [ranked for part in pool.map(_worker_rank, chunks) for ranked in part]
 
     def candidates(self, name: str) -> list[int]:
         """Stage 1: indexes of the list names worth scoring for ``name``, most promising first."""

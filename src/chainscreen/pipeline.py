@@ -11,13 +11,14 @@ Library entry point::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from chainscreen.evidence import EvidenceBuilder, RowFacts
+from chainscreen.evidence import EvidenceBuilder
 from chainscreen.manifest import (
     CHUNK_ROWS,
     Manifest,
@@ -27,9 +28,9 @@ from chainscreen.manifest import (
     read_manifest,
 )
 from chainscreen.match import EntityMatcher
-from chainscreen.models import LEVELS, Candidate, ListInfo, Problem
+from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
-from chainscreen.normalize.goods import GoodsMapper, HSCode, parse_hs
+from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import is_meaningful_name
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
 from chainscreen.result import Outcome, RowResult, ScreenChunk, ScreenResult, added_cells
@@ -72,6 +73,8 @@ def screen(
 # Distinct row facts remembered at once; beyond this the memo starts afresh, so memory stays flat
 # on a manifest where almost every row is different.
 _MAX_OUTCOMES = 200_000
+# Distinct values of one fact remembered at once (their codes key the outcomes above).
+_MAX_VALUES = 2_000_000
 
 
 class Screening:
@@ -92,13 +95,13 @@ class Screening:
         self.complete = False
         self.started = _now()
         self._finished: str | None = None
-        self._matcher = EntityMatcher(reference.entities, settings)
-        self._mapper = (GoodsMapper(reference.concordance, reference.hs)
-                        if reference.concordance is not None else None)
-        self._builder = EvidenceBuilder(reference, settings)
-        self._index: dict[tuple[str, ...], int] = {}
+        self.context = ScreeningContext.build(reference, settings)
+        self._index: dict[tuple[int, ...], int] = {}
         self._outcomes: list[Outcome] = []
-        self._iso: dict[str, str | None] = {}
+        # each fact's values seen so far: value -> run-wide code, and code -> value
+        self._values: dict[str, dict[str, int]] = {f: {} for f in _FACT_FIELDS}
+        self._strings: dict[str, list[str]] = {f: [] for f in _FACT_FIELDS}
+        self._value_count = 0
 
     @property
     def rows(self) -> int:
@@ -118,58 +121,82 @@ class Screening:
 
     def __iter__(self) -> Iterator[ScreenChunk]:
         estimate = getattr(self.stream, "estimated_rows", 0) or 0
-        for chunk in self.stream.iter_chunks(rows=self.chunk_rows):
-            screened = self._screen(chunk)
-            for level in screened.levels():
-                self.counts[level] += 1
-            if self.progress is not None:
-                self.progress(self.stream.rows, max(estimate, self.stream.rows))
-            yield screened
+        # one pool of matching workers for the whole run, not one per chunk
+        with self.context.matcher.pooled():
+            for chunk in self.stream.iter_chunks(rows=self.chunk_rows):
+                screened = self._screen(chunk)
+                for level, n in screened.level_counts().items():
+                    self.counts[level] += n
+                if self.progress is not None:
+                    self.progress(self.stream.rows, max(estimate, self.stream.rows))
+                yield screened
         self.complete = True
         self._finished = _now()
 
     def _screen(self, chunk: ManifestChunk) -> ScreenChunk:
-        keys = list(zip(chunk.values("supplier"), chunk.values("country"), chunk.values("goods"),
-                        chunk.values("hs_code"), chunk.values("address"), strict=True))
+        """Rows to outcomes: each fact column is dictionary-encoded in Arrow, each distinct
+        combination of value codes looked up (or screened) once, and the row codes taken from
+        the distinct combinations' outcomes with numpy: no Python object per row."""
+        import numpy as np
+
+        n = len(chunk)
+        if n == 0:
+            return ScreenChunk(chunk, np.zeros(0, np.int64), self._outcomes)
+        if self._value_count > _MAX_VALUES:
+            self._values = {f: {} for f in _FACT_FIELDS}
+            self._strings = {f: [] for f in _FACT_FIELDS}
+            self._value_count = 0
+            self._index, self._outcomes = {}, []
+        ids = [self._value_ids(chunk, name, n) for name in _FACT_FIELDS]
+        combos, inverse = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
+        keys = [tuple(int(v) for v in row) for row in combos.tolist()]
         index = self._index
-        new = [k for k in dict.fromkeys(keys) if k not in index]
+        new = [k for k in keys if k not in index]
         if len(self._outcomes) + len(new) > _MAX_OUTCOMES:
             self._index, self._outcomes = {}, []
             index = self._index
-            new = list(dict.fromkeys(keys))
+            new = keys
         if new:
+            strings = [self._strings[f] for f in _FACT_FIELDS]
+            facts = [tuple(strings[j][v] for j, v in enumerate(k)) for k in new]
             base = len(self._outcomes)
-            self._outcomes.extend(self._compute(new, chunk.columns))
+            self._outcomes.extend(self._compute(facts, chunk.columns))
             for offset, key in enumerate(new):
                 index[key] = base + offset
-        return ScreenChunk(chunk, [index[k] for k in keys], self._outcomes)
+        lookup = np.fromiter((index[k] for k in keys), np.int64, len(keys))
+        return ScreenChunk(chunk, lookup[inverse.reshape(-1)], self._outcomes)
+
+    def _value_ids(self, chunk: ManifestChunk, name: str, n: int) -> Any:
+        """The run-wide code of each row's value of fact ``name`` (a numpy array)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values, strings = self._values[name], self._strings[name]
+        header = chunk.columns.get(name)
+        if header is None:
+            code = values.get("")
+            if code is None:
+                code = values[""] = len(strings)
+                strings.append("")
+            return np.full(n, code, np.int64)
+        column = chunk.table.column(header)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+        local = encoded.dictionary.to_pylist()
+        lut = np.empty(len(local), np.int64)
+        for i, value in enumerate(local):
+            code = values.get(value)
+            if code is None:
+                code = values[value] = len(strings)
+                strings.append(value)
+            lut[i] = code
+        self._value_count = max(self._value_count, len(strings))
+        return lut[encoded.indices.to_numpy(zero_copy_only=False)]
 
     def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[Outcome]:
-        """The outcome of each distinct set of row facts (what used to be done per row)."""
-        clean = [tuple(v.strip() for v in k) for k in keys]
-        long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
-        for i in long:
-            clean[i] = tuple(v[:MAX_FACT_CHARS] for v in clean[i])
-        iso = self._iso
-        for _s, c, *_ in clean:
-            if c and c not in iso:
-                iso[c] = to_iso2(c)
-        meaningful = {s: is_meaningful_name(s) for s in {k[0] for k in clean}}
-        parties = [(s if meaningful[s] else None, iso.get(c) if c else None) for s, c, *_ in clean]
-        candidates = self._matcher.match_many(parties)
-        out = []
-        for i, (supplier, country_raw, desc, hs_raw, address) in enumerate(clean):
-            result = _screen_facts(supplier, country_raw, desc, hs_raw, address, iso,
-                                   meaningful[supplier], candidates[i], cols, self._mapper,
-                                   self._builder, self.settings)
-            if i in long:
-                fields = [f for f, v in zip(_FACT_FIELDS, keys[i], strict=True)
-                          if len(v.strip()) > MAX_FACT_CHARS]
-                result.problems = (Problem(None, cols.get(fields[0]), f"{', '.join(fields)} longer than "
-                                           f"{MAX_FACT_CHARS:,} characters; the first {MAX_FACT_CHARS:,} "
-                                           "were screened", "warning"), *result.problems)
-            out.append(Outcome(result, added_cells(result)))
-        return out
+        return screen_facts(self.context, keys, cols)
 
 
 #: Longer supplier names, countries, descriptions, HS codes or addresses are cut to this many
@@ -177,6 +204,101 @@ class Screening:
 #: would cost minutes in the matcher.
 MAX_FACT_CHARS = 2000
 _FACT_FIELDS = ("supplier", "country", "goods", "hs_code", "address")
+
+
+@dataclass
+class ScreeningContext:
+    """What screening a batch of row facts reads: the lists, the match index, the goods mapper,
+    the evidence builder and the settings, plus memos of what depends on fewer facts than a
+    row (country look-ups, HS codes, the Xinjiang test per text, party evidence per (supplier,
+    country), goods/WRO/country evidence per (country, goods text, HS code)).
+
+    The memos only ever hold what the lists and settings give for a value, so a context can be
+    shared by every batch of a run (and copied into worker processes); :func:`screen_facts` is
+    the per-batch core over it.
+    """
+
+    reference: ReferenceSet
+    settings: Settings
+    matcher: EntityMatcher
+    mapper: GoodsMapper | None
+    builder: EvidenceBuilder
+    iso: dict[str, str | None] = field(default_factory=dict)
+    hs: dict[str, tuple[HSCode | None, str | None]] = field(default_factory=dict)
+    xinjiang: dict[str, str | None] = field(default_factory=dict)
+    party: dict[tuple[str, str | None], tuple[tuple[Evidence, ...], tuple[str, ...]]] = field(
+        default_factory=dict)
+    origin: dict[tuple[str | None, str, str], tuple[tuple[GoodsHit, ...], tuple[Evidence, ...],
+                                                   tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, reference: ReferenceSet, settings: Settings) -> ScreeningContext:
+        """Index the lists once (the matcher, the goods concordance, the evidence rules)."""
+        mapper = (GoodsMapper(reference.concordance, reference.hs)
+                  if reference.concordance is not None else None)
+        return cls(reference, settings, EntityMatcher(reference.entities, settings), mapper,
+                   EvidenceBuilder(reference, settings))
+
+    def clear_memos(self) -> None:
+        """Forget the memos (memory stays flat on a manifest of ever-new values)."""
+        for memo in (self.hs, self.xinjiang, self.party, self.origin):
+            memo.clear()
+
+    def parse_hs(self, raw: str) -> tuple[HSCode | None, str | None]:
+        found = self.hs.get(raw)
+        if found is None:
+            try:
+                found = (parse_hs(raw), None)
+            except ValueError as exc:
+                found = (None, str(exc))
+            self.hs[raw] = found
+        return found
+
+    def mentions_xinjiang(self, text: str) -> str | None:
+        if not text:
+            return None
+        memo = self.xinjiang
+        if text in memo:
+            return memo[text]
+        term = memo[text] = mentions_xinjiang(text)
+        return term
+
+
+#: Memo entries kept per kind before they are forgotten (see ScreeningContext.clear_memos).
+_MAX_MEMO = 500_000
+
+
+def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
+                 cols: Mapping[str, str]) -> list[Outcome]:
+    """The outcome of each distinct set of row facts (supplier, country, goods text, HS code,
+    address), in order: the per-batch screening core. ``cols`` names the user's column of each
+    fact (for problems). Parties are matched in one batch (in worker processes when large)."""
+    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin)) > _MAX_MEMO:
+        ctx.clear_memos()
+    clean = [tuple(v.strip() for v in k) for k in keys]
+    long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
+    for i in long:
+        clean[i] = tuple(v[:MAX_FACT_CHARS] for v in clean[i])
+    iso = ctx.iso
+    for _s, c, *_ in clean:
+        if c and c not in iso:
+            iso[c] = to_iso2(c)
+    meaningful = {s: is_meaningful_name(s) for s in {k[0] for k in clean}}
+    parties = [(s if meaningful[s] else None, iso.get(c) if c else None) for s, c, *_ in clean]
+    candidates = ctx.matcher.match_many(parties)
+    out = []
+    for i, (supplier, country_raw, desc, hs_raw, address) in enumerate(clean):
+        result = _screen_facts(ctx, supplier, country_raw, desc, hs_raw, address,
+                               meaningful[supplier], candidates[i], cols)
+        if i in long:
+            fields = [f for f, v in zip(_FACT_FIELDS, keys[i], strict=True)
+                      if len(v.strip()) > MAX_FACT_CHARS]
+            result.problems = (Problem(None, cols.get(fields[0]), f"{', '.join(fields)} longer than "
+                                       f"{MAX_FACT_CHARS:,} characters; the first {MAX_FACT_CHARS:,} "
+                                       "were screened", "warning"), *result.problems)
+        out.append(Outcome(result, added_cells(result)))
+    return out
+
 
 def iter_screen(
     source: str | Path | pd.DataFrame | Manifest | ManifestStream,
@@ -216,10 +338,8 @@ def iter_screen(
 
 
 def _screen_facts(
-    supplier: str, country_raw: str, desc: str, hs_raw: str, address: str,
-    iso: Mapping[str, str | None], has_name: bool, candidates: Sequence[Candidate],
-    cols: Mapping[str, str], mapper: GoodsMapper | None, builder: EvidenceBuilder,
-    settings: Settings,
+    ctx: ScreeningContext, supplier: str, country_raw: str, desc: str, hs_raw: str, address: str,
+    has_name: bool, candidates: Sequence[Candidate], cols: Mapping[str, str],
 ) -> RowResult:
     """One row's result from its (stripped) facts; ``row`` is 0 and problems carry no row."""
     problems: list[Problem] = []
@@ -227,7 +347,7 @@ def _screen_facts(
     if supplier and not has_name:
         problems.append(Problem(None, cols.get("supplier"),
                                 f"supplier name {supplier[:60]!r} is not a name", "warning"))
-    country = iso.get(country_raw) if country_raw else None
+    country = ctx.iso.get(country_raw) if country_raw else None
     if country_raw and country is None:
         problems.append(Problem(None, cols.get("country"), f"unknown country {country_raw[:60]!r}"))
         missing.append(f"unknown country {country_raw[:60]!r}")
@@ -235,10 +355,9 @@ def _screen_facts(
         missing.append("no country of origin")
     hs: HSCode | None = None
     if hs_raw:
-        try:
-            hs = parse_hs(hs_raw)
-        except ValueError as exc:
-            problems.append(Problem(None, cols.get("hs_code"), f"HS code {hs_raw[:30]!r}: {exc}"))
+        hs, error = ctx.parse_hs(hs_raw)
+        if error is not None:
+            problems.append(Problem(None, cols.get("hs_code"), f"HS code {hs_raw[:30]!r}: {error}"))
             missing.append(f"unreadable HS code {hs_raw[:30]!r}")
     if not has_name and not desc and hs is None:
         reason = "no supplier name and no goods description or HS code"
@@ -251,18 +370,32 @@ def _screen_facts(
     if not desc and hs is None:
         missing.append("no goods description or HS code")
 
-    hits = tuple(mapper.map(desc or None, hs)) if mapper is not None else ()
     term, where = None, None
     for fname, text in (("address", address), ("supplier name", supplier), ("goods description", desc)):
-        term = mentions_xinjiang(text) if text else None
+        term = ctx.mentions_xinjiang(text)
         if term:
             where = fname
             break
-    facts = RowFacts(supplier=supplier or None, country=country, goods=hits,
-                     candidates=candidates, xinjiang_term=term, xinjiang_field=where,
-                     description=desc)
-    evidence = builder.build(facts)
-    verdict = combine(evidence, settings, missing=missing, notes=facts.notes)
+    builder = ctx.builder
+    okey = (country, desc, hs.digits if hs is not None else "")
+    origin = ctx.origin.get(okey)
+    if origin is None:
+        hits = tuple(ctx.mapper.map(desc or None, hs)) if ctx.mapper is not None else ()
+        origin_list: list[str] = []
+        origin = ctx.origin[okey] = (hits, tuple(builder.origin(hits, desc, country, origin_list)),
+                                     tuple(origin_list))
+    hits, origin_evidence, origin_notes = origin
+    pkey = (supplier if has_name else "", country)
+    party = ctx.party.get(pkey)
+    if party is None:
+        party_notes: list[str] = []
+        party = ctx.party[pkey] = (tuple(builder.party(candidates, party_notes)), tuple(party_notes))
+    party_evidence, party_notes_t = party
+    # the order of EvidenceBuilder.build, for the evidence and for the notes: party, Xinjiang, origin
+    notes = list(party_notes_t)
+    evidence = [*party_evidence, *builder.xinjiang(term, where, country, notes), *origin_evidence]
+    notes.extend(origin_notes)
+    verdict = combine(evidence, ctx.settings, missing=missing, notes=notes)
     status = "partial" if missing else "screened"
     if verdict.level == "unscreenable":
         status = "unscreenable"

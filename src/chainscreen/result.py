@@ -163,7 +163,8 @@ class ScreenChunk:
     """
 
     chunk: ManifestChunk
-    codes: list[int]
+    #: one outcome index per row (a numpy int64 array, or any sequence of ints)
+    codes: Any
     outcomes: list[Outcome]
 
     def __len__(self) -> int:
@@ -186,44 +187,88 @@ class ScreenChunk:
             if p.row is not None:
                 extra.setdefault(p.row, []).append(p)
         out = []
-        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
-            result = self.outcomes[code].for_row(n)
+        outcomes = self.outcomes
+        for n, code in zip(self.chunk.row_numbers, self.code_list(), strict=True):
+            result = outcomes[code].for_row(n)
             if n in extra:
                 result.problems = tuple(extra[n]) + result.problems
             out.append(result)
         return out
 
+    def code_list(self) -> list[int]:
+        """:attr:`codes` as a list of Python ints."""
+        codes = self.codes
+        return codes.tolist() if hasattr(codes, "tolist") else list(codes)
+
+    def _distinct(self) -> tuple[list[int], Any]:
+        """The distinct outcome codes of this chunk and, per row, the position of its code among them."""
+        import numpy as np
+
+        distinct, picks = np.unique(np.asarray(self.codes, dtype=np.int64), return_inverse=True)
+        return distinct.tolist(), picks.reshape(-1)
+
     def levels(self) -> list[str]:
         """The level of every row."""
-        return [self.outcomes[c].template.level for c in self.codes]
+        return [self.outcomes[c].template.level for c in self.code_list()]
+
+    def level_counts(self) -> dict[str, int]:
+        """Rows per level in this chunk (levels with no row left out)."""
+        import numpy as np
+
+        distinct, picks = self._distinct()
+        out: dict[str, int] = {}
+        for code, n in zip(distinct, np.bincount(picks, minlength=len(distinct)).tolist(), strict=True):
+            level = self.outcomes[code].template.level
+            out[level] = out.get(level, 0) + n
+        return out
 
     def added_columns(self) -> dict[str, list[Any]]:
         """The added output columns (:data:`ADDED_COLUMNS`) as lists, one value per row."""
-        local: dict[int, int] = {}
-        picks = [local.setdefault(c, len(local)) for c in self.codes]
-        distinct = [self.outcomes[c].cells for c in local]
-        out: dict[str, list[Any]] = {}
+        return {name: array.to_pylist() for name, array in self.added_arrays().items()}
+
+    def added_arrays(self, neutralise: Any = None) -> dict[str, Any]:
+        """The added output columns as Arrow arrays: each column is built once over the chunk's
+        distinct outcomes and taken per row. ``neutralise`` (array -> array) is applied to each
+        column before the take, so on the distinct values only."""
+        import pyarrow as pa
+
+        distinct, picks = self._distinct()
+        cells = [self.outcomes[c].cells for c in distinct]
+        take = pa.array(picks)
+        out: dict[str, Any] = {}
         for j, name in enumerate(ADDED_COLUMNS):
-            values = [cells[j] for cells in distinct]
-            out[name] = [values[k] for k in picks]
+            kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
+            values = pa.array([row[j] for row in cells], kind)
+            if neutralise is not None:
+                values = neutralise(values)
+            out[name] = values.take(take)
         return out
 
     def problem_texts(self) -> list[str]:
         """Each row's problems in one cell ("column 'Country': unknown country 'XX'; ..."), or ""."""
+        return self.problem_array().to_pylist()
+
+    def problem_array(self, neutralise: Any = None) -> Any:
+        """:meth:`problem_texts` as an Arrow string array, built per distinct outcome and taken."""
+        import pyarrow as pa
+
+        distinct, picks = self._distinct()
+        texts = ["; ".join(problem_text(p) for p in self.outcomes[c].template.problems) for c in distinct]
         extra: dict[int, list[str]] = {}
         for p in self.chunk.problems:
             if p.row is not None:
                 extra.setdefault(p.row, []).append(problem_text(p))
-        texts: dict[int, str] = {}
-        out = []
-        for n, code in zip(self.chunk.row_numbers, self.codes, strict=True):
-            if code not in texts:
-                texts[code] = "; ".join(problem_text(p) for p in self.outcomes[code].template.problems)
-            own = texts[code]
+        if not extra:
+            values = pa.array(texts, pa.string())
+            if neutralise is not None:
+                values = neutralise(values)
+            return values.take(pa.array(picks))
+        out = [texts[k] for k in picks.tolist()]
+        for i, n in enumerate(self.chunk.row_numbers):
             if n in extra:
-                own = "; ".join([*extra[n], *([own] if own else [])])
-            out.append(own)
-        return out
+                out[i] = "; ".join([*extra[n], *([out[i]] if out[i] else [])])
+        values = pa.array(out, pa.string())
+        return neutralise(values) if neutralise is not None else values
 
 
 def problem_text(p: Problem) -> str:

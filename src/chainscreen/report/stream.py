@@ -62,21 +62,24 @@ def output_columns(headers: list[str]) -> list[str]:
     return [*headers, *added, problems]
 
 
-def chunk_table(chunk: ScreenChunk, *, with_row: bool = False) -> Any:
-    """One chunk as an Arrow table: the user's columns, the added columns, Problems (and Row)."""
+def chunk_table(chunk: ScreenChunk, *, with_row: bool = False, neutralise: bool = False) -> Any:
+    """One chunk as an Arrow table: the user's columns, the added columns, Problems (and Row).
+
+    The added columns are built once per distinct outcome and taken per row
+    (:meth:`ScreenChunk.added_arrays`). ``neutralise`` guards every text cell against formula
+    injection (the added columns on their distinct values).
+    """
     import pyarrow as pa
 
     from chainscreen.result import ADDED_COLUMNS
 
     table = chunk.chunk.table
     names = output_columns(list(table.column_names))
-    arrays = list(table.columns)
-    added = chunk.added_columns()
-    for name in ADDED_COLUMNS:
-        values = added[name]
-        kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
-        arrays.append(pa.array(values, kind))
-    arrays.append(pa.array(chunk.problem_texts(), pa.string()))
+    guard = _neutralise_array if neutralise else None
+    arrays = [_neutralise_array(c) for c in table.columns] if neutralise else list(table.columns)
+    added = chunk.added_arrays(guard)
+    arrays += [added[name] for name in ADDED_COLUMNS]
+    arrays.append(chunk.problem_array(guard))
     if with_row:
         names = ["Row", *names]
         arrays = [pa.array(chunk.row_numbers, pa.int64()), *arrays]
@@ -113,12 +116,10 @@ class _CsvWriter(_Writer):
         self.fh.close()
 
     def write(self, chunk: ScreenChunk) -> None:
-        import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        table = chunk_table(chunk)
-        table = pa.Table.from_arrays([_neutralise_array(c) for c in table.columns],
-                                     names=[str(_neutralise_text(n)) for n in table.column_names])
+        table = chunk_table(chunk, neutralise=True)
+        table = table.rename_columns([str(_neutralise_text(n)) for n in table.column_names])
         if self.writer is None:
             self.writer = pacsv.CSVWriter(self.fh, table.schema,
                                           write_options=pacsv.WriteOptions(quoting_style="needed"))
@@ -193,7 +194,7 @@ class _JsonLinesWriter(_Writer):
         own = {p.row for p in chunk.chunk.problems if p.row is not None}
         out = []
         results = None
-        for i, (n, code) in enumerate(zip(chunk.row_numbers, chunk.codes, strict=True)):
+        for i, (n, code) in enumerate(zip(chunk.row_numbers, chunk.code_list(), strict=True)):
             if n in own:  # the reader had something to say about this row: serialise it fully
                 if results is None:
                     results = chunk.rows
@@ -319,7 +320,7 @@ def _row_problems(chunk: ScreenChunk) -> list[dict[str, Any]]:
     for p in chunk.chunk.problems:
         if p.row is not None:
             reader.setdefault(p.row, []).append(p)
-    for n, code in zip(chunk.row_numbers, chunk.codes, strict=True):
+    for n, code in zip(chunk.row_numbers, chunk.code_list(), strict=True):
         for p in (*reader.get(n, ()), *chunk.outcomes[code].template.problems):
             out.append({"row": n, "column": p.column, "reason": p.reason, "severity": p.severity})
     return out
@@ -342,7 +343,7 @@ class _HtmlWriter(_Writer):
 
         from chainscreen.normalize.countries import country_name
 
-        per_code = Counter(chunk.codes)
+        per_code = Counter(chunk.code_list())
         for code, n in per_code.items():
             t = chunk.outcomes[code].template
             if t.level == "clear":
@@ -351,7 +352,7 @@ class _HtmlWriter(_Writer):
             self.by_country.setdefault(key, Counter())[t.level] += n
             for good in sorted({g.good for g in t.goods if g.scheme == "dol"}):
                 self.by_goods.setdefault(good, Counter())[t.level] += n
-        for n, code in zip(chunk.row_numbers, chunk.codes, strict=True):
+        for n, code in zip(chunk.row_numbers, chunk.code_list(), strict=True):
             outcome = chunk.outcomes[code]
             t = outcome.template
             if t.level in ("high", "elevated"):
