@@ -2,7 +2,8 @@
 
 Run:  python -m benchmarks.check_cold [--runs 10] [--compare /path/to/other/checkout]
 
-Prints the minimum, median and worst wall-clock time of a full ``chainscreen check`` (interpreter start,
+Prints the minimum, median and worst wall-clock time (and the median CPU time, steadier on a
+shared machine) of a full ``chainscreen check`` (interpreter start,
 imports, loading and verifying every list, matching, printing) and of ``chainscreen --help``.
 """
 
@@ -25,8 +26,10 @@ CASES = [
 
 def _checkout(root: Path) -> tuple[list[str], dict[str, str]]:
     """The command and environment that run ``chainscreen`` from the checkout at ``root``
-    (its ``src`` first on the path, whatever is installed in this environment)."""
-    return [sys.executable, "-m", "chainscreen"], {**os.environ, "PYTHONPATH": str(root.resolve() / "src")}
+    (its ``src`` first on the path, whatever is installed in this environment), with compiled
+    bytecode kept as an installed package has it (``PYTHONDONTWRITEBYTECODE`` dropped)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return [sys.executable, "-m", "chainscreen"], {**env, "PYTHONPATH": str(root.resolve() / "src")}
 
 
 def main() -> None:
@@ -42,18 +45,22 @@ def main() -> None:
         checkouts.append((other.name, *_checkout(other)))
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  runs per case: {args.runs}  "
           f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'case':<60} {'code':<12} {'min s':>7} {'median s':>9} {'max s':>7}")
+    print(f"{'case':<60} {'code':<12} {'min s':>7} {'median s':>9} {'max s':>7} {'CPU med s':>9}")
     for case in CASES:
         times: dict[str, list[float]] = {label: [] for label, _, _ in checkouts}
+        cpu: dict[str, list[float]] = {label: [] for label, _, _ in checkouts}
         for _ in range(args.runs):
             for label, base, env in checkouts:  # alternate, so load changes hit both alike
                 t0 = time.perf_counter()
-                subprocess.run([*base, *case], check=False, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=env)
+                proc = subprocess.Popen([*base, *case], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, env=env)
+                _pid, _status, usage = os.wait4(proc.pid, 0)
                 times[label].append(time.perf_counter() - t0)
+                cpu[label].append(usage.ru_utime + usage.ru_stime)
         for label, got in times.items():
             print(f"{' '.join(case)[:60]:<60} {label[:12]:<12} {min(got):>7.3f} "
-                  f"{statistics.median(got):>9.3f} {max(got):>7.3f}", flush=True)
+                  f"{statistics.median(got):>9.3f} {max(got):>7.3f} {statistics.median(cpu[label]):>9.3f}",
+                  flush=True)
 
 
 if __name__ == "__main__":

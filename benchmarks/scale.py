@@ -52,8 +52,10 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, floa
 
 def _checkout(root: Path) -> tuple[list[str], dict[str, str]]:
     """The command and environment that run ``chainscreen`` from the checkout at ``root``
-    (its ``src`` first on the path, whatever is installed in this environment)."""
-    return [sys.executable, "-m", "chainscreen"], {**os.environ, "PYTHONPATH": str(root.resolve() / "src")}
+    (its ``src`` first on the path, whatever is installed in this environment), with compiled
+    bytecode kept as an installed package has it (``PYTHONDONTWRITEBYTECODE`` dropped)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return [sys.executable, "-m", "chainscreen"], {**env, "PYTHONPATH": str(root.resolve() / "src")}
 
 
 def main(argv: list[str] | None = None) -> None:

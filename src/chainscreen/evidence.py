@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from chainscreen.importers import MULTI_SEP, UFLPA_SECTIONS
 from chainscreen.models import Candidate, Evidence
@@ -19,6 +18,9 @@ from chainscreen.normalize.countries import country_name
 from chainscreen.normalize.goods import GoodsHit
 from chainscreen.reference import ReferenceSet
 from chainscreen.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 XUAR_LIST_ID = "uflpa-xuar"
 XUAR_EDITION = "Pub. L. 117-78 (2021-12-23)"

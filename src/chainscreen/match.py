@@ -788,9 +788,9 @@ def _worker_init(matcher: EntityMatcher) -> None:
     gc.disable()  # a worker lives for one batch or one run; see gc_paused
 
 
-def _worker_rank(chunk: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
+def _worker_rank(chunk: list[tuple[str, str | None]]) -> list[list[_Ranked] | None]:
     assert _WORKER_MATCHER is not None
-    return [_WORKER_MATCHER._rank_one(name, country) for name, country in chunk]
+    return [_WORKER_MATCHER._rank_party(name, country) for name, country in chunk]
 
 
 #: One scored candidate as a worker sends it back: (index entry, score, decision, reasons).
@@ -882,6 +882,7 @@ class EntityMatcher:
         self._cap = max(64, n // 200)
         self._top_idf = math.log(1 + n)
         self._cache: dict[tuple[str, str | None], tuple[Candidate, ...]] = {}
+        self._names: dict[str, bool] = {}
 
     @property
     def size(self) -> int:
@@ -905,7 +906,7 @@ class EntityMatcher:
             keys: list[tuple[str, str | None] | None] = []
             todo: dict[tuple[str, str | None], None] = {}
             for name, country in parties:
-                if not is_meaningful_name(name):
+                if name is None or not str(name).strip():
                     keys.append(None)
                     continue
                 ckey = (str(name), country or None)
@@ -913,13 +914,29 @@ class EntityMatcher:
                 if ckey not in cache:
                     todo[ckey] = None
             if todo:
+                # whether a value is a name at all is decided with its ranking (in the workers,
+                # for a large batch): it costs as much as a quarter of the matching
                 pending = list(todo)
+                names = self._names
                 for ckey, ranked in zip(pending, self._rank_many(pending), strict=True):
-                    cache[ckey] = self._candidates_of(ranked)
+                    names[ckey[0]] = ranked is not None
+                    cache[ckey] = self._candidates_of(ranked) if ranked is not None else ()
             return [cache[k] if k is not None else () for k in keys]
 
-    def _rank_many(self, parties: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
-        """:meth:`_rank_one` for each party, over worker processes when the batch is large."""
+    def is_name(self, name: str | None) -> bool:
+        """:func:`~chainscreen.normalize.names.is_meaningful_name`, answered from the batches
+        matched so far when ``name`` was in one."""
+        found = self._names.get(name) if name is not None else False
+        return is_meaningful_name(name) if found is None else found
+
+    def _rank_party(self, name: str, country: str | None) -> list[_Ranked] | None:
+        """:meth:`_rank_one`, or None when ``name`` is not a name (a placeholder, a bare legal form)."""
+        if not is_meaningful_name(name):
+            return None
+        return self._rank_one(name, country)
+
+    def _rank_many(self, parties: list[tuple[str, str | None]]) -> list[list[_Ranked] | None]:
+        """:meth:`_rank_party` for each party, over worker processes when the batch is large."""
         import multiprocessing  # here, not at the top: `chainscreen check` starts faster
 
         if self._pool is not None and len(parties) >= POOL_BATCH_MIN:
@@ -928,7 +945,7 @@ class EntityMatcher:
         if (workers < 2 or len(parties) < self.parallel_min
                 or "fork" not in multiprocessing.get_all_start_methods()
                 or threading.active_count() > 1):  # forking a threaded process is unsafe
-            return [self._rank_one(name, country) for name, country in parties]
+            return [self._rank_party(name, country) for name, country in parties]
         from concurrent.futures import ProcessPoolExecutor
 
         if self._keep_pool:
@@ -946,7 +963,8 @@ class EntityMatcher:
             gc.unfreeze()
 
     @staticmethod
-    def _map(pool: Any, workers: int, parties: list[tuple[str, str | None]]) -> list[list[_Ranked]]:
+    def _map(pool: Any, workers: int,
+             parties: list[tuple[str, str | None]]) -> list[list[_Ranked] | None]:
         # several chunks per worker, so one that draws slower names does not hold the others up
         size = -(-len(parties) // (workers * 4))
         chunks = [parties[i:i + size] for i in range(0, len(parties), size)]

@@ -14,9 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from chainscreen.evidence import EvidenceBuilder
 from chainscreen.manifest import (
@@ -31,12 +29,14 @@ from chainscreen.match import EntityMatcher
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
-from chainscreen.normalize.names import is_meaningful_name
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
 from chainscreen.result import Outcome, RowResult, ScreenChunk, ScreenResult, added_cells
 from chainscreen.score import combine
 from chainscreen.settings import Settings
 from chainscreen.version import __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ProgressCallback = Callable[[int, int], None]
 CHUNK = 5000
@@ -239,6 +239,20 @@ class ScreeningContext:
         return cls(reference, settings, EntityMatcher(reference.entities, settings), mapper,
                    EvidenceBuilder(reference, settings))
 
+    def without_frames(self) -> ScreeningContext:
+        """A copy whose reference keeps its catalogue, editions and entities but not the list
+        frames (everything here reads them when built, not after): what is cached on disk,
+        readable without pandas."""
+        from dataclasses import replace
+
+        ref = self.reference
+        light = replace(ref, goods=None, tip=None, child_labour=None, wro_merchandise=None,
+                        uflpa_sectors=None, hs=None, concordance=None)
+        builder = EvidenceBuilder.__new__(EvidenceBuilder)
+        builder.__dict__.update(self.builder.__dict__)
+        builder.ref = light
+        return ScreeningContext(light, self.settings, self.matcher, self.mapper, builder)
+
     def clear_memos(self) -> None:
         """Forget the memos (memory stays flat on a manifest of ever-new values)."""
         for memo in (self.hs, self.xinjiang, self.party, self.origin):
@@ -264,6 +278,85 @@ class ScreeningContext:
         return term
 
 
+def cached_context(settings: Settings, folder: Path, *, root: Path | None = None,
+                   user: Path | bool | None = None) -> ScreeningContext:
+    """The screening context for ``settings``, read from a cache on disk when it is current.
+
+    ``chainscreen check`` screens one name: loading and verifying the lists (with pandas) and
+    building the match index cost far more than the check itself. The context (lists, match
+    index, goods mapper, evidence rules; the list frames left out) is kept in ``folder`` (the
+    command line uses ``<data dir>/cache/``) under a key made of the lists' fingerprint
+    (:func:`~chainscreen.reference.reference_fingerprint`: every edition's sha256, its file's
+    size and time), the settings digest and the tool's version and code. A new list edition,
+    other settings or other code give another key and the context is built afresh (from lists
+    loaded and verified as always). ``root`` and ``user`` are :func:`load_reference`'s. A
+    cache file that does not read back whole — a checksum over its content is kept in it — or
+    holds another key is rebuilt, never used.
+    """
+    import hashlib
+    import json
+    import os
+    import pickle
+    import tempfile
+
+    from chainscreen.reference import reference_fingerprint
+
+    key = hashlib.sha256("\x1f".join([
+        reference_fingerprint(root, user=user), json.dumps(sorted(settings.lists) if settings.lists else None),
+        settings.digest(), __version__, _code_digest()]).encode()).hexdigest()
+    path = folder / f"context-{key[:24]}.pickle"
+    try:
+        blob = path.read_bytes()
+        magic, stored_key, checksum, payload = blob.split(b"\n", 3)
+        if (magic == _CACHE_MAGIC and stored_key.decode() == key
+                and hashlib.sha256(payload).hexdigest() == checksum.decode()):
+            ctx = pickle.loads(payload)
+            if isinstance(ctx, ScreeningContext):
+                return ctx
+    except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            IndexError, TypeError):
+        pass  # absent, unreadable, truncated or from other code: build it again
+    ctx = ScreeningContext.build(load_reference(root, lists=settings.lists, user=user), settings)
+    payload = pickle.dumps(ctx.without_frames(), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".context.", suffix=".part", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\n".join([_CACHE_MAGIC, key.encode(), hashlib.sha256(payload).hexdigest().encode(),
+                                 payload]))
+        os.replace(tmp, path)
+        for old in folder.glob("context-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only data folder: work without the cache
+    return ctx
+
+
+_CACHE_MAGIC = b"chainscreen screening context 1"
+
+
+def _code_digest() -> str:
+    """Size and modification time of every module of the package (a changed checkout, not only
+    a new version number, gives a new cache key)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(root.rglob("*.py")):
+        st = path.stat()
+        parts.append(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def screen_one(ctx: ScreeningContext, facts: Mapping[str, str | None], row: int = 1) -> RowResult:
+    """Screen one party given as facts (supplier, country, goods, hs_code, address; absent or
+    None when not given) over a context: what ``chainscreen check`` does for each name."""
+    cols = {f: f for f, v in facts.items() if v is not None}
+    key = tuple(str(facts.get(f) or "") for f in _FACT_FIELDS)
+    return screen_facts(ctx, [key], cols)[0].for_row(row)
+
+
 #: Memo entries kept per kind before they are forgotten (see ScreeningContext.clear_memos).
 _MAX_MEMO = 500_000
 
@@ -283,9 +376,9 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
     for _s, c, *_ in clean:
         if c and c not in iso:
             iso[c] = to_iso2(c)
-    meaningful = {s: is_meaningful_name(s) for s in {k[0] for k in clean}}
-    parties = [(s if meaningful[s] else None, iso.get(c) if c else None) for s, c, *_ in clean]
+    parties = [(s or None, iso.get(c) if c else None) for s, c, *_ in clean]
     candidates = ctx.matcher.match_many(parties)
+    meaningful = {s: ctx.matcher.is_name(s) for s in {k[0] for k in clean}}
     out = []
     for i, (supplier, country_raw, desc, hs_raw, address) in enumerate(clean):
         result = _screen_facts(ctx, supplier, country_raw, desc, hs_raw, address,
@@ -329,10 +422,10 @@ def iter_screen(
         stream = source
     elif isinstance(source, Manifest):
         stream = ManifestStream.from_manifest(source)
-    elif isinstance(source, pd.DataFrame):
-        stream = ManifestStream.from_manifest(read_manifest(source, mapping=mapping))
-    else:
+    elif isinstance(source, str | Path):
         stream = open_manifest(source, sheet=sheet, mapping=mapping)
+    else:  # a DataFrame
+        stream = ManifestStream.from_manifest(read_manifest(source, mapping=mapping))
     ref = reference or load_reference(lists=lists or settings.lists)
     return Screening(stream, settings, ref, chunk_rows, progress)
 

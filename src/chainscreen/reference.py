@@ -491,6 +491,28 @@ def _load_cached(root: Path, user_root: Path | None, _user_digest: str,
 # the user's list folder: imported editions beside the shipped ones
 
 
+def reference_fingerprint(root: Path | None = None, *, user: Path | bool | None = None) -> str:
+    """A sha256 that changes whenever the lists :func:`load_reference` (same ``root`` and
+    ``user``) could load change: every catalogued edition's id, edition, sha256 and record
+    count, where its file is and the file's size and modification time.
+
+    It reads the catalogues and stats the files, no more: a key for caches built from the
+    lists (the screening context on disk), cheaper than loading and verifying them.
+    """
+    root_path = _default_root(root).resolve()
+    user_root = _user_root(root, user)
+    digest = hashlib.sha256(json.dumps([str(root_path), str(user_root)]).encode())
+    for ed in _locate(root_path, user_root):
+        try:
+            st = ed.path.stat()
+            stat: list[int] | None = [st.st_size, st.st_mtime_ns]
+        except OSError:
+            stat = None
+        digest.update(json.dumps([ed.info.label(), ed.info.sha256, ed.info.records, ed.origin,
+                                  str(ed.path), stat]).encode())
+    return digest.hexdigest()
+
+
 def user_lists_dir() -> Path:
     """The default folder of imported list editions: ``lists/`` in the platform's data folder.
     Front ends pass their own (:attr:`chainscreen.config.Config.lists_dir`) as ``user``."""

@@ -9,7 +9,16 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import LEVEL_COLOURS, cli, exit_on_hits, load_settings_checked, reference, screening_options
+from chainscreen.cli import (
+    LEVEL_COLOURS,
+    cli,
+    config,
+    exit_on_hits,
+    load_settings_checked,
+    reference,
+    reference_args,
+    screening_options,
+)
 
 
 @cli.command()
@@ -34,10 +43,6 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
       chainscreen check "Hoshine Silicon" --lists dol-tvpra@2020-09-30 --max-list-age 3650
       cat suppliers.txt | chainscreen check --country CN --fail-on high --json
     """
-    import pandas as pd
-
-    from chainscreen.pipeline import screen as run_screen
-
     if not names:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError("give a NAME, or names on standard input (one per line)")
@@ -51,17 +56,32 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
         names = tuple(_decode_input(n.encode("utf-8", "surrogateescape")) for n in names)
     # Only the fields given become columns, so an absent one is "not given", not "missing".
     given = {"country": country, "goods": goods, "hs_code": hs_code, "address": address}
+    settings = load_settings_checked(settings_path, lists, max_list_age)
+    if not as_json:
+        # the screening context from the cache on disk: no list loading, no pandas
+        from chainscreen.models import LEVELS
+        from chainscreen.pipeline import cached_context, screen_one
+
+        cfg = config()
+        ctx = cached_context(settings, cfg.data_dir / "cache", **reference_args())
+        facts = {k: v for k, v in given.items() if v}
+        counts = dict.fromkeys(LEVELS, 0)
+        for i, name in enumerate(names, start=1):
+            r = screen_one(ctx, {"supplier": name, **facts}, row=i)
+            counts[r.level] += 1
+            _print_check(r)
+        exit_on_hits(counts, fail_on)
+        return
+    import pandas as pd
+
+    from chainscreen.pipeline import screen as run_screen
+
     columns = {"supplier": list(names)}
     columns.update({k: [v] * len(names) for k, v in given.items() if v})
-    frame = pd.DataFrame(columns)
-    settings = load_settings_checked(settings_path, lists, max_list_age)
     mapping = {f: f for f in columns}
-    result = run_screen(frame, settings=settings, mapping=mapping, reference=reference(settings.lists))
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=str))
-    else:
-        for r in result.rows:
-            _print_check(r)
+    result = run_screen(pd.DataFrame(columns), settings=settings, mapping=mapping,
+                        reference=reference(settings.lists))
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=str))
     exit_on_hits(result.counts(), fail_on)
 
 

@@ -294,7 +294,18 @@ class GoodsMapper:
                 str(code).strip(): str(desc).strip()
                 for code, desc in zip(hs["hscode"], hs["description"], strict=True)
             }
+        self._cache_size = cache_size
         self._cached = lru_cache(maxsize=cache_size)(self._map)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable (the screening context is cached on disk): the memo is left out."""
+        state = dict(self.__dict__)
+        del state["_cached"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._cached = lru_cache(maxsize=self._cache_size)(self._map)
 
     @classmethod
     def from_files(cls, concordance_csv: Path, hs_csv: Path | None = None) -> GoodsMapper:

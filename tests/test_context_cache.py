@@ -1,0 +1,98 @@
+"""The screening context cached on disk for ``chainscreen check``: used when current, rebuilt when
+the lists, settings or code change, rebuilt (never used) when the file is damaged; ``check``
+imports neither pandas nor pyarrow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import chainscreen.pipeline as pipeline
+from chainscreen.pipeline import cached_context, screen_one
+from chainscreen.reference import reference_fingerprint
+from chainscreen.resources import reference_dir
+from chainscreen.settings import Settings
+
+HOSHINE = {"supplier": "Hoshine Silicon Industry (Shanshan) Co Ltd", "country": "CN", "hs_code": "2804.61"}
+
+
+def _count_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    built: list[int] = []
+    real = pipeline.load_reference
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "load_reference", counting)
+    return built
+
+
+def test_the_second_check_reads_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = _count_builds(monkeypatch)
+    first = screen_one(cached_context(Settings(), tmp_path), HOSHINE)
+    (cached,) = tmp_path.glob("context-*.pickle")
+    second = screen_one(cached_context(Settings(), tmp_path), HOSHINE)
+    assert len(built) == 1
+    assert first.to_dict() == second.to_dict()
+    assert first.level == "high"
+    assert list(tmp_path.glob("context-*.pickle")) == [cached]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_a_damaged_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    cached_context(Settings(), tmp_path)
+    (path,) = tmp_path.glob("context-*.pickle")
+    blob = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(blob[: len(blob) // 2])
+    elif damage == "flip":
+        path.write_bytes(blob[:-100] + bytes([blob[-100] ^ 0xFF]) + blob[-99:])
+    else:
+        path.write_bytes(b"not a cache at all")
+    built = _count_builds(monkeypatch)
+    ctx = cached_context(Settings(), tmp_path)
+    assert len(built) == 1
+    assert screen_one(ctx, HOSHINE).level == "high"
+    assert path.read_bytes() == blob  # written again whole
+
+
+def test_other_settings_use_another_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached_context(Settings(), tmp_path)
+    built = _count_builds(monkeypatch)
+    cached_context(Settings(lists=("uflpa-entity-list",)), tmp_path)
+    assert len(built) == 1
+
+
+def test_the_fingerprint_follows_the_list_files(tmp_path: Path) -> None:
+    root = tmp_path / "reference"
+    shutil.copytree(reference_dir(), root)
+    before = reference_fingerprint(root, user=False)
+    assert reference_fingerprint(root, user=False) == before
+    target = root / "uflpa_entity_list.csv"
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert reference_fingerprint(root, user=False) != before
+
+
+def test_check_imports_neither_pandas_nor_pyarrow(tmp_path: Path) -> None:
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['chainscreen', 'check', 'Hoshine Silicon Industry (Shanshan) Co Ltd', '--country', 'CN']\n"
+        "try:\n"
+        "    runpy.run_module('chainscreen', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('HEAVY', sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "CHAINSCREEN_DATA_DIR": str(tmp_path)}
+    for run in range(2):  # noqa: B007 - building the cache (lists loaded with pandas), then reading it
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                             timeout=600, check=False)
+        assert "HIGH" in out.stdout, out.stderr[-2000:]
+    assert "HEAVY []" in out.stdout, (run, out.stdout[-500:])
