@@ -204,8 +204,11 @@ class ScreenChunk:
         """The distinct outcome codes of this chunk and, per row, the position of its code among them."""
         import numpy as np
 
-        distinct, picks = np.unique(np.asarray(self.codes, dtype=np.int64), return_inverse=True)
-        return distinct.tolist(), picks.reshape(-1)
+        cached = self.__dict__.get("_distinct_codes")
+        if cached is None or cached[0] is not self.codes:
+            distinct, picks = np.unique(np.asarray(self.codes, dtype=np.int64), return_inverse=True)
+            cached = self.__dict__["_distinct_codes"] = (self.codes, distinct.tolist(), picks.reshape(-1))
+        return cached[1], cached[2]
 
     def levels(self) -> list[str]:
         """The level of every row."""
