@@ -785,6 +785,68 @@ def concordance_output(out_dir: Path) -> Output | None:
 
 
 # ---------------------------------------------------------------------------
+# known publications: what is known to be newer than (or fuller than) the shipped editions
+
+KNOWN_FILE = "known_publications.json"
+
+
+def known_publications(outputs: Sequence[Output]) -> list[dict[str, object]]:
+    """The latest publication known for each list that has a newer or fuller one."""
+    tip = next(o for o in outputs if o.info["id"] == "tip-tiers")
+    return [
+        dict(list_id="uflpa-entity-list", edition="2026-07-31",
+             publisher="DHS (Forced Labor Enforcement Task Force)",
+             changes=("DHS added 43 entities on 2026-07-31 (Federal Register 2026-15628, 3 August "
+                      "2026), 187 in all; among them SDIC Xinjiang Lithium, TBEA and Xinjiang "
+                      "Jinchuan Mining."),
+             get=("save https://www.dhs.gov/uflpa-entity-list from your browser (Save page as, "
+                  "'Web page, HTML only')"),
+             command="chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html",
+             source=("DHS's press release and Federal Register 2026-15628 as recorded in the "
+                     "reference data's PROVENANCE.md (entry 11); no machine-readable copy was "
+                     "found"),
+             incomplete=[]),
+        dict(list_id="dol-tvpra", edition="2024-09-05",
+             publisher="US DOL (ILAB)",
+             changes=("the 2024 List of Goods Produced by Child Labor or Forced Labor names 204 "
+                      "goods from 82 countries (the 2022 list: 159 goods from 78 countries)."),
+             get=("the list's Excel file from "
+                  "https://www.dol.gov/agencies/ilab/reports/child-labor/list-of-goods, or its "
+                  "data from DOL's open-data portal (https://dataportal.dol.gov)"),
+             command=("chainscreen lists import goods.xlsx --format dol-tvpra --edition "
+                      "2024-09-05 (open data: --format dol-open-data)"),
+             source=("DOL's 2024 list as recorded in the reference data's PROVENANCE.md "
+                     "('Leads checked and not saved'); no machine-readable copy was found"),
+             incomplete=[]),
+        dict(list_id="tip-tiers", edition="2025",
+             publisher="US Department of State",
+             changes=("the 2025 Trafficking in Persons report places every country in a tier; the "
+                      "shipped edition, from the CIA World Factbook, has only the Tier 2 Watch "
+                      "List, Tier 3 and Special Cases, so Tier 1 and Tier 2 cannot be told "
+                      "apart."),
+             get=("the country narratives of https://www.state.gov/trafficking-in-persons-report/"
+                  " as a table of country, tier and year"),
+             command="chainscreen lists import tiers.csv --format tip --edition 2025.full",
+             source="the reference data's PROVENANCE.md (entry 5, caveats)",
+             incomplete=[sha256(tip.data)]),
+    ]
+
+
+def known_provenance(known: Sequence[dict[str, object]]) -> str:
+    rows = "\n".join(f"| `{k['list_id']}` | {k['edition']} | {k['changes']} | {k['source']} |"
+                      for k in known)
+    return (
+        f"## `{KNOWN_FILE}`: publications newer or fuller than the shipped editions\n\n"
+        "Not a list: `chainscreen lists status`, every report's 'lists used' table and "
+        "`--require-latest` read it to say which shipped edition is behind and how to import "
+        "the newer one. Written by the build from the facts below; update it when a publisher "
+        "publishes.\n\n| list | latest known edition | what changed | source |\n"
+        f"|---|---|---|---|\n{rows}\n\n"
+        "The TIP entry marks the shipped tip-tiers file (by its sha256) as a part of the 2025 "
+        "report, not all of it.\n")
+
+
+# ---------------------------------------------------------------------------
 # catalogue and provenance
 
 CATALOGUE_FIELDS = ("id", "kind", "publisher", "title", "edition", "source_url", "retrieved",
@@ -862,12 +924,16 @@ def build(source: Path, out_dir: Path) -> dict[str, object]:
         outputs.append(concordance)
     entries = [catalogue_entry(o) for o in outputs]
     catalogue = json.dumps({"schema": 1, "lists": entries}, indent=2, ensure_ascii=False) + "\n"
-    provenance = render_provenance(outputs, entries)
+    known = known_publications(outputs)
+    known_blob = json.dumps({"schema": 1, "publications": known}, indent=2,
+                            ensure_ascii=False) + "\n"
+    provenance = render_provenance(outputs, entries) + "\n" + known_provenance(known)
     out_dir.mkdir(parents=True, exist_ok=True)
     for o in outputs:
         if o is not concordance:
             (out_dir / o.file).write_bytes(o.data)
     (out_dir / "catalogue.json").write_text(catalogue, encoding="utf-8", newline="\n")
+    (out_dir / KNOWN_FILE).write_text(known_blob, encoding="utf-8", newline="\n")
     (out_dir / "PROVENANCE.md").write_text(provenance, encoding="utf-8", newline="\n")
     return {"lists": [(e["id"], e["edition"], e["records"], e["file"]) for e in entries],
             "uflpa": stats}

@@ -361,6 +361,62 @@ def test_status_validate_and_catalogue(data_dir: Path):
     assert [x["list"] for x in bad] == ["dol-tvpra@2020-09-30.sample"]
 
 
+def test_status_on_a_fresh_install_names_the_lists_known_to_be_behind():
+    code, out, _ = run("lists", "status")
+    assert code == 0
+    lines = {x.split()[0]: x for x in out.splitlines() if x and not x.startswith(" ")}
+    assert "behind" in lines["uflpa-entity-list"] and "behind" in lines["dol-tvpra"]
+    assert "partial" in lines["tip-tiers"]
+    assert lines["hs2022"].split()[3:6] == ["-", "-", "-"]  # not a risk list: no age, no state
+    assert "?" not in out
+    assert "3 list(s) behind what has been published:" in out
+    assert ("uflpa-entity-list: 2025-01-14 (shipped) is older than DHS (Forced Labor Enforcement "
+            "Task Force)'s 2026-07-31 edition: DHS added 43 entities on 2026-07-31 (Federal "
+            "Register 2026-15628") in out
+    assert "then:   chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html" in out
+    assert "dol-tvpra: 2022-09-28 (shipped) is older than US DOL (ILAB)'s 2024-09-05 edition: " \
+           "the 2024 List of Goods Produced by Child Labor or Forced Labor names 204 goods from " \
+           "82 countries" in out
+    assert "tip-tiers: 2025 (shipped) is only part of US Department of State's 2025 edition" in out
+    assert "then:   chainscreen lists import tiers.csv --format tip --edition 2025.full" in out
+    code, out, _ = run("lists", "status", "--json")
+    st = {x["id"]: x for x in json.loads(out)}
+    assert st["uflpa-entity-list"]["behind"] == "older"
+    assert st["uflpa-entity-list"]["latest_known"]["edition"] == "2026-07-31"
+    assert st["tip-tiers"]["behind"] == "incomplete" and st["cbp-wro-entities"]["behind"] == ""
+
+
+def test_require_latest_fails_until_the_newer_edition_is_imported(data_dir: Path):
+    code, _, err = run("check", "Acme", "--country", "CN", "--require-latest")
+    assert code == 1 and err.count("\n") == 1
+    assert "--require-latest: 3 list(s) behind the latest known publication" in err
+    assert "uflpa-entity-list@2025-01-14 (shipped) is older than" in err
+    assert "then: chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html" in err
+    code, _, err = run("check", "Acme", "--country", "CN", "--require-latest", "--lists",
+                       "cbp-wro-entities")
+    assert code == 0, err
+    # A newer UFLPA edition (a SYNTHETIC page here) takes that list off the report.
+    code, _, err = run("lists", "import", str(DATA / "uflpa_page_synthetic.html"), "--format",
+                       "dhs-uflpa-html", "--edition", "2026-08-01.synthetic")
+    assert code == 0, err
+    code, _, err = run("check", "Acme", "--country", "CN", "--require-latest", "--lists",
+                       "uflpa-entity-list")
+    assert code == 0, err
+    code, out, _ = run("lists", "status")
+    assert "2 list(s) behind" in out and "uflpa-entity-list:" not in out
+    out_dir = data_dir.parent / "out"
+    code, _, err = run("screen", str(DATA / "watchlist.csv"), "--no-store", "-o", str(out_dir),
+                       "--require-latest")
+    assert code == 1 and "--require-latest: 2 list(s)" in err and not out_dir.exists()
+
+
+def test_max_list_age_names_the_newer_publication():
+    code, _, err = run("check", "Acme", "--country", "CN", "--lists", "uflpa-entity-list",
+                       "--max-list-age", "365")
+    assert code == 1
+    assert "uflpa-entity-list@2025-01-14 is" in err and "DHS added 43 entities" in err
+
+
 def test_max_list_age():
     code, _, err = run("check", "Acme", "--country", "CN", "--lists", "dol-tvpra@2020-09-30",
                        "--max-list-age", "365")

@@ -357,3 +357,41 @@ def test_uflpa_sectors(ref):
     assert sectors["seafood"] == "2024-07-09"
     assert sectors["red dates"] == "2025-08-19"
     assert ref.info("uflpa-sectors").publisher == "DHS Forced Labor Enforcement Task Force"
+
+
+# ---------------------------------------------------------------- editions and known publications
+
+
+def test_edition_dates_ages_and_order():
+    from datetime import date
+
+    from chainscreen.reference import edition_age, edition_date, edition_key
+
+    assert edition_date("2022-09-28.sample") == date(2022, 9, 28)
+    assert edition_date("2025") == edition_date("2025.full") == date(2025, 12, 31)
+    assert edition_date("1") is None  # the concordance's version number
+    assert edition_age("2025.full", date(2026, 1, 30)) == 30
+    labels = ["2024-09-05", "2016", "2022-09-28.dol-open-data", "2022-09-28", "1"]
+    assert sorted(labels, key=edition_key) == [
+        "1", "2016", "2022-09-28", "2022-09-28.dol-open-data", "2024-09-05"]
+
+
+def test_known_publications_and_lists_used(ref):
+    from chainscreen.reference import known_publications, lists_used
+
+    known = known_publications()
+    assert {k: v.edition for k, v in known.items()} == {
+        "uflpa-entity-list": "2026-07-31", "dol-tvpra": "2024-09-05", "tip-tiers": "2025"}
+    assert "187 in all" in known["uflpa-entity-list"].changes
+    assert "204 goods from 82 countries" in known["dol-tvpra"].changes
+    assert known["tip-tiers"].incomplete == (ref.info("tip-tiers").sha256,)
+    used = {c.info.id: c for c in lists_used(ref)}
+    # Only risk lists: the HS nomenclature and the goods concordance recognise goods.
+    assert set(used) == {"dol-tvpra", "tip-tiers", "dol-child-labour", "uflpa-entity-list",
+                         "cbp-wro-entities", "uflpa-sectors"}
+    assert {k: c.behind for k, c in used.items() if c.behind} == {
+        "uflpa-entity-list": "older", "dol-tvpra": "older", "tip-tiers": "incomplete"}
+    assert all(c.age_days is not None for c in used.values())
+    assert "then: chainscreen lists import uflpa-entity-list.html --format dhs-uflpa-html" in \
+        used["uflpa-entity-list"].advice()
+    assert used["cbp-wro-entities"].advice() == ""

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from chainscreen.pipeline import screen
+from chainscreen.reference import RISK_KINDS, list_kinds
 from chainscreen.report import disclosure, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,8 +78,13 @@ def test_screening_report_content(result, report_html: str) -> None:  # type: ig
     hits = sum(1 for r in result.rows if triage_group(r) < 2)
     assert f"Act first: entity hits ({hits})" in text
     assert text.index("Act first: entity hits") < text.index("Sector risk") < text.index("Rows with risk")
+    kinds = list_kinds()
     for lst in result.receipt["lists"]:
-        assert lst["id"] in text and str(lst["edition"]) in text
+        if kinds[lst["id"]] in RISK_KINDS:
+            assert lst["id"] in text and str(lst["edition"]) in text
+    # The receipt records the HS codes and the goods concordance; "Lists used" shows risk lists.
+    assert "hs2022-sections" not in text and "dol-goods-concordance" not in text
+    assert "undated" not in text and "2026-07-31 (DHS" in text  # the newer UFLPA list is named
     assert "Method and limitations" in text
 
 

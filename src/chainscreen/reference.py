@@ -210,6 +210,14 @@ def edition_date(edition: str) -> date | None:
         return None
 
 
+def edition_age(edition: str, today: date | None = None) -> int | None:
+    """Days since the date an edition label stands for (see :func:`edition_date`), or None."""
+    published = edition_date(edition)
+    if published is None:
+        return None
+    return max(((today or date.today()) - published).days, 0)
+
+
 def edition_key(edition: str) -> tuple[date, str]:
     """Sort key of edition labels, oldest first: by the date they stand for, then as text (so
     ``2022-09-28.sample`` comes after ``2022-09-28``); labels that are no date come first."""
@@ -743,7 +751,7 @@ def store_earlier_editions(imported: ImportedList, *, list_id: str | None = None
 
 
 def _is_stale(info: ListInfo, today: date) -> bool:
-    age = info.age_days(today)
+    age = edition_age(info.edition, today)
     return age is not None and info.refresh_days is not None and age > info.refresh_days
 
 
@@ -752,17 +760,20 @@ def list_status(root: Path | None = None, *, user: Path | bool | None = None,
     """One entry per list id: the active (newest) edition, where it lives, its age, its
     expected refresh period, whether it is stale, and every edition held."""
     today = today or date.today()
+    known = known_publications(root)
     out: dict[str, dict[str, Any]] = {}
     for e in all_editions(root, user=user):
         entry = out.get(e.info.id)
         if entry is None:
-            age = e.info.age_days(today)
+            age = edition_age(e.info.edition, today)
+            cur = currency(e.info, known, today, e.origin)
             out[e.info.id] = entry = {
                 "id": e.info.id, "kind": e.info.kind, "edition": e.info.edition,
                 "origin": e.origin, "age_days": age, "refresh_days": e.info.refresh_days,
                 "stale": _is_stale(e.info, today), "title": e.info.title,
                 "scope": e.info.scope or ("forced-labour" if e.info.kind in RISK_KINDS else ""),
-                "editions": []}
+                "behind": cur.behind, "latest_known": asdict(cur.known) if cur.known else None,
+                "advice": cur.advice(), "editions": []}
         entry["editions"].append(f"{e.info.edition} ({e.origin})")
     return list(out.values())
 
@@ -815,7 +826,7 @@ def too_old(ref: ReferenceSet, max_days: int,
     for info in sorted(ref.catalogue.values(), key=lambda i: i.id):
         if info.kind not in RISK_KINDS:
             continue
-        age = info.age_days(today)
+        age = edition_age(info.edition, today)
         if age is None or age > max_days:
             out.append((info, age))
     return out
@@ -828,9 +839,148 @@ def check_list_ages(ref: ReferenceSet, max_days: int, today: date | None = None)
         what = "; ".join(
             f"{i.label()} is {age} days old" if age is not None
             else f"{i.label()} has no dated edition" for i, age in old)
+        known = known_publications(ref.root)
+        newer = [c.advice() for c in (currency(i, known, today, ref.origin(i)) for i, _ in old)
+                 if c.behind]
         raise ReferenceDataError(
             f"{len(old)} list(s) older than --max-list-age {max_days}: {what}. Import a newer "
-            "edition (chainscreen lists import FILE --format FORMAT) or raise --max-list-age")
+            "edition (chainscreen lists import FILE --format FORMAT) or raise --max-list-age"
+            + ("; " + "; ".join(newer) if newer else ""))
+
+
+# ---------------------------------------------------------------------------
+# known publications: what chainscreen knows has been published since its lists were built
+
+KNOWN_FILE = "known_publications.json"
+
+
+@dataclass(frozen=True)
+class KnownPublication:
+    """The latest edition of a list chainscreen knows of, shipped in ``known_publications.json``
+    (written by ``scripts/build_reference.py``): what changed and how to import it."""
+
+    list_id: str
+    edition: str  # as an edition label: a date or a year
+    publisher: str
+    #: What changed, in a sentence.
+    changes: str
+    #: Where to get it.
+    get: str
+    #: The import command.
+    command: str
+    #: Where chainscreen learned of it.
+    source: str = ""
+    #: sha256 of editions that carry this publication's year but not all of it (the TIP tiers
+    #: from the World Factbook: Tier 2 Watch List, Tier 3 and Special Cases only).
+    incomplete: tuple[str, ...] = ()
+
+
+@cache
+def _known_cached(path: Path, _mtime: float) -> dict[str, KnownPublication]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ReferenceDataError(f"{_where(path.parent, path.name)}: unreadable ({exc})") from None
+    names = {f.name for f in fields(KnownPublication)}
+    out = {}
+    for i, entry in enumerate(data.get("publications") or [] if isinstance(data, dict) else []):
+        if not isinstance(entry, dict) or set(entry) - names:
+            raise ReferenceDataError(f"{_where(path.parent, path.name)}: entry {i} is not a "
+                                     "known publication")
+        try:
+            pub = KnownPublication(**{**entry, "incomplete": tuple(entry.get("incomplete", ()))})
+        except TypeError as exc:
+            raise ReferenceDataError(f"{_where(path.parent, path.name)}: entry {i}: {exc}") \
+                from None
+        out[pub.list_id] = pub
+    return out
+
+
+def known_publications(root: Path | None = None) -> dict[str, KnownPublication]:
+    """The latest known publication per list id (none for a reference folder without the file)."""
+    path = _default_root(root) / KNOWN_FILE
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return {}
+    return _known_cached(path.resolve(), mtime)
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How an edition in use compares with the latest publication chainscreen knows of."""
+
+    info: ListInfo
+    origin: str
+    age_days: int | None
+    stale: bool  # older than the list's refresh period
+    known: KnownPublication | None
+    #: "" (as recent as anything known), "older" (a newer edition is known) or "incomplete"
+    #: (the same edition is known in full; this one carries part of it).
+    behind: str
+
+    def advice(self) -> str:
+        """One line for people: what is newer and how to import it ("" when nothing is)."""
+        k = self.known
+        if not self.behind or k is None:
+            return ""
+        what = (f"{self.info.label()} ({self.origin}) is older than {k.publisher}'s "
+                f"{k.edition} edition" if self.behind == "older" else
+                f"{self.info.label()} ({self.origin}) is not all of {k.publisher}'s {k.edition} "
+                "edition")
+        return f"{what}: {k.changes} Get it: {k.get}; then: {k.command}"
+
+
+def behind_known(list_id: str, edition: str, sha256: str,
+                 known: dict[str, KnownPublication]) -> tuple[str, KnownPublication | None]:
+    """("older" | "incomplete" | "", the latest known publication) for one edition; also for
+    editions named only by a run's receipt (id, edition, sha256)."""
+    pub = known.get(list_id)
+    if pub is None:
+        return "", None
+    mine, theirs = edition_date(edition), edition_date(pub.edition)
+    if mine is not None and theirs is not None and mine < theirs:
+        return "older", pub
+    if sha256 in pub.incomplete:
+        return "incomplete", pub
+    return "", pub
+
+
+def list_kinds(root: Path | None = None) -> dict[str, str]:
+    """Kind of every shipped list id: which ids are not risk lists (imports always are)."""
+    return {info.id: info.kind for info in load_catalogue(root)}
+
+
+def currency(info: ListInfo, known: dict[str, KnownPublication] | None = None,
+             today: date | None = None, origin: str = "shipped") -> Currency:
+    """Age, staleness and what is known to be newer for one edition."""
+    today = today or date.today()
+    known = known_publications() if known is None else known
+    behind, pub = behind_known(info.id, info.edition, info.sha256, known)
+    return Currency(info=info, origin=origin, age_days=edition_age(info.edition, today),
+                    stale=_is_stale(info, today), known=pub, behind=behind)
+
+
+def lists_used(ref: ReferenceSet, today: date | None = None) -> list[Currency]:
+    """The risk lists a screening used (not the HS nomenclature or the goods concordance, which
+    only recognise goods), by id, with their age and what is known to be newer."""
+    known = known_publications(ref.root)
+    return [currency(info, known, today, ref.origin(info))
+            for info in sorted(ref.catalogue.values(), key=lambda i: i.id)
+            if info.kind in RISK_KINDS]
+
+
+def check_latest(ref: ReferenceSet, today: date | None = None) -> None:
+    """``--require-latest``: raise ReferenceDataError naming every risk list in use that is
+    older than (or only part of) the latest publication chainscreen knows of, and how to
+    import it."""
+    behind = [c for c in lists_used(ref, today) if c.behind]
+    if behind:
+        raise ReferenceDataError(
+            f"--require-latest: {len(behind)} list(s) behind the latest known publication: "
+            + " | ".join(c.advice() for c in behind))
 
 
 # ---------------------------------------------------------------------------

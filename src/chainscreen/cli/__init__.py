@@ -68,7 +68,8 @@ def cli() -> None:
 
 
 def screening_options(subject: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The options ``screen`` and ``check`` share: --settings, --lists, --max-list-age, --fail-on.
+    """The options ``screen`` and ``check`` share: --settings, --lists, --max-list-age,
+    --require-latest, --fail-on.
 
     ``subject`` names what --fail-on counts ("row", "name").
     """
@@ -80,6 +81,10 @@ def screening_options(subject: str) -> Callable[[Callable[..., Any]], Callable[.
         click.option("--max-list-age", type=click.IntRange(min=0), metavar="DAYS",
                      help="Fail (exit 1) if a risk list in use is older than DAYS, e.g. 730; "
                           "`chainscreen lists status` shows ages."),
+        click.option("--require-latest", is_flag=True,
+                     help="Fail (exit 1) if a risk list in use is older than, or only part of, "
+                          "the latest publication chainscreen knows of; `chainscreen lists "
+                          "status` says which and how to import it."),
         click.option("--fail-on", type=click.Choice(["high", "elevated", "low"]),
                      help=f"Exit with code 3 when any {subject} is at or above this level."),
     ]
@@ -131,15 +136,20 @@ def store_url(db: str | None) -> str:
 
 
 def load_settings_checked(settings_path: Path | None, lists: tuple[str, ...],
-                          max_list_age: int | None) -> Any:
-    """Settings from --settings and --lists; with --max-list-age, fail when a list in use is older."""
+                          max_list_age: int | None, require_latest: bool = False) -> Any:
+    """Settings from --settings and --lists; with --max-list-age, fail when a list in use is
+    older; with --require-latest, when one is behind the latest known publication."""
     from chainscreen.settings import load_settings
 
     settings = load_settings(settings_path, lists=list(lists) or None)
-    if max_list_age is not None:
-        from chainscreen.reference import check_list_ages
+    if max_list_age is not None or require_latest:
+        from chainscreen.reference import check_latest, check_list_ages
 
-        check_list_ages(reference(settings.lists), max_list_age)
+        ref = reference(settings.lists)
+        if max_list_age is not None:
+            check_list_ages(ref, max_list_age)
+        if require_latest:
+            check_latest(ref)
     return settings
 
 

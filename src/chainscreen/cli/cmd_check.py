@@ -31,7 +31,8 @@ from chainscreen.cli import (
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the screen output contract).")
 def check(names: tuple[str, ...], country: str | None, hs_code: str | None, goods: str | None,
           address: str | None, settings_path: Path | None, lists: tuple[str, ...],
-          fail_on: str | None, as_json: bool, max_list_age: int | None) -> None:
+          fail_on: str | None, as_json: bool, max_list_age: int | None,
+          require_latest: bool) -> None:
     """Check one supplier (or several) before a contract: verdict, evidence, candidates.
 
     With no NAMES, reads one name per line from standard input.
@@ -56,7 +57,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
         names = tuple(_decode_input(n.encode("utf-8", "surrogateescape")) for n in names)
     # Only the fields given become columns, so an absent one is "not given", not "missing".
     given = {"country": country, "goods": goods, "hs_code": hs_code, "address": address}
-    settings = load_settings_checked(settings_path, lists, max_list_age)
+    settings = load_settings_checked(settings_path, lists, max_list_age, require_latest)
     if not as_json:
         # the screening context from the cache on disk: no list loading, no pandas
         from chainscreen.models import LEVELS

@@ -39,22 +39,23 @@ def lists(ctx: click.Context, as_json: bool) -> None:
         return
     from datetime import date
 
-    from chainscreen.reference import all_editions
+    from chainscreen.reference import RISK_KINDS, all_editions, edition_age
 
     editions = all_editions(**reference_args())
     today = date.today()
     if as_json:
         click.echo(json.dumps([{**_info_dict(e.info), "origin": e.origin,
-                                "age_days": e.info.age_days(today)} for e in editions],
+                                "age_days": edition_age(e.info.edition, today)}
+                               for e in editions],
                               indent=1, ensure_ascii=False))
         return
     click.echo(f"{'id':<24} {'kind':<12} {'edition':<18} {'records':>8} {'age (days)':>10}  "
                f"{'origin':<8} title")
     for e in editions:
         i = e.info
-        age = i.age_days(today)
-        stale = age is not None and i.refresh_days is not None and age > i.refresh_days
-        age_txt = f"{age if age is not None else '?':>10}"
+        age = edition_age(i.edition, today)
+        stale = i.kind in RISK_KINDS and age is not None and i.refresh_days is not None and age > i.refresh_days
+        age_txt = f"{age if age is not None and i.kind in RISK_KINDS else '-':>10}"
         if stale:
             age_txt = click.style(age_txt, fg="yellow")
         click.echo(f"{i.id:<24} {i.kind:<12} {i.edition:<18} {i.records:>8} {age_txt}  "
@@ -244,35 +245,55 @@ def _describe(key: str, record: dict[str, str], kind: str) -> str:
 @lists.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(as_json: bool) -> None:
-    """Each list's active edition, where it comes from, its age and expected refresh period.
+    """Each list's edition in use, where it comes from, its age, and whether it is behind.
 
     A list older than its refresh period is marked stale: DOL's goods list is refreshed
-    every two years, TIP tiers every June, the UFLPA Entity List several times a year.
+    every two years, TIP tiers every June, the UFLPA Entity List several times a year. A list
+    older than the latest publication chainscreen knows of is marked behind (partial when it
+    has that edition only in part), with where to get the newer one and how to import it.
+    HS codes and the goods concordance recognise goods; they are not risk lists and have no
+    age here.
 
     \b
     Examples:
       chainscreen lists status
       chainscreen lists status --json
     """
-    from chainscreen.reference import list_status
+    from chainscreen.reference import RISK_KINDS, list_status
 
     rows = list_status(**reference_args())
     if as_json:
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
         return
-    click.echo(f"{'id':<24} {'active edition':<18} {'origin':<8} {'age':>6} {'refresh':>8}  "
-               f"{'status':<7} editions")
+    click.echo(f"{'id':<24} {'in use':<18} {'origin':<8} {'age':>6} {'refresh':>8}  "
+               f"{'status':<8} editions")
     for r in rows:
-        age = "?" if r["age_days"] is None else str(r["age_days"])
-        refresh = "-" if r["refresh_days"] is None else str(r["refresh_days"])
-        state = "stale" if r["stale"] else "ok"
-        styled = click.style(f"{state:<7}", fg="yellow" if r["stale"] else "green")
+        risk = r["kind"] in RISK_KINDS
+        age = str(r["age_days"]) if risk and r["age_days"] is not None else "-"
+        refresh = str(r["refresh_days"]) if risk and r["refresh_days"] is not None else "-"
+        state = {"older": "behind", "incomplete": "partial"}.get(r["behind"]) or (
+            "stale" if r["stale"] and risk else "ok" if risk else "-")
+        colour = {"ok": "green", "-": None}.get(state, "yellow")
+        styled = click.style(f"{state:<8}", fg=colour)
         click.echo(f"{r['id']:<24} {r['edition']:<18} {r['origin']:<8} {age:>6} {refresh:>8}  "
                    f"{styled} {len(r['editions'])}")
-    stale = [r["id"] for r in rows if r["stale"]]
+    click.echo("\nAges in days since the edition's date (a year counts from its last day); "
+               "'-': not a risk list (HS codes, goods concordance).")
+    behind = [r for r in rows if r["behind"]]
+    if behind:
+        click.echo(f"\n{len(behind)} list(s) behind what has been published:")
+        for r in behind:
+            k = r["latest_known"]
+            how = "older than" if r["behind"] == "older" else "only part of"
+            click.echo(f"\n  {r['id']}: {r['edition']} ({r['origin']}) is {how} "
+                       f"{k['publisher']}'s {k['edition']} edition: {k['changes']}")
+            click.echo(f"    get it: {k['get']}")
+            click.echo(f"    then:   {k['command']}")
+    stale = [r["id"] for r in rows if r["stale"] and r["kind"] in RISK_KINDS and not r["behind"]]
     if stale:
-        click.echo(f"\n{len(stale)} stale list(s): {', '.join(stale)}. Ages in days; import a "
-                   "newer edition with `chainscreen lists import`.")
+        click.echo(f"\n{len(stale)} other stale list(s): {', '.join(stale)}: past their refresh "
+                   "period; chainscreen knows of no newer edition, check the publisher's page "
+                   "(`chainscreen lists --json` gives each list's source_url).")
 
 
 @lists.command()

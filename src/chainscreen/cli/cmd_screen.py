@@ -103,7 +103,8 @@ class _Progress:
 def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
            as_json: bool, quiet: bool, db: str | None, no_store: bool,
-           max_list_age: int | None, stream: bool | None) -> None:
+           max_list_age: int | None, stream: bool | None,
+           require_latest: bool) -> None:
     """Screen MANIFEST (csv, tsv, xlsx, parquet, jsonl) and write the outputs to --out.
 
     Every input row comes back with a risk level (high, elevated, low, clear, unscreenable),
@@ -126,7 +127,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
         raise click.BadParameter(str(exc), param_hint="--format") from None
     mapping = _parse_map(maps)
     sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
-    settings = load_settings_checked(settings_path, lists, max_list_age)
+    settings = load_settings_checked(settings_path, lists, max_list_age, require_latest)
     progress = _Progress(not quiet and not as_json and sys.stderr.isatty())
     with _maybe_store(False if no_store else db) as store:
         try:

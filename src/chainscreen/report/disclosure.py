@@ -26,10 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import InputError
 from chainscreen.importers import UFLPA_SECTIONS
+from chainscreen.reference import (
+    SUPPORT_KINDS,
+    behind_known,
+    edition_age,
+    known_publications,
+    list_kinds,
+)
+from chainscreen.resources import templates_dir
 
 if TYPE_CHECKING:
     from chainscreen.reference import ReferenceSet
-from chainscreen.resources import templates_dir
 
 #: Regimes that have a completeness check, in the order the CLI lists them.
 REGIMES: tuple[str, ...] = ("s211", "uk-msa", "au-msa", "uflpa-evidence")
@@ -391,16 +398,6 @@ LEVELS = ("high", "elevated", "low", "clear", "unscreenable")
 FLAGGED = ("high", "elevated")
 
 
-def _edition_age(edition: str, today: date) -> int | None:
-    text = str(edition).strip()
-    try:
-        published = date(int(text), 12, 31) if len(text) == 4 and text.isdigit() \
-            else date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-    return max((today - published).days, 0)
-
-
 def _decision(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
     d = row.get("decision")
     return d if isinstance(d, Mapping) and d.get("status") else None
@@ -484,12 +481,17 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
     goods.sort(key=lambda x: (-x["flagged"], -x["rows"], x["good"]))
     lists: dict[tuple[str, str], dict[str, Any]] = {}
     runs = []
+    kind_of, known = list_kinds(), known_publications()
     for res in results:
         rc = res.get("receipt", {})
         for x in rc.get("lists", []):
+            if kind_of.get(x["id"]) in SUPPORT_KINDS:
+                continue  # HS codes and the goods concordance recognise goods: not risk lists
+            behind, pub = behind_known(x["id"], str(x["edition"]), x.get("sha256", ""), known)
             lists.setdefault((x["id"], str(x["edition"])), {
                 "id": x["id"], "edition": str(x["edition"]), "sha256": x.get("sha256", ""),
-                "records": x.get("records"), "age_days": _edition_age(str(x["edition"]), today)})
+                "records": x.get("records"), "age_days": edition_age(str(x["edition"]), today),
+                "behind": behind, "known": pub if behind else None})
         res_levels = Counter(r.get("level") for r in res.get("rows", []))
         tool = rc.get("tool") or {}
         runs.append({
@@ -691,11 +693,16 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
         fig["all_rows"] = sum(len(res.get("rows", [])) for res in results)
         exposure = fig
     catalogue = [ref.catalogue[k] for k in ("dol-tvpra", "tip-tiers", "dol-child-labour",
-                                            "uflpa-entity-list", "cbp-wro-entities", "uflpa-sectors",
-                                            "dol-goods-concordance") if k in ref.catalogue]
-    sources = [{"id": i.id, "publisher": i.publisher, "title": i.title, "edition": i.edition,
-                "url": i.source_url, "sha256": i.sha256, "age_days": i.age_days(today)}
-               for i in catalogue]
+                                            "uflpa-entity-list", "cbp-wro-entities", "uflpa-sectors")
+                 if k in ref.catalogue]
+    known = known_publications(ref.root)
+    sources = []
+    for i in catalogue:
+        behind, pub = behind_known(i.id, i.edition, i.sha256, known)
+        sources.append({"id": i.id, "publisher": i.publisher, "title": i.title,
+                        "edition": i.edition, "url": i.source_url, "sha256": i.sha256,
+                        "age_days": edition_age(i.edition, today), "behind": behind,
+                        "known": pub if behind else None})
     return {
         "title": f"Sector brief: {', '.join(goods_terms)}" + (f" ({', '.join(wanted)})" if wanted else ""),
         "common": load_common(),

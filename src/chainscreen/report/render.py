@@ -18,6 +18,7 @@ from chainscreen.score import FORMULA, level_rules
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from chainscreen.reference import ReferenceSet
     from chainscreen.result import ScreenResult
 
 #: Colour of each level in reports and charts (keys: :data:`chainscreen.models.LEVELS`).
@@ -96,6 +97,15 @@ def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],
             "label_w": label_w, "bars": bars, "legend": legend}
 
 
+def lists_table(ref: ReferenceSet, today: date) -> list[dict[str, Any]]:
+    """The "Lists used" table: risk lists only (not the HS codes or the goods concordance),
+    each with its age, whether it is stale, and the newer publication known, if any."""
+    from chainscreen.reference import lists_used
+
+    return [{"info": c.info, "age": c.age_days, "stale": c.stale, "origin": c.origin,
+             "behind": c.behind, "known": c.known} for c in lists_used(ref, today)]
+
+
 def report_context(result: ScreenResult, *, max_rows: int = 500,
                    today: date | None = None) -> dict[str, Any]:
     """Everything the screening templates show; ``today`` fixes list ages (tests pass one)."""
@@ -127,12 +137,7 @@ def report_context(result: ScreenResult, *, max_rows: int = 500,
                                                   -sum(kv[1].values()), kv[0]))
         return [(k, dict(v)) for k, v in order[:12]]
 
-    lists = []
-    today = today or date.today()
-    for info in sorted(result.reference.catalogue.values(), key=lambda i: i.id):
-        age = info.age_days(today)
-        stale = age is not None and info.refresh_days is not None and age > info.refresh_days
-        lists.append({"info": info, "age": age, "stale": stale})
+    lists = lists_table(result.reference, today or date.today())
     return {
         "result": result,
         "receipt": result.receipt,

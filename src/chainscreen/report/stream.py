@@ -368,7 +368,7 @@ class _HtmlWriter(_Writer):
                 self.problems.append(problem)
 
     def finish(self, screening: Screening) -> None:
-        from chainscreen.report.render import LEVEL_COLOURS, bar_chart, environment
+        from chainscreen.report.render import LEVEL_COLOURS, bar_chart, environment, lists_table
 
         levels = ("high", "elevated", "low", "unscreenable")
 
@@ -377,12 +377,7 @@ class _HtmlWriter(_Writer):
                                                       -sum(kv[1].values()), kv[0]))
             return [(k, dict(v)) for k, v in order[:12]]
 
-        today = date.today()
-        lists = []
-        for info in sorted(screening.reference.catalogue.values(), key=lambda i: i.id):
-            age = info.age_days(today)
-            stale = age is not None and info.refresh_days is not None and age > info.refresh_days
-            lists.append({"info": info, "age": age, "stale": stale})
+        lists = lists_table(screening.reference, date.today())
         flagged = [r for _s, _n, r in sorted(self.flagged, key=lambda x: (-x[0], -x[1]))]
         file_problems = [{"row": None, "column": p.column, "reason": p.reason, "severity": p.severity}
                          for p in screening.problems]
