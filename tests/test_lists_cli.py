@@ -191,7 +191,7 @@ def test_cbp_active_order_is_decisive():
     assert ev["kind"] == "entity_list" and ev["strength"] == 1.0 and row["level"] == "high"
     assert "(edition 2026-06-23; WRO of 2020-08-11 on Garments, status Active)" in ev["summary"]
     assert ev["details"] == {"cbp_status": "Active", "cbp_order": "WRO",
-                             "cbp_effective_date": "2020-08-11"}
+                             "cbp_effective_date": "2020-08-11", "candidate": "match"}
 
 
 def test_cbp_partially_modified_order_is_flagged_with_what_was_modified():
@@ -324,7 +324,7 @@ def test_ofac_import_is_a_sanctions_list_not_forced_labour():
     assert "on the sanctions list ofac-sdn" in ofac["summary"]
     assert "not a forced-labour finding" in ofac["summary"]
     assert "forced labour" not in ofac["summary"].replace("not a forced-labour finding", "")
-    assert ofac["details"] == {"list_scope": "sanctions"}
+    assert ofac["details"] == {"list_scope": "sanctions", "candidate": "match"}
     # The UFLPA Entity List hit is still there: a sanctions hit does not hide it.
     assert by_list["uflpa-entity-list"]["kind"] == "entity_list"
     assert row["level"] == "high"

@@ -725,6 +725,7 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
 
 def store_earlier_editions(imported: ImportedList, *, list_id: str | None = None,
                            scope: str | None = None, user_root: Path | None = None,
+                           root: Path | None = None,
                            today: date | None = None) -> list[StoreResult]:
     """Store the older editions a file gives (:attr:`ImportedList.earlier`), oldest first.
 
@@ -737,12 +738,12 @@ def store_earlier_editions(imported: ImportedList, *, list_id: str | None = None
         label = older.default_edition or ""
         try:
             out.append(store_edition(older, list_id=list_id, scope=scope, user_root=user_root,
-                                     today=today))
+                                     root=root, today=today))
         except InputError as exc:
             if "already exists" not in str(exc):
                 raise
             out.append(store_edition(older, list_id=list_id, edition=f"{label}.{older.format}",
-                                     scope=scope, user_root=user_root, today=today))
+                                     scope=scope, user_root=user_root, root=root, today=today))
     return out
 
 

@@ -127,8 +127,9 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     imported = read_list(file, fmt, **options)
     if all_editions and not imported.earlier:
         raise click.UsageError(f"--all-editions: a {fmt} file gives one edition")
-    earlier = store_earlier_editions(imported, list_id=list_id, scope=scope, user_root=config().lists_dir) \
-        if all_editions else []
+    earlier = store_earlier_editions(imported, list_id=list_id, scope=scope,
+                                     user_root=config().lists_dir,
+                                     root=config().reference_dir) if all_editions else []
     result = store_edition(imported, user_root=config().lists_dir, root=config().reference_dir,
                            list_id=list_id, edition=edition, title=title,
                            source_url=source_url, scope=scope)
