@@ -39,6 +39,20 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
+def edition_age(edition: str, today: date | None = None) -> int | None:
+    """Days since an edition ("2026-07-09", or a year: its last day) was published, or None."""
+    today = today or date.today()
+    text = edition.strip()
+    try:
+        if len(text) == 4 and text.isdigit():
+            published = date(int(text), 12, 31)
+        else:
+            published = date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return max((today - published).days, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class ListInfo:
     """Catalogue entry of one edition of one shipped or imported risk list."""
@@ -63,16 +77,7 @@ class ListInfo:
 
     def age_days(self, today: date | None = None) -> int | None:
         """Days since the edition was published, when the edition is a date or a year."""
-        today = today or date.today()
-        text = self.edition.strip()
-        try:
-            if len(text) == 4 and text.isdigit():
-                published = date(int(text), 12, 31)
-            else:
-                published = date.fromisoformat(text[:10])
-        except ValueError:
-            return None
-        return max((today - published).days, 0)
+        return edition_age(self.edition, today)
 
     def label(self) -> str:
         """``id@edition``, the short form used in evidence and receipts."""

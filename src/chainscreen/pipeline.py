@@ -51,6 +51,7 @@ def screen(
     reference: ReferenceSet | None = None,
     lists: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    context: ScreeningContext | None = None,
 ) -> ScreenResult:
     """Screen a manifest file or DataFrame against the reference lists.
 
@@ -61,7 +62,7 @@ def screen(
     manifest = source if isinstance(source, Manifest) else read_manifest(
         source, sheet=sheet, mapping=mapping)
     screening = iter_screen(manifest, settings=settings, reference=reference, lists=lists,
-                            chunk_rows=CHUNK, progress=progress)
+                            chunk_rows=CHUNK, progress=progress, context=context)
     rows: list[RowResult] = []
     for chunk in screening:
         # the reader's row problems stay in manifest.problems, where they always were
@@ -85,7 +86,8 @@ class Screening:
     """
 
     def __init__(self, stream: ManifestStream, settings: Settings, reference: ReferenceSet,
-                 chunk_rows: int, progress: ProgressCallback | None) -> None:
+                 chunk_rows: int, progress: ProgressCallback | None,
+                 context: ScreeningContext | None = None) -> None:
         self.stream = stream
         self.settings = settings
         self.reference = reference
@@ -95,7 +97,8 @@ class Screening:
         self.complete = False
         self.started = _now()
         self._finished: str | None = None
-        self.context = ScreeningContext.build(reference, settings)
+        # a context built once over the same lists and settings can be shared (a server's checks)
+        self.context = context or ScreeningContext.build(reference, settings)
         self._index: dict[tuple[int, ...], int] = {}
         self._outcomes: list[Outcome] = []
         # each fact's values seen so far: value -> run-wide code, and code -> value
@@ -412,6 +415,7 @@ def iter_screen(
     lists: Sequence[str] | None = None,
     chunk_rows: int = CHUNK_ROWS,
     progress: ProgressCallback | None = None,
+    context: ScreeningContext | None = None,
 ) -> Screening:
     """Screen a manifest chunk by chunk, in flat memory: iterate the result for :class:`ScreenChunk` s.
 
@@ -424,7 +428,9 @@ def iter_screen(
             for row in chunk.rows: ...
         screening.receipt
 
-    ``progress(done, estimated_total)`` is called after each chunk.
+    ``progress(done, estimated_total)`` is called after each chunk. ``context`` is a
+    :class:`ScreeningContext` built over ``reference`` with the same settings, to share between
+    screenings (its match index is the costly part).
     """
     settings = settings or Settings()
     if isinstance(source, ManifestStream):
@@ -436,7 +442,7 @@ def iter_screen(
     else:  # a DataFrame
         stream = ManifestStream.from_manifest(read_manifest(source, mapping=mapping))
     ref = reference or load_reference(lists=lists or settings.lists)
-    return Screening(stream, settings, ref, chunk_rows, progress)
+    return Screening(stream, settings, ref, chunk_rows, progress, context)
 
 
 def _screen_facts(

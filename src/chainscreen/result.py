@@ -298,6 +298,8 @@ def decision_text(decision: dict[str, Any] | None) -> str:
     """One cell: "dismiss by ana on 2026-01-05: note", prefixed "reopened: <why>" when reopened."""
     if not decision:
         return ""
+    if decision.get("text"):  # written by chainscreen.review.row_decisions
+        return str(decision["text"])
     text = f"{decision.get('status')} by {decision.get('by')} on {str(decision.get('at'))[:10]}"
     if decision.get("note"):
         text += f": {decision['note']}"

@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 from chainscreen.errors import InputError
 
 if TYPE_CHECKING:
+    from chainscreen.reference import ReferenceSet
     from chainscreen.result import RowResult, ScreenResult
+    from chainscreen.settings import Settings
 
 #: What an analyst can decide about a hit.
 STATUSES: tuple[str, ...] = ("confirm", "dismiss", "escalate")
@@ -41,7 +43,7 @@ HIT_DECISIONS: tuple[str, ...] = ("match", "review")
 #: Columns of the decisions file (CSV header / YAML keys), in order.
 FILE_FIELDS: tuple[str, ...] = (
     "party", "country", "list_id", "record_id", "status", "note", "by", "at",
-    "record_hash", "row_hash", "record_name", "supplier",
+    "record_hash", "row_hash", "record_name", "supplier", "edition",
 )
 
 #: Fields a decision cannot do without.
@@ -49,7 +51,8 @@ REQUIRED_FIELDS: tuple[str, ...] = ("party", "list_id", "record_id", "status", "
                                     "record_hash", "row_hash")
 #: Longest value per field (the run database's column sizes; the same on every store).
 FIELD_LIMITS: dict[str, int] = {"country": 8, "list_id": 100, "record_id": 100, "status": 20,
-                                "by": 200, "at": 40, "record_hash": 64, "row_hash": 64}
+                                "by": 200, "at": 40, "record_hash": 64, "row_hash": 64,
+                                "edition": 40}
 #: YAML nesting a decisions file never needs (a list of flat mappings is two levels deep).
 YAML_MAX_DEPTH = 8
 
@@ -72,6 +75,7 @@ class Decision:
     row_hash: str
     record_name: str = ""  # for people reading the file; not part of the key
     supplier: str = ""  # the supplier as written when decided; not part of the key
+    edition: str = ""  # the list edition decided against; "" when not recorded
 
     @property
     def key(self) -> Key:
@@ -101,6 +105,7 @@ class Hit:
     match_decision: str
     supplier: str
     level: str
+    edition: str = ""  # edition of the list the record is on, in the run
 
     @property
     def key(self) -> Key:
@@ -136,11 +141,15 @@ def row_hash(supplier: str | None, country: str | None, address: str | None) -> 
 
 def hits_from_result(result: ScreenResult) -> list[Hit]:
     """Every hit of a screening, row by row, best candidate first."""
-    return hits_from_rows(result.rows, list(result.manifest.field("address")))
+    editions = {k: v.edition for k, v in result.reference.catalogue.items()}
+    return hits_from_rows(result.rows, list(result.manifest.field("address")), editions)
 
 
-def hits_from_rows(rows: Sequence[RowResult], addresses: Sequence[str]) -> list[Hit]:
-    """Every hit of ``rows`` (``addresses[i]`` is row ``i``'s address), best candidate first."""
+def hits_from_rows(rows: Sequence[RowResult], addresses: Sequence[str],
+                   editions: Mapping[str, str] | None = None) -> list[Hit]:
+    """Every hit of ``rows`` (``addresses[i]`` is row ``i``'s address), best candidate first;
+    ``editions`` names the edition of each list id."""
+    editions = editions or {}
     out: list[Hit] = []
     for i, r in enumerate(rows):
         hits = [c for c in r.candidates if c.decision in HIT_DECISIONS]
@@ -155,6 +164,7 @@ def hits_from_rows(rows: Sequence[RowResult], addresses: Sequence[str]) -> list[
                 record_hash=c.record.content_hash(), record_name=c.record.name,
                 matched_name=c.matched_name, score=c.score, match_decision=c.decision,
                 supplier=r.supplier or "", level=r.level,
+                edition=editions.get(c.record.list_id, ""),
             ))
     return out
 
@@ -171,21 +181,47 @@ def parse_time(text: str) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def latest(decisions: Iterable[Decision]) -> dict[Key, Decision]:
-    """The decision in force per key: the one with the latest ``at`` (later in input on ties).
+class InForce(dict[Key, Decision]):
+    """The decisions in force: per key the latest one, and per key and row hash the latest one
+    made against that row (:attr:`rows`). See :func:`decision_for`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[tuple[Key, str], Decision] = {}
+
+
+def latest(decisions: Iterable[Decision]) -> InForce:
+    """The decisions in force: per key the one with the latest ``at`` (later in input on ties),
+    and the same per key and row hash.
 
     Times are compared as instants, not as text; a time that is not ISO 8601 (only a database
     written before times were checked can hold one) counts as the earliest, so it never
     outranks a real decision.
     """
-    out: dict[Key, Decision] = {}
-    when: dict[Key, datetime] = {}
+    out = InForce()
+    when: dict[Any, datetime] = {}
     for d in decisions:
         at = parse_time(d.at) or _NEVER
         if d.key not in out or at >= when[d.key]:
             out[d.key] = d
             when[d.key] = at
+        row = (d.key, d.row_hash)
+        if row not in out.rows or at >= when[row]:
+            out.rows[row] = d
+            when[row] = at
     return out
+
+
+def decision_for(hit: Hit, decisions: Mapping[Key, Decision]) -> Decision | None:
+    """The decision that applies to ``hit``: the latest on its key when that one was made against
+    this row, else the latest made against this row (the same supplier in another row, with
+    another address or spelling, may have been decided differently), else the latest on the key
+    (which then reopens: "row changed")."""
+    d = decisions.get(hit.key)
+    if d is None or d.row_hash == hit.row_hash:
+        return d
+    rows = getattr(decisions, "rows", None) or {}
+    return rows.get((hit.key, hit.row_hash)) or d
 
 
 def reopen_reason(hit: Hit, decision: Decision) -> str | None:
@@ -210,7 +246,7 @@ def decision_view(hit: Hit, decision: Decision) -> dict[str, Any]:
 
 def hit_state(hit: Hit, decisions: Mapping[Key, Decision]) -> tuple[str, Decision | None, str | None]:
     """("open" | "decided" | "reopened", the decision, the reopen reason) for one hit."""
-    d = decisions.get(hit.key)
+    d = decision_for(hit, decisions)
     if d is None:
         return "open", None, None
     reason = reopen_reason(hit, d)
@@ -228,37 +264,145 @@ def review_snapshot(hit: Hit, decisions: Mapping[Key, Decision]) -> dict[str, An
 
 
 def row_decisions(hits: Sequence[Hit], decisions: Mapping[Key, Decision]) -> dict[int, dict[str, Any]]:
-    """Per row number, the decision to show: the one on the row's best decided hit.
+    """Per row number, the decision to show: the one on the row's best decided hit, with
+    ``hits`` (every decided hit of the row, best first) and ``text`` (the workbook cell).
 
     ``hits`` come best first within a row (as :func:`hits_from_result` returns them).
     """
     out: dict[int, dict[str, Any]] = {}
     for h in hits:
-        if h.row in out:
+        d = decision_for(h, decisions)
+        if d is None:
             continue
-        d = decisions.get(h.key)
-        if d is not None:
-            out[h.row] = decision_view(h, d)
+        view = decision_view(h, d)
+        view["record_name"] = h.record_name
+        row = out.get(h.row)
+        if row is None:
+            out[h.row] = {**view, "hits": [view]}
+        else:
+            row["hits"].append(view)
+    for row in out.values():
+        row["text"] = decision_text(row)
     return out
 
 
-def apply_decisions(result: ScreenResult, decisions: Iterable[Decision]) -> int:
-    """Set ``RowResult.decision`` on every row of ``result`` that a decision covers.
+#: How a decision reads on a row: "cleared by ana on 2026-01-05: ...".
+DECISION_WORDS = {"confirm": "confirmed", "dismiss": "cleared", "escalate": "escalated"}
 
-    Returns how many rows got one. Reopened decisions are set too, with ``state`` "reopened"
-    and the reason, so the outputs say why a once-cleared hit is open again.
+
+def _one_text(view: Mapping[str, Any]) -> str:
+    text = f"{DECISION_WORDS.get(view['status'], view['status'])} by {view['by']} on {str(view['at'])[:10]}"
+    if view.get("note"):
+        text += f": {view['note']}"
+    if view.get("record_name"):
+        text += f" ({view['record_name']}, {view['list_id']})"
+    if view.get("state") == "reopened":
+        text = f"reopened: {view.get('reason')} (was {text})"
+    return text
+
+
+def decision_text(row_view: Mapping[str, Any]) -> str:
+    """The decisions on a row in one cell, each hit's in turn, then the level before clearing:
+    "cleared by ana on 2026-01-05: other company (Hefei Bitland ..., uflpa-entity-list);
+    level without the cleared evidence: elevated 62.0 (was high 100.0)"."""
+    parts = [_one_text(v) for v in row_view.get("hits") or [row_view]]
+    text = "; ".join(parts)
+    before = row_view.get("before")
+    if before:
+        text += (f"; level without the cleared evidence: {row_view['level']} "
+                 f"{row_view['score']:.1f} (was {before['level']} {before['score']:.1f})")
+    return text
+
+
+def cleared_hits(row_view: Mapping[str, Any] | None) -> set[tuple[str, str]]:
+    """(list_id, record_id) of the hits a reviewer dismissed, with the decision still holding."""
+    if not row_view:
+        return set()
+    return {(v["list_id"], v["record_id"]) for v in row_view.get("hits") or [row_view]
+            if v["status"] == "dismiss" and v.get("state") == "current"}
+
+
+def apply_decisions(result: ScreenResult, decisions: Iterable[Decision], *, rescore: bool = True) -> int:
+    """Set ``RowResult.decision`` on every row of ``result`` that a decision covers; with
+    ``rescore`` also take the evidence of dismissed hits out of each row's score and level.
+
+    A dismissed hit no longer counts towards the row's level: the row's entity evidence is
+    built again from its other candidates (a second hit on another list still counts) and the
+    row scored again with :func:`chainscreen.score.recombine`; the decision keeps the level
+    and score from before (``before``). A confirmed or escalated hit stays and says so.
+    Reopened decisions are set too, with ``state`` "reopened" and the reason, and change
+    nothing: the hit is open again. Returns how many rows got a decision.
+
+    ``result`` is a screening as screened (applying twice gives the same rows).
     """
-    return apply_row_decisions(result.rows, list(result.manifest.field("address")), latest(decisions))
+    return apply_row_decisions(result.rows, list(result.manifest.field("address")), latest(decisions),
+                               reference=result.reference if rescore else None,
+                               settings=result.settings)
 
 
 def apply_row_decisions(rows: Sequence[RowResult], addresses: Sequence[str],
-                        in_force: Mapping[Key, Decision]) -> int:
+                        in_force: Mapping[Key, Decision], *, reference: ReferenceSet | None = None,
+                        settings: Settings | None = None) -> int:
     """:func:`apply_decisions` for some rows (a chunk of a streamed run) and the decisions in
-    force (:func:`latest`)."""
-    views = row_decisions(hits_from_rows(rows, addresses), in_force)
+    force (:func:`latest`). Without ``reference`` only ``RowResult.decision`` is set (the rows
+    keep their screened levels, as the run store keeps them); with it and ``settings``, the
+    evidence of dismissed hits leaves the rows' scores."""
+    by_row: dict[int, list[Hit]] = {}
+    for h in hits_from_rows(rows, addresses):
+        by_row.setdefault(h.row, []).append(h)
+    builder: list[Any] = []
+
+    def evidence_builder() -> Any:
+        if not builder:
+            from chainscreen.evidence import EvidenceBuilder
+            from chainscreen.settings import Settings
+
+            builder.append(EvidenceBuilder(reference, settings or Settings()))  # type: ignore[arg-type]
+        return builder[0]
+
+    decided = 0
     for r in rows:
-        r.decision = views.get(r.row)
-    return len(views)
+        decided += decide_row(r, by_row.get(r.row, ()), in_force, evidence_builder, settings,
+                              rescore=reference is not None)
+    return decided
+
+
+def decide_row(r: Any, hits: Sequence[Hit], decisions: Mapping[Key, Decision],
+               evidence_builder: Any, settings: Any, *, rescore: bool = True) -> bool:
+    """Apply the decisions in force to one RowResult ``r`` whose hits are ``hits`` (best first);
+    see :func:`apply_decisions`. ``evidence_builder()`` gives an EvidenceBuilder when needed.
+    Returns whether the row has a decision."""
+    view = row_decisions(hits, decisions).get(r.row)
+    was = r.decision
+    r.decision = view
+    if view is None:
+        return False
+    cleared = cleared_hits(view) if rescore else set()
+    if cleared:
+        before = (was or {}).get("before") or {"level": r.level, "score": r.score}
+        _clear(r, cleared, evidence_builder(), settings)
+        if (r.level, r.score) != (before["level"], before["score"]):
+            view["before"] = before
+        view["level"], view["score"] = r.level, r.score
+        view["text"] = decision_text(view)
+    return True
+
+
+#: Evidence kinds built from a row's name candidates (see EvidenceBuilder.entity).
+CANDIDATE_KINDS = frozenset({"entity_list", "watchlist"})
+
+
+def _clear(r: Any, cleared: set[tuple[str, str]], builder: Any, settings: Any) -> None:
+    """Score row ``r`` again without the hits in ``cleared``."""
+    from chainscreen.models import Verdict
+    from chainscreen.score import recombine
+
+    kept = [c for c in r.candidates if (c.record.list_id, c.record.record_id) not in cleared]
+    evidence = [*builder.entity(kept), *(e for e in r.evidence if e.kind not in CANDIDATE_KINDS)]
+    was = Verdict(r.level, r.score, r.formula, tuple(r.reasons), tuple(r.evidence))
+    verdict = recombine(evidence, settings, was=was)
+    r.level, r.score, r.formula = verdict.level, verdict.score, verdict.formula
+    r.reasons, r.evidence = verdict.reasons, verdict.evidence
 
 
 def make_decision(hit: Hit, status: str, *, note: str, by: str, at: str) -> Decision:
@@ -271,9 +415,90 @@ def make_decision(hit: Hit, status: str, *, note: str, by: str, at: str) -> Deci
         party=hit.party, country=hit.country, list_id=hit.list_id, record_id=hit.record_id,
         status=status, note=note, by=by.strip(), at=at, record_hash=hit.record_hash,
         row_hash=hit.row_hash, record_name=hit.record_name, supplier=hit.supplier,
+        edition=hit.edition,
     )
     check_decision(decision.to_dict(), source="decision")
     return decision
+
+
+# ---------------------------------------------------------------------------------------------
+# the review queue: a run's hits in the order an analyst works through them
+
+
+def hit_ref(hit: Hit) -> str:
+    """``ROW:RECORD``, how a hit is named on the command line and in the web API."""
+    return f"{hit.row}:{hit.record_id}"
+
+
+def find_hit(hits: Iterable[Hit], ref: str) -> Hit | None:
+    """The hit named ``ROW:RECORD`` (RECORD a record id, or ``LIST:RECORD``), or None."""
+    row_text, sep, record = str(ref).strip().partition(":")
+    if not sep or not row_text.strip().isdigit() or not record.strip():
+        return None
+    row, record = int(row_text), record.strip()
+    for h in hits:
+        if h.row == row and record in (h.record_id, f"{h.list_id}:{h.record_id}"):
+            return h
+    return None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One hit in a review queue with its review state."""
+
+    hit: Hit
+    state: str  # open | decided | reopened
+    decision: Decision | None
+    reason: str | None  # why a decision reopened
+
+    @property
+    def status(self) -> str:
+        """"open" (never decided, or reopened), else the decision: confirm, dismiss, escalate."""
+        return self.decision.status if self.state == "decided" and self.decision else "open"
+
+
+_MATCH_ORDER = {"match": 0, "review": 1}
+_LEVEL_ORDER = {lvl: i for i, lvl in enumerate(("high", "elevated", "low", "clear", "unscreenable"))}
+
+
+def triage_key(hit: Hit) -> tuple[Any, ...]:
+    """Order of hits to review: match-level before review-level, the row's level, the match
+    score (best first), then row and list order."""
+    return (_MATCH_ORDER.get(hit.match_decision, 2), _LEVEL_ORDER.get(hit.level, 9), -hit.score,
+            hit.row, hit.list_id, hit.record_id)
+
+
+def review_queue(hits: Iterable[Hit], decisions: Mapping[Key, Decision]) -> list[QueueEntry]:
+    """Every hit with its state under the decisions in force (:func:`latest`), in triage order."""
+    out = []
+    for h in sorted(hits, key=triage_key):
+        state, d, reason = hit_state(h, decisions)
+        out.append(QueueEntry(h, state, d, reason))
+    return out
+
+
+def queue_counts(entries: Iterable[QueueEntry]) -> dict[str, int]:
+    """Hits by status: open (reopened included), confirm, dismiss, escalate."""
+    counts = dict.fromkeys(("open", *STATUSES), 0)
+    for e in entries:
+        counts[e.status] += 1
+    return counts
+
+
+def same_supplier(hits: Iterable[Hit], hit: Hit) -> list[Hit]:
+    """The hits of the same supplier (normalised name) on the same list record, one per decision
+    key and row hash, ``hit`` first: a decision on each holds on every row of that supplier,
+    whatever country, spelling or address the rows give."""
+    out: dict[tuple[Key, str], Hit] = {(hit.key, hit.row_hash): hit}
+    for h in hits:
+        if h.party == hit.party and (h.list_id, h.record_id) == (hit.list_id, hit.record_id):
+            out.setdefault((h.key, h.row_hash), h)
+    return list(out.values())
+
+
+def history(decisions: Iterable[Decision], key: Key) -> list[Decision]:
+    """Every decision ever recorded on ``key``, oldest first: the last one is in force."""
+    return [d for d in decisions if d.key == key]
 
 
 # ---------------------------------------------------------------------------------------------

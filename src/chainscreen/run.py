@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chainscreen.errors import OutputError
 from chainscreen.models import Problem
+from chainscreen.review import apply_decisions
 from chainscreen.report.outputs import (
     DEFAULT_FORMATS,
     FORMATS,
@@ -175,12 +176,16 @@ def _screen_whole(opened: ManifestStream, source: Path, sheet: str | int | None,
     manifest = opened.manifest if opened.manifest is not None else read_manifest(
         source, sheet=sheet, mapping=mapping)
     result = screen(manifest, settings=settings, reference=reference, progress=progress)
+    screened = result.counts()  # what the store keeps: levels as screened
     if store is not None and stored is not None:
-        # also sets each row's reviewer decision, so the outputs written below show it
-        store.save_rows(stored.id, result.rows, list(manifest.field("address")))
+        decisions = store.decisions()
+        store.save_rows(stored.id, result.rows, list(manifest.field("address")), decisions=decisions)
+        # the outputs written below show the reviewers' decisions: a dismissed hit no longer
+        # counts towards its row's level
+        apply_decisions(result, decisions)
     written = write_outputs(result, paths)
     if store is not None and stored is not None:
-        stored = store.complete_run(stored.id, result.receipt, result.counts(), result.problems,
+        stored = store.complete_run(stored.id, result.receipt, screened, result.problems,
                                     result.reference)
     return Run(input=source, receipt=result.receipt, counts=result.counts(), rows=len(result.rows),
                streamed=False, seconds=0.0, result=result, problems=list(result.problems),

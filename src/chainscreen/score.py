@@ -26,6 +26,10 @@ from chainscreen.models import Evidence, Verdict
 from chainscreen.settings import DEFAULT_LEVEL_CAPS, ENTITY_KINDS, Settings
 
 DECISIVE_KINDS = frozenset({"entity_list"})
+#: Reason added to a row with no evidence and nothing missing.
+NO_EVIDENCE = "no risk evidence found on the lists used"
+#: Prefix of the reasons that name what could not be screened.
+NOT_SCREENED = "not screened: "
 #: The combination rule in words, as every report prints it.
 FORMULA = "score = 100 × (1 − Π(1 − wᵢ·sᵢ))"
 
@@ -168,10 +172,33 @@ def combine(
             text += f"; decisive {decisive[0].kind} match → high"
         level = "high"
     if missing:
-        reasons.extend(f"not screened: {m}" for m in missing)
+        reasons.extend(f"{NOT_SCREENED}{m}" for m in missing)
         if level == "clear":
             level = "unscreenable"
     elif level == "clear":
-        reasons.append("no risk evidence found on the lists used")
+        reasons.append(NO_EVIDENCE)
     reasons.extend(notes)
     return Verdict(level=level, score=score, formula=text, reasons=tuple(reasons), evidence=items)
+
+
+def split_reasons(reasons: Sequence[str], evidence: Sequence[Evidence]) -> tuple[list[str], list[str]]:
+    """The ``missing`` and ``notes`` that :func:`combine` built ``reasons`` from, given its evidence."""
+    summaries = {e.summary for e in evidence}
+    missing: list[str] = []
+    notes: list[str] = []
+    for reason in reasons:
+        if reason in summaries or reason == NO_EVIDENCE:
+            continue
+        if reason.startswith(NOT_SCREENED):
+            missing.append(reason[len(NOT_SCREENED):])
+        else:
+            notes.append(reason)
+    return missing, notes
+
+
+def recombine(evidence: Sequence[Evidence], settings: Settings, *, was: Verdict) -> Verdict:
+    """Score ``evidence`` for a row whose earlier verdict was ``was``, keeping what it said was
+    missing and its notes: the verdict of the same row with some of its evidence taken away
+    (a hit a reviewer dismissed)."""
+    missing, notes = split_reasons(was.reasons, was.evidence)
+    return combine(evidence, settings, missing=missing, notes=notes)

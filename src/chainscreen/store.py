@@ -58,6 +58,7 @@ from chainscreen.review import (
     HIT_DECISIONS,
     Decision,
     Hit,
+    apply_decisions,
     apply_row_decisions,
     hits_from_rows,
     latest,
@@ -212,6 +213,8 @@ class DecisionRow(Base):
     at: Mapped[str] = mapped_column(String(40))
     record_name: Mapped[str] = mapped_column(Text)
     supplier: Mapped[str] = mapped_column(Text)
+    #: The list edition decided against (added in migration 0003; NULL before it).
+    edition: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 def _table(model: type[Base]) -> Table:
@@ -498,13 +501,19 @@ class Store:
     def finish_run(self, run_id: int, result: ScreenResult, *, batch: int = BATCH) -> RunInfo:
         """Store a whole result: :meth:`save_rows` then :meth:`complete_run`.
 
-        Every row a decision covers gets ``RowResult.decision`` (so outputs written afterwards
-        show it). On any error the run is marked failed (with the error) and the error is raised.
+        Rows are stored as screened, each with the decision in force at run time; then the
+        decisions are applied to ``result`` (a dismissed hit's evidence taken out of its row's
+        level), so outputs written afterwards show them. On any error the run is marked failed
+        (with the error) and the error is raised.
         """
         try:
-            self.save_rows(run_id, result.rows, list(result.manifest.field("address")), batch=batch)
-            return self.complete_run(run_id, result.receipt, result.counts(), result.problems,
-                                     result.reference)
+            decisions = self.decisions()
+            self.save_rows(run_id, result.rows, list(result.manifest.field("address")), batch=batch,
+                           decisions=decisions)
+            run = self.complete_run(run_id, result.receipt, result.counts(), result.problems,
+                                    result.reference)
+            apply_decisions(result, decisions)
+            return run
         except BaseException as exc:
             self.fail_run(run_id, f"{type(exc).__name__}: {exc}")
             raise
@@ -666,19 +675,24 @@ class Store:
         raise StoreError(f"no run {ref!r} in {display_url(self.url)} (use an id from "
                          "'chainscreen runs', 'latest', or the start of a run uid)")
 
-    def rows(self, run_id: int) -> list[dict[str, Any]]:
-        """Row results of a run, in row order, as plain dicts."""
+    def rows(self, run_id: int, only: int | None = None) -> list[dict[str, Any]]:
+        """Row results of a run (or only row ``only``), in row order, as plain dicts."""
         t = _table(RowResultRow)
+        cond = t.c.run_id == run_id
+        if only is not None:
+            cond = cond & (t.c.row == only)
         with self._tx() as conn:
-            return [dict(r._mapping) for r in conn.execute(
-                select(t).where(t.c.run_id == run_id).order_by(t.c.row))]
+            return [dict(r._mapping) for r in conn.execute(select(t).where(cond).order_by(t.c.row))]
 
-    def candidates(self, run_id: int) -> list[dict[str, Any]]:
-        """Candidates of a run, by row then rank, as plain dicts."""
+    def candidates(self, run_id: int, only: int | None = None) -> list[dict[str, Any]]:
+        """Candidates of a run (or of row ``only``), by row then rank, as plain dicts."""
         t = _table(CandidateRow)
+        cond = t.c.run_id == run_id
+        if only is not None:
+            cond = cond & (t.c.row == only)
         with self._tx() as conn:
             return [dict(r._mapping) for r in conn.execute(
-                select(t).where(t.c.run_id == run_id).order_by(t.c.row, t.c.rank))]
+                select(t).where(cond).order_by(t.c.row, t.c.rank))]
 
     def result_dict(self, run_id: int) -> dict[str, Any]:
         """A complete run in the JSON output contract's form (``ScreenResult.to_dict()``):
@@ -726,12 +740,13 @@ class Store:
                 .join(r, (r.c.run_id == c.c.run_id) & (r.c.row == c.c.row))
                 .where((c.c.run_id == run_id) & c.c.match_decision.in_(HIT_DECISIONS))
                 .order_by(c.c.row, c.c.rank))
+        editions = {e["id"]: e["edition"] for e in self.get(run_id).lists()}
         with self._tx() as conn:
             return [Hit(row=m.row, party=m.party, country=m.country, row_hash=m.row_hash,
                         list_id=m.list_id, record_id=m.record_id, record_hash=m.record_hash,
                         record_name=m.record_name, matched_name=m.matched_name, score=m.score,
                         match_decision=m.match_decision, supplier=m.supplier or "",
-                        level=m.level)
+                        level=m.level, edition=editions.get(m.list_id, ""))
                     for m in conn.execute(stmt)]
 
     def review_snapshots(self, run_id: int) -> dict[tuple[int, str, str], dict[str, Any] | None]:
@@ -768,8 +783,8 @@ class Store:
         t = _table(DecisionRow)
         cols = [c for c in t.c if c.name != "id"]
         with self._tx() as conn:
-            return [Decision(**dict(m._mapping)) for m in conn.execute(
-                select(*cols).order_by(t.c.at, t.c.id))]
+            return [Decision(**{**dict(m._mapping), "edition": m.edition or ""})
+                    for m in conn.execute(select(*cols).order_by(t.c.at, t.c.id))]
 
     def add_decisions(self, decisions: Iterable[Decision]) -> int:
         """Record decisions; one identical to a stored decision is skipped. Returns how many were new."""

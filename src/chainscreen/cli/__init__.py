@@ -171,6 +171,7 @@ def _register() -> None:
         cmd_review,
         cmd_runs,
         cmd_screen,
+        cmd_serve,
     )
 
 

@@ -28,17 +28,63 @@ REGIME_HELP = {
 }
 
 
-@cli.group()
-def report() -> None:
-    """Draft disclosures and sector briefs from a profile and screening runs. Not legal advice.
+@cli.group(invoke_without_command=True)
+@click.option("--run", "run_ref", metavar="RUN",
+              help="Write RUN's reviewed outputs: the workbook, HTML report and JSON with the "
+                   "reviewers' decisions applied (as the review web app's downloads).")
+@click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("chainscreen-out"), show_default=True, help="Folder for --run's outputs.")
+@click.option("-f", "--format", "formats", default="xlsx,html,json", show_default=True,
+              help="With --run: comma-separated xlsx, html, md, json, csv.")
+@click.option("--force", is_flag=True, help="With --run: overwrite outputs that already exist.")
+@click.option("--db", envvar="CHAINSCREEN_DB", metavar="URL",
+              help="Run database for --run, any SQLAlchemy URL; default: a SQLite file in the user "
+                   "data folder. Env: CHAINSCREEN_DB.")
+@click.pass_context
+def report(ctx: click.Context, run_ref: str | None, outdir: Path, formats: str, force: bool,
+           db: str | None) -> None:
+    """Draft disclosures and sector briefs from a profile and screening runs, or write a stored
+    run's reviewed outputs (--run). Not legal advice.
+
+    With --run, a dismissed hit no longer counts towards its row's level and every row a
+    reviewer decided on says so ("cleared by ana on 2026-01-05: ...").
 
     \b
     Examples:
+      chainscreen report --run latest -o reviewed
       chainscreen report init-profile -o company.toml
       chainscreen report s211 --profile company.toml suppliers.xlsx -o drafts/s211 --format html,pdf
       chainscreen report s211 --profile company.toml --results run.json --check
       chainscreen report sector --goods cotton --country CN suppliers.xlsx -o cotton
     """
+    if ctx.invoked_subcommand is not None:
+        if run_ref is not None:
+            raise click.UsageError("--run before a subcommand writes a run's reviewed outputs; "
+                                   "give the subcommand its own --run (after its name)")
+        return
+    if run_ref is None:
+        click.echo(ctx.get_help())
+        return
+    from chainscreen.report.files import check_writable
+    from chainscreen.reviewed import REVIEWED_FORMATS, reviewed_names, stored_result, write_reviewed
+    from chainscreen.store import open_store
+
+    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in REVIEWED_FORMATS]
+    if bad or not fmts:
+        raise click.BadParameter(f"unknown format {', '.join(bad) or formats!r}; choose from "
+                                 f"{', '.join(REVIEWED_FORMATS)}", param_hint="--format")
+    with open_store(db) as store:
+        run = store.resolve(run_ref)
+        targets = {f: outdir / name for f, name in reviewed_names(run, fmts).items()}
+        for path in targets.values():
+            check_writable(path, force)
+        with stored_result(store, run) as result:
+            written = write_reviewed(result, targets)
+    decided = sum(1 for r in result.rows if r.decision)
+    click.echo(f"{run.label} ({run.input_name}): {decided} row(s) with a reviewer's decision", err=True)
+    for path in written.values():
+        click.echo(str(path))
 
 
 #: Where the --db option leaves its value for :func:`load_runs` (``click.Context.meta`` key).

@@ -153,6 +153,8 @@ def report_context(result: ScreenResult, *, max_rows: int = 500,
         "sector_scores": len({r.score for r in sector}),
         "unscreenable": unscreenable[:max_rows],
         "unscreenable_total": len(unscreenable),
+        # rows a reviewer decided on (cleared, confirmed, escalated, reopened), in row order
+        "decided": [r for r in result.rows if r.decision],
         "max_rows": max_rows,
         "problems": result.all_problems(),
         "country_chart": bar_chart(top(by_country), levels),
