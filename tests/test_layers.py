@@ -33,8 +33,9 @@ LAYERS: dict[str, int] = {
     "chainscreen.pipeline": 4, "chainscreen.engines": 4,
     # 5 outputs and the run store
     "chainscreen.report": 5, "chainscreen.store": 5, "chainscreen.migrations": 5,
-    # 6 the run flow: open → store → screen → write → finish
-    "chainscreen.run": 6,
+    # 6 the run flow: open → store → screen → write → finish; the pre-contract check; a stored
+    # run's reviewed outputs
+    "chainscreen.run": 6, "chainscreen.check": 6, "chainscreen.reviewed": 6,
     # 7 front ends: command line, web page, Spark driver, the package's own facade
     "chainscreen.cli": 7, "chainscreen.__main__": 7, "chainscreen.web": 7, "chainscreen.spark": 7,
     "chainscreen": 7,

@@ -63,7 +63,7 @@ def test_screen_decide_update_rescreen(tmp_path: Path, db: str) -> None:
     sheet = load_workbook(tmp_path / "o2" / "lines.screened.xlsx")["Screened"]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     cell = sheet.cell(row=2, column=header.index("Decision") + 1).value
-    assert cell.startswith("dismiss by ana on ") and "different company" in cell
+    assert cell.startswith("cleared by ana on ") and "different company" in cell
 
     # A newer edition of the list (the shipped one): the entry changed, and a record was added.
     code, out, err = run("rescreen", "latest", "--db", db, "-o", str(tmp_path / "o3"),

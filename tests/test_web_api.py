@@ -25,7 +25,7 @@ from chainscreen.errors import InputError  # noqa: E402
 from chainscreen.store import open_store  # noqa: E402
 from chainscreen.web.app import ServeConfig, create_app  # noqa: E402
 
-JP_HIT = "1:uflpa-a96477ba9b"  # row 1: the listed company's alias, written with a Japanese origin
+JP_HIT = "1:uflpa-a96477ba9b"  # row 1: an alias of a listed company; only the country adds evidence
 
 
 @pytest.fixture(scope="module")
@@ -108,18 +108,18 @@ def test_api_hits_in_triage_order_and_bad_input(client: Any) -> None:
 
 def test_api_decisions(client: Any, store: Any) -> None:
     r = client.post("/api/runs/1/decisions", json={"hit": JP_HIT, "decision": "dismiss",
-                                                   "note": "other company: Osaka", "by": "ana"})
+                                                   "note": "other company: Hefei Bitland is elsewhere", "by": "ana"})
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["hit"] == JP_HIT and body["decision"] == "dismiss" and body["by"] == "ana"
-    assert body["note"] == "other company: Osaka" and body["edition"] and body["at"]
+    assert body["note"] == "other company: Hefei Bitland is elsewhere" and body["edition"] and body["at"]
     assert body["list_id"] == "uflpa-entity-list" and body["record_id"] == "uflpa-a96477ba9b"
     stored = store.decisions()
     assert len(stored) == 1 and stored[0].edition == body["edition"]
     open_now = client.get("/api/runs/1/hits").json()
     assert JP_HIT not in {h["hit"] for h in open_now}
     decided = {h["hit"]: h for h in client.get("/api/runs/1/hits?state=all").json()}[JP_HIT]
-    assert decided["decision"] == {"decision": "dismiss", "note": "other company: Osaka",
+    assert decided["decision"] == {"decision": "dismiss", "note": "other company: Hefei Bitland is elsewhere",
                                    "by": "ana", "at": body["at"]}
     for bad, why in (({"hit": "1:nope", "decision": "dismiss", "by": "ana"}, "no hit"),
                      ({"hit": JP_HIT, "decision": "ignore", "by": "ana"}, "not one of"),
@@ -162,12 +162,13 @@ def test_api_row_with_decisions_applied(client: Any) -> None:
     row = client.get("/api/runs/1/rows/1").json()
     assert row["level"] == "high" and row["decision"] is None
     assert row["input"]["Supplier"] == "Hefei Baolongda Information Technology Co Ltd"
-    assert row["input"]["Address"] == "Osaka, Japan"
+    assert row["input"]["Address"] == "Hefei, Anhui"
     client.post("/api/runs/1/decisions", json={"hit": JP_HIT, "decision": "dismiss",
                                                "note": "other company", "by": "ana"})
     row = client.get("/api/runs/1/rows/1").json()
-    assert row["level"] == "clear" and row["score"] == 0.0
+    assert row["level"] == "low" and row["score"] < 40  # the country evidence alone
     assert row["decision"]["before"] == {"level": "high", "score": 100.0}
+    assert [e["kind"] for e in row["evidence"]] == ["tip_tier"]
     assert row["decision"]["text"].startswith("cleared by ana on ")
     assert "other company" in row["decision"]["text"]
     assert not [e for e in row["evidence"] if e.get("record_id") == "uflpa-a96477ba9b"]
@@ -181,7 +182,7 @@ def test_every_row_of_a_supplier(client: Any) -> None:
     r = client.post("/api/runs/1/decisions", json={"hit": JP_HIT, "decision": "dismiss", "by": "ana",
                                                    "note": "not them", "every_row": True})
     assert r.status_code == 201 and r.json()["applied_to"] == 2
-    assert client.get("/api/runs/1/rows/5").json()["level"] == "clear"
+    assert client.get("/api/runs/1/rows/5").json()["level"] == "low"
     assert {h["row"] for h in client.get("/api/runs/1/hits").json()}.isdisjoint({1, 5})
 
 
@@ -275,7 +276,7 @@ def test_download_is_report_run(client: Any, db: str, tmp_path: Path) -> None:
     assert (tmp_path / "review_sample.run1.reviewed.json").read_bytes() == got["json"].content
     assert (tmp_path / "review_sample.run1.reviewed.html").read_bytes() == got["html"].content
     data = got["json"].json()
-    assert data["rows"][0]["level"] == "clear" and data["summary"]["levels"]["high"] < 4
+    assert data["rows"][0]["level"] == "low" and data["summary"]["levels"]["high"] == 2
     assert "cleared by ana" in got["html"].text
     assert client.get("/runs/1/download/exe").status_code == 404
 
@@ -313,4 +314,6 @@ def test_review_export_keeps_history_and_edition(client: Any, db: str, tmp_path:
     assert r.exit_code == 0, r.output
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[0].endswith(",edition")
-    assert text.count("uflpa-a96477ba9b") == 2 and "2026-07-09" in text
+    edition = client.get("/api/runs").json()[0]["lists"]
+    edition = next(e["edition"] for e in edition if e["id"] == "uflpa-entity-list")
+    assert text.count("uflpa-a96477ba9b") == 2 and text.count(f",{edition}\n") == 2

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from chainscreen.errors import InputError
 
 if TYPE_CHECKING:
-    from chainscreen.pipeline import ScreenResult
     from chainscreen.reference import ReferenceSet
+    from chainscreen.result import ScreenResult
     from chainscreen.settings import Settings
 
 #: Most names one check takes.

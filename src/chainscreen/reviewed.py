@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import ReferenceDataError, SettingsError
 from chainscreen.models import Candidate, EntityRecord, Evidence, Problem
+from chainscreen.report.outputs import REPORT_FORMATS
 
 if TYPE_CHECKING:
-    from chainscreen.pipeline import RowResult, ScreenResult
     from chainscreen.reference import ReferenceSet
+    from chainscreen.result import RowResult, ScreenResult
     from chainscreen.settings import Settings
     from chainscreen.store import RunInfo, Store
 
 #: What a reviewed run can be written as.
-REVIEWED_FORMATS: tuple[str, ...] = ("xlsx", "html", "md", "json", "csv")
+REVIEWED_FORMATS: tuple[str, ...] = REPORT_FORMATS
 
 
 def run_reference(run: RunInfo) -> ReferenceSet:
@@ -65,7 +66,7 @@ def stored_rows(store: Store, run_id: int, records: dict[tuple[str, str], Entity
     """The run's rows (or only row ``only``) as screened, as RowResult records (evidence,
     candidates, goods, problems); list records come from ``records`` where they are there."""
     from chainscreen.normalize.goods import GoodsHit
-    from chainscreen.pipeline import RowResult
+    from chainscreen.result import RowResult
 
     cands: dict[int, list[Candidate]] = {}
     for c in store.candidates(run_id, only):
@@ -107,7 +108,7 @@ def stored_result(store: Store, run: RunInfo, *, reference: ReferenceSet | None 
     Raises StoreError for a run that did not complete or whose input was not kept.
     """
     from chainscreen.manifest import read_manifest
-    from chainscreen.pipeline import ScreenResult
+    from chainscreen.result import ScreenResult
     from chainscreen.review import apply_decisions
     from chainscreen.store import COMPLETE, StoreError, input_file
 
@@ -138,21 +139,6 @@ def reviewed_names(run: RunInfo, formats: Sequence[str]) -> dict[str, str]:
 
 def write_reviewed(result: ScreenResult, targets: dict[str, Path]) -> dict[str, Path]:
     """Write ``result`` in each format of ``targets`` (format → path), atomically."""
-    from chainscreen.report import render
-    from chainscreen.report.workbook import write_workbook
+    from chainscreen.report.outputs import write_outputs
 
-    written: dict[str, Path] = {}
-    for fmt, path in targets.items():
-        if fmt == "xlsx":
-            written[fmt] = write_workbook(result, path)
-        elif fmt == "html":
-            written[fmt] = render.write_text(render.render(result, "screening.html.j2"), path)
-        elif fmt == "md":
-            written[fmt] = render.write_text(render.render(result, "screening.md.j2"), path)
-        elif fmt == "json":
-            written[fmt] = render.write_json(result, path)
-        elif fmt == "csv":
-            written[fmt] = render.write_csv(result, path)
-        else:
-            raise ValueError(f"unknown format {fmt!r}")
-    return written
+    return write_outputs(result, targets)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chainscreen.errors import OutputError
 from chainscreen.models import Problem
-from chainscreen.review import apply_decisions
 from chainscreen.report.outputs import (
     DEFAULT_FORMATS,
     FORMATS,
@@ -33,6 +32,7 @@ from chainscreen.report.outputs import (
     targets,
     write_outputs,
 )
+from chainscreen.review import apply_decisions
 from chainscreen.settings import Settings
 
 if TYPE_CHECKING:

@@ -65,7 +65,7 @@ def report(ctx: click.Context, run_ref: str | None, outdir: Path, formats: str, 
     if run_ref is None:
         click.echo(ctx.get_help())
         return
-    from chainscreen.report.files import check_writable
+    from chainscreen.files import check_writable
     from chainscreen.reviewed import REVIEWED_FORMATS, reviewed_names, stored_result, write_reviewed
     from chainscreen.store import open_store
 

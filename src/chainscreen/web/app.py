@@ -147,9 +147,9 @@ def _csrf(request: Request) -> str:
 def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
     from starlette.responses import HTMLResponse
 
-    from chainscreen import __version__
     from chainscreen.report.render import LEVEL_COLOURS
     from chainscreen.store import display_url
+    from chainscreen.version import __version__
 
     service = _service(request)
     csrf = _csrf(request)
@@ -379,7 +379,7 @@ async def api_check(request: Request) -> Response:
 
 def healthz(request: Request) -> Response:
     """``GET /healthz``: the server is up and its run store answers."""
-    from chainscreen import __version__
+    from chainscreen.version import __version__
 
     service = _service(request)
     try:

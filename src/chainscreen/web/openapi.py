@@ -26,7 +26,7 @@ def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The OpenAPI document."""
-    from chainscreen import __version__
+    from chainscreen.version import __version__
 
     nullable_str = {"type": ["string", "null"]}
     return {
