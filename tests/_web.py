@@ -149,8 +149,11 @@ def workbook_decisions(path: Path) -> dict[str, str]:
     """Supplier → the Decision cell, from the screened sheet of a reviewed workbook."""
     from openpyxl import load_workbook
 
-    ws = load_workbook(path, read_only=True).worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
     head = next(i for i, r in enumerate(rows) if "Decision" in r)
     header = list(rows[head])
     col, level = header.index("Decision"), header.index("Risk level")
