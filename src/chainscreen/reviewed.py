@@ -33,16 +33,17 @@ if TYPE_CHECKING:
 REVIEWED_FORMATS: tuple[str, ...] = REPORT_FORMATS
 
 
-def run_reference(run: RunInfo) -> ReferenceSet:
+def run_reference(run: RunInfo, root: Path | None = None, user: Path | bool | None = None) -> ReferenceSet:
     """The reference lists in the editions ``run`` used; the newest editions when one of them is
-    no longer catalogued (its records then come from the newer edition)."""
+    no longer catalogued (its records then come from the newer edition). ``root`` and ``user``
+    are the list folders (see :func:`chainscreen.reference.load_reference`)."""
     from chainscreen.reference import load_reference
 
     pinned = [f"{e['id']}@{e['edition']}" for e in run.lists()]
     try:
-        return load_reference(lists=pinned or None)
+        return load_reference(root, lists=pinned or None, user=user)
     except ReferenceDataError:
-        return load_reference()
+        return load_reference(root, user=user)
 
 
 def run_settings(run: RunInfo) -> Settings:
@@ -103,7 +104,8 @@ def stored_result(store: Store, run: RunInfo, *, reference: ReferenceSet | None 
                   decisions: bool = True) -> Iterator[ScreenResult]:
     """``run`` as a ScreenResult with the decisions in force applied (``decisions=False``: as
     screened). The input file is read again from the bytes kept with the run; it exists until
-    the ``with`` block ends (an .xlsx workbook is annotated from it).
+    the ``with`` block ends (an .xlsx workbook is annotated from it). ``reference`` defaults to
+    :func:`run_reference` over the shipped lists only: front ends pass the user's folders.
 
     Raises StoreError for a run that did not complete or whose input was not kept.
     """

@@ -65,8 +65,15 @@ def report(ctx: click.Context, run_ref: str | None, outdir: Path, formats: str, 
     if run_ref is None:
         click.echo(ctx.get_help())
         return
+    from chainscreen.cli import reference_args, store_url
     from chainscreen.files import check_writable
-    from chainscreen.reviewed import REVIEWED_FORMATS, reviewed_names, stored_result, write_reviewed
+    from chainscreen.reviewed import (
+        REVIEWED_FORMATS,
+        reviewed_names,
+        run_reference,
+        stored_result,
+        write_reviewed,
+    )
     from chainscreen.store import open_store
 
     fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -74,12 +81,12 @@ def report(ctx: click.Context, run_ref: str | None, outdir: Path, formats: str, 
     if bad or not fmts:
         raise click.BadParameter(f"unknown format {', '.join(bad) or formats!r}; choose from "
                                  f"{', '.join(REVIEWED_FORMATS)}", param_hint="--format")
-    with open_store(db) as store:
+    with open_store(store_url(db)) as store:
         run = store.resolve(run_ref)
         targets = {f: outdir / name for f, name in reviewed_names(run, fmts).items()}
         for path in targets.values():
             check_writable(path, force)
-        with stored_result(store, run) as result:
+        with stored_result(store, run, reference=run_reference(run, **reference_args())) as result:
             written = write_reviewed(result, targets)
     decided = sum(1 for r in result.rows if r.decision)
     click.echo(f"{run.label} ({run.input_name}): {decided} row(s) with a reviewer's decision", err=True)

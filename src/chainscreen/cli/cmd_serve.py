@@ -46,6 +46,7 @@ def serve(db: str | None, host: str, port: int, token: str | None, open_browser:
         import uvicorn
     except ImportError:
         raise click.ClickException("the review app needs its extra: pip install 'chainscreen[web]'") from None
+    from chainscreen.cli import reference, reference_args, store_url
     from chainscreen.settings import load_settings
     from chainscreen.store import display_url, open_store
     from chainscreen.web.app import ServeConfig, create_app
@@ -56,9 +57,10 @@ def serve(db: str | None, host: str, port: int, token: str | None, open_browser:
                                "(or set CHAINSCREEN_TOKEN); e.g. --token " + new_secret())
     settings = load_settings(settings_path, lists=list(lists) or None)
     reviewer = os.environ.get("CHAINSCREEN_REVIEWER", "")
-    store = open_store(db)
+    store = open_store(store_url(db))
     click.echo("Loading the lists for the pre-contract check ...", err=True)
-    app = create_app(store, ServeConfig(host=host, token=token, reviewer=reviewer), settings=settings)
+    app = create_app(store, ServeConfig(host=host, token=token, reviewer=reviewer), settings=settings,
+                     reference=reference(settings.lists), reference_args=reference_args())
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host

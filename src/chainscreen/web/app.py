@@ -50,8 +50,10 @@ class ServeConfig:
 
 
 def create_app(store: Store, config: ServeConfig | None = None, *, settings: Settings | None = None,
-               reference: ReferenceSet | None = None) -> Starlette:
-    """The ASGI app over ``store``. The check's list index is built here, once."""
+               reference: ReferenceSet | None = None,
+               reference_args: dict[str, Any] | None = None) -> Starlette:
+    """The ASGI app over ``store``. The check's list index is built here, once. ``reference_args``
+    are the list folders (``root``, ``user`` of :func:`chainscreen.reference.load_reference`)."""
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.routing import Mount, Route
@@ -63,7 +65,7 @@ def create_app(store: Store, config: ServeConfig | None = None, *, settings: Set
     if not is_local(config.host) and not config.token:
         raise InputError(f"--host {config.host} makes the review app reachable from other machines; "
                          "give it a --token (or CHAINSCREEN_TOKEN) that every request must carry")
-    service = ReviewService(store, settings=settings, reference=reference)
+    service = ReviewService(store, settings=settings, reference=reference, reference_args=reference_args)
     routes = [
         Route("/", runs_page),
         Route("/runs/{run_id:int}", queue_page),

@@ -129,14 +129,17 @@ class ReviewService:
     """The run store and the lists behind one server; thread-safe for its caches."""
 
     def __init__(self, store: Store, *, settings: Settings | None = None,
-                 reference: ReferenceSet | None = None, clock: Callable[[], str] = _now) -> None:
+                 reference: ReferenceSet | None = None, reference_args: Mapping[str, Any] | None = None,
+                 clock: Callable[[], str] = _now) -> None:
         from chainscreen.reference import load_reference
         from chainscreen.settings import Settings
 
         self.store = store
         self.settings = settings or Settings()
+        #: The list folders (``root``, ``user``) as the front end resolved them.
+        self.reference_args = dict(reference_args or {})
         # The lists the check answers from, loaded and indexed once at start-up.
-        self.reference = reference or load_reference(lists=self.settings.lists)
+        self.reference = reference or load_reference(lists=self.settings.lists, **self.reference_args)
         from chainscreen.check import Checker
 
         self.checker = Checker(self.settings, self.reference)
@@ -162,7 +165,7 @@ class ReviewService:
     def _run_reference(self, run: RunInfo) -> ReferenceSet:
         from chainscreen.reviewed import run_reference
 
-        return self._cached(("reference", run.uid), lambda: run_reference(run))
+        return self._cached(("reference", run.uid), lambda: run_reference(run, **self.reference_args))
 
     def _records(self, run: RunInfo) -> dict[tuple[str, str], EntityRecord]:
         from chainscreen.reviewed import entity_index
