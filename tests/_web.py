@@ -145,19 +145,18 @@ def download(downloads: Path, suffix: str, timeout: float = 60) -> Path:
     raise TimeoutError(f"no {suffix} download in {downloads}")
 
 
-def workbook_decisions(path: Path) -> dict[str, str]:
-    """Supplier → the Decision cell, from the screened sheet of a reviewed workbook."""
+def workbook_decisions(path: Path) -> list[str]:
+    """"<Risk level> | <Decision>" of every row with a decision, from the user's own sheet of a
+    reviewed workbook (the second sheet: the first is the "Entity hits" view)."""
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True)
     try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        sheet = next(ws for ws in book.worksheets if ws.title != "Entity hits")
+        rows = list(sheet.iter_rows(values_only=True))
     finally:
         book.close()
     head = next(i for i, r in enumerate(rows) if "Decision" in r)
     header = list(rows[head])
     col, level = header.index("Decision"), header.index("Risk level")
-    supplier = next(i for i, h in enumerate(header) if h and "vendor name" in str(h).lower()
-                    or str(h).lower() == "supplier")
-    return {str(r[supplier]).strip(): f"{r[level]} | {r[col] or ''}" for r in rows[head + 1:]
-            if r[col]}
+    return [f"{r[level]} | {r[col]}" for r in rows[head + 1:] if r[col]]

@@ -118,11 +118,12 @@ def test_review_the_sample_run_by_keyboard(sample: tuple[str, Any, int],
     # the reviewed workbook carries every decision
     driver.find_element(By.ID, "dl-xlsx").click()
     book = download(downloads, ".xlsx")
-    cells = workbook_decisions(book)
-    texts = list(cells.values())
+    texts = workbook_decisions(book)
     assert sum("cleared by ana" in t for t in texts) >= 1
-    assert sum("confirmed by ana" in t for t in texts) == 1
-    assert sum("escalated by ana" in t for t in texts) == 1
+    # (one decision holds on every row where the same supplier appears the same way)
+    assert sum("confirmed by ana" in t for t in texts) >= 1
+    assert sum("escalated by ana" in t for t in texts) >= 1
+    assert sorted(d.status for d in store.decisions()).count("confirm") == 1
     assert any("different company: other city" in t for t in texts)
     confirmed = next(t for t in texts if "confirmed by ana" in t)
     assert confirmed.startswith("high")  # a confirmed hit stays
