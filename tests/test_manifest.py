@@ -170,7 +170,8 @@ def test_mapping_override_finds_header_below_banner(tmp_path: Path) -> None:
     text = "Report,,\nFirma,Land,Ware\nNord Garn AG,DE,Garn\n"
     m = read_manifest(write(tmp_path, "de.csv", text), mapping={"supplier": "Firma", "goods": "Ware"})
     assert m.header_row == 2
-    assert m.columns == {"supplier": "Firma", "goods": "Ware"}
+    # the German header "Land" is the country; the overrides name the other two
+    assert m.columns == {"supplier": "Firma", "country": "Land", "goods": "Ware"}
 
 
 def test_duplicate_and_empty_headers(tmp_path: Path) -> None:

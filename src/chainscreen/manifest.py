@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chainscreen.columns import list_headers, map_columns
+from chainscreen.columns import ColumnReport, assign_roles, list_headers, looks_like_data, map_columns
 from chainscreen.errors import InputError
 from chainscreen.models import FIELDS, Problem
 
@@ -71,6 +71,8 @@ _LEGACY_XLS = "legacy .xls: open it in Excel/LibreOffice and save as .xlsx or .c
 
 # Header detection looks this far down for the real header below titles and banners.
 _HEADER_SCAN_ROWS = 20
+# Rows whose values are looked at to find column roles the headers leave missing.
+_CONTENT_ROWS = 400
 # Encoding detection reads at most this much; the whole file is then decoded with the result.
 _DETECT_BYTES = 1 << 20
 # Refuse xlsx files that would inflate beyond this (zip bombs, or simply too big for memory).
@@ -99,6 +101,9 @@ class Manifest:
     problems: list[Problem] = field(default_factory=list)
     sheet: str | None = None
     header_row: int | None = None
+    #: how each column got its role (header word, language, content, --map), and the columns
+    #: set aside as a buyer or destination
+    roles: ColumnReport = field(default_factory=ColumnReport)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -334,6 +339,7 @@ class _Table:
     rows: list[list[str]]
     header_row: int | None
     row_problems: list[Problem] = field(default_factory=list)
+    headerless: bool = False
 
 
 def _resolve_format(path: Path, data: bytes, fmt: str | None, name: str, problems: list[Problem]) -> str:
@@ -645,11 +651,19 @@ def _read_jsonl(data: bytes, encoding: str, name: str, problems: list[Problem]) 
 
 def _locate_header(
     grid: list[list[str]], mapping: Mapping[str, str] | None, name: str, problems: list[Problem],
-) -> int:
-    """Index of the header row in ``grid``; rows skipped above it become a file-level warning."""
+) -> int | None:
+    """Index of the header row in ``grid``, or None when the file has no header row.
+
+    Rows skipped above the header become a file-level warning; a file without a header row
+    (a plain list of supplier names) gets one saying its columns were named ``column_N``.
+    """
     if not any(any(c.strip() for c in r) for r in grid):
         raise InputError("no header row: the file has no non-empty rows", path=name)
     index = _find_header_row(grid, mapping)
+    if index is None:
+        problems.append(Problem(None, None, "no header row found: every row is read as data and the "
+                                "columns are named column_1, column_2, ...", "warning"))
+        return None
     if index > 0:
         above = [" ".join(c.strip() for c in r if c.strip()) for r in grid[:index]]
         shown = "; ".join(repr(a[:60]) for a in above if a)
@@ -663,8 +677,12 @@ def _grid_to_table(
     *, trailing_blanks: str,
 ) -> _Table:
     index = _locate_header(grid, mapping, name, problems)
-    headers = list(grid[index])
-    rows = grid[index + 1 :]
+    if index is None:
+        headers = _headerless_names(grid)
+        rows = list(grid)
+    else:
+        headers = list(grid[index])
+        rows = grid[index + 1 :]
     trailing = 0
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
@@ -672,20 +690,33 @@ def _grid_to_table(
     if trailing:
         problems.append(Problem(None, None, f"ignored {trailing} blank {trailing_blanks} at the end",
                                 "warning"))
+    if index is None:
+        return _Table(headers, rows, header_row=None, headerless=True)
     return _Table(headers, rows, header_row=index + 1)
 
 
-def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -> int:
+def _headerless_names(grid: list[list[str]]) -> list[str]:
+    """``column_1`` ... ``column_N`` for a file without a header row, N its widest row."""
+    width = max((len(r) for r in grid), default=0)
+    return [f"column_{j + 1}" for j in range(width)]
+
+
+def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -> int | None:
     """Index of the header row: the first of the first 20 rows that looks like a header.
 
     A header maps at least one canonical field (or holds every header named in ``mapping``) and is
     at least half as wide as the widest of those rows, so a one-cell title or a "Supplier list |
-    Q3" banner is passed over. Failing that, the first widest row of mostly non-numeric cells.
+    Q3" banner is passed over. When no row maps and the first row reads like the rows below it
+    (a plain list of names, a country in a country column), the file has no header row: None.
+    Failing that, the first widest row of mostly non-numeric cells.
     """
     scan = grid[:_HEADER_SCAN_ROWS]
     filled = [[c for c in r if c.strip()] for r in scan]
     widest = max(len(f) for f in filled)
     wanted = [" ".join(str(v).split()).casefold() for v in (mapping or {}).values() if v and str(v).strip()]
+    if wanted and all(re.fullmatch(r"column_\d+", w) for w in wanted) and not any(
+            w in {" ".join(c.split()).casefold() for c in cells} for cells in filled for w in wanted):
+        return None  # --map supplier=column_1: the user says the file has no header row
     for i, cells in enumerate(filled):
         if not cells or 2 * len(cells) < widest or len(cells) < min(2, widest):
             continue
@@ -703,10 +734,13 @@ def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -
                 if len(below) > len(mapped):
                     return i + 1
             return i
+    first = next(i for i, cells in enumerate(filled) if cells)
+    if not wanted and looks_like_data(scan[first], grid[first + 1:first + 1 + _CONTENT_ROWS]):
+        return None
     for i, cells in enumerate(filled):
         if len(cells) == widest and sum(_looks_numeric(c) for c in cells) * 2 < len(cells):
             return i
-    return next(i for i, cells in enumerate(filled) if cells)
+    return first
 
 
 def _looks_numeric(text: str) -> bool:
@@ -769,17 +803,11 @@ def _build(table: _Table, mapping: Mapping[str, str] | None, name: str, problems
     columns = {h: [r[j] for r in padded] for j, h in enumerate(unique)}
     frame = pd.DataFrame(columns, dtype=object) if unique else pd.DataFrame(index=range(len(rows)))
     frame.index = pd.RangeIndex(len(rows))
-    try:
-        mapped = map_columns(unique, mapping)
-    except InputError as exc:
-        raise InputError(str(exc), path=name) from None
-    if not any(k in mapped for k in ("supplier", "goods", "hs_code")):
-        raise InputError(f"no column for supplier, goods or HS code; headers found: "
-                         f"{list_headers(unique)}. Use --map supplier=HEADER", path=name)
+    report = _mapped(unique, mapping, name, padded[:_CONTENT_ROWS], headerless=table.headerless)
     return Manifest(
         path=None, format="", encoding=None, sha256="", frame=frame,
-        row_numbers=list(range(1, len(rows) + 1)), columns=mapped,
-        problems=problems + table.row_problems, header_row=table.header_row,
+        row_numbers=list(range(1, len(rows) + 1)), columns=report.mapping,
+        problems=problems + table.row_problems, header_row=table.header_row, roles=report,
     )
 
 
@@ -853,7 +881,8 @@ class ManifestStream:
 
     def __init__(self, *, path: str | None, format: str, encoding: str | None, headers: list[str],
                  columns: dict[str, str], problems: list[Problem], sheet: str | None = None,
-                 header_row: int | None = None, sha256: str | None = None) -> None:
+                 header_row: int | None = None, sha256: str | None = None,
+                 roles: ColumnReport | None = None) -> None:
         self.path = path
         self.format = format
         self.encoding = encoding
@@ -862,6 +891,8 @@ class ManifestStream:
         self.problems = problems
         self.sheet = sheet
         self.header_row = header_row
+        #: how each column got its role; see :class:`chainscreen.columns.ColumnReport`
+        self.roles = roles if roles is not None else ColumnReport()
         self.rows = 0
         #: rows expected (exact for Parquet and xlsx, from the bytes per row at the start otherwise)
         self.estimated_rows = 0
@@ -893,7 +924,7 @@ class ManifestStream:
         stream = cls(path=manifest.path, format=manifest.format, encoding=manifest.encoding,
                      headers=[str(c) for c in manifest.frame.columns], columns=dict(manifest.columns),
                      problems=[p for p in manifest.problems if p.row is None], sheet=manifest.sheet,
-                     header_row=manifest.header_row, sha256=manifest.sha256)
+                     header_row=manifest.header_row, sha256=manifest.sha256, roles=manifest.roles)
         by_row: dict[int, list[Problem]] = {}
         for p in manifest.problems:
             if p.row is not None:
@@ -1106,8 +1137,12 @@ def _open_text(
     grid = list(csv.reader(_capped_lines(io.StringIO(text, newline="")), delimiter=delimiter))
     grid = [[_OVERSIZE_MARK] if r and r[0].startswith(_OVERSIZE_MARK) else r for r in grid]
     index = _locate_header(grid, mapping, name, problems)
-    headers = list(grid[index])
-    sample_rows = grid[index + 1:]
+    headerless = index is None
+    if index is None:
+        headers, sample_rows, index = _headerless_names(grid), grid, -1
+    else:
+        headers = list(grid[index])
+        sample_rows = grid[index + 1:]
     width = len(headers)
     extra = max((len(r) for r in sample_rows), default=0) - width
     if extra > 0:
@@ -1123,9 +1158,9 @@ def _open_text(
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
     if empty:
         problems.append(Problem(None, None, "empty header cell(s) named " + ", ".join(empty), "warning"))
-    columns = _mapped(unique, mapping, name)
-    stream = ManifestStream(path=name, format=fmt, encoding=chosen, headers=unique, columns=columns,
-                            problems=problems, header_row=index + 1)
+    report = _mapped(unique, mapping, name, sample_rows[:_CONTENT_ROWS], headerless=headerless)
+    stream = ManifestStream(path=name, format=fmt, encoding=chosen, headers=unique, columns=report.mapping,
+                            problems=problems, header_row=None if headerless else index + 1, roles=report)
     stream.estimated_rows = _estimate(len(sample_rows), len(text), len(head), size, whole)
     clean = (codecs.lookup(chosen).name == "utf-8" and b"\x00" not in head and "\ufffd" not in text
              and not any(r and r[0] == _OVERSIZE_MARK for r in grid))
@@ -1154,15 +1189,18 @@ def _estimate(rows: int, chars: int, head_bytes: int, size: int, whole: bool) ->
     return int(rows * size / max(1, head_bytes * min(1.0, chars / max(1, head_bytes))))
 
 
-def _mapped(unique: list[str], mapping: Mapping[str, str] | None, name: str) -> dict[str, str]:
+def _mapped(unique: list[str], mapping: Mapping[str, str] | None, name: str,
+            rows: Sequence[Sequence[str]] = (), *, headerless: bool = False) -> ColumnReport:
+    """Column roles from the headers and a sample of rows; an error when nothing can be screened."""
     try:
-        mapped = map_columns(unique, mapping)
+        report = assign_roles(unique, mapping, rows, headerless=headerless)
     except InputError as exc:
         raise InputError(str(exc), path=name) from None
+    mapped = report.mapping
     if not any(k in mapped for k in ("supplier", "goods", "hs_code")):
         raise InputError(f"no column for supplier, goods or HS code; headers found: "
                          f"{list_headers(unique)}. Use --map supplier=HEADER", path=name)
-    return mapped
+    return report
 
 
 class _Irregular(Exception):
@@ -1306,9 +1344,17 @@ def _open_parquet(path: Path, name: str, mapping: Mapping[str, str] | None,
     unique, renamed, empty = _dedupe([_cell_text(h) for h in original])
     if renamed:
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
-    columns = _mapped(unique, mapping, name)
+    head_rows: list[list[str]] = []
+    try:
+        first = next(parquet.iter_batches(batch_size=_CONTENT_ROWS), None)
+    except Exception:  # a damaged file fails again, with the row count, when read
+        first = None
+    if first is not None:
+        texts = [_arrow_column_text(first.column(j)) for j in range(first.num_columns)]
+        head_rows = [list(r) for r in zip(*texts, strict=True)] if texts else []
+    report = _mapped(unique, mapping, name, head_rows)
     stream = ManifestStream(path=name, format="parquet", encoding=None, headers=unique,
-                            columns=columns, problems=problems)
+                            columns=report.mapping, problems=problems, roles=report)
     stream.estimated_rows = parquet.metadata.num_rows
 
     def source(rows: int) -> Iterator[_Rows]:
@@ -1348,9 +1394,9 @@ def _open_jsonl(path: Path, name: str, head: bytes, size: int, mapping: Mapping[
     if not seen:
         raise InputError("no JSON records", path=name)
     unique, renamed, empty = _dedupe(list(keys))
-    columns = _mapped(unique, mapping, name)
+    report = _mapped(unique, mapping, name)
     stream = ManifestStream(path=name, format="jsonl", encoding=chosen, headers=unique,
-                            columns=columns, problems=problems)
+                            columns=report.mapping, problems=problems, roles=report)
     stream.estimated_rows = _estimate(seen, len(text), len(head), size, len(head) >= size)
 
     def source(rows: int) -> Iterator[_Rows]:

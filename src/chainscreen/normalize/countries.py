@@ -11,7 +11,10 @@ Resolution order, first hit wins:
    historical spellings and the sub-national units of a country (England -> GB,
    Guangdong -> CN);
 6. the same lookup on the text outside and inside parentheses, and on
-   "Name, Qualifier" turned round to "Qualifier Name".
+   "Name, Qualifier" turned round to "Qualifier Name";
+7. ISO 3166-1 numeric codes ("156", "076"), a leading "Made in" / "Origin:", and values that
+   carry one country more than once or beside a note: "CN, CHINA", "US - United States",
+   "China - see note", "PRC China" resolve when every part that is a country names the same one.
 
 Territories that are not ISO countries themselves resolve to the ISO code of the
 country they belong to; supranational codes (EU, UN) and dissolved states
@@ -152,6 +155,27 @@ _ALIASES: dict[str, str] = {
     "bosnia": "BA",
     "trinidad": "TT",
     "antigua": "AG",
+    # Forms seen in customs and brand exports that the name tables miss.
+    "china pr": "CN",
+    "pr china": "CN",
+    "china mainland part": "CN",
+    "tiongkok": "CN",
+    "rrt": "CN",
+    "republik rakyat tiongkok": "CN",
+    "macau sar": "MO",
+    "macau sar china": "MO",
+    "s korea": "KR",
+    "s. korea": "KR",
+    "中國": "CN",
+    "中国大陆": "CN",
+    "中國大陸": "CN",
+    "中国内地": "CN",
+    "澳门": "MO",
+    "韓國": "KR",
+    "印度尼西亞": "ID",
+    "印度尼西亚": "ID",
+    "孟加拉國": "BD",
+    "孟加拉国": "BD",
 }
 
 #: Two-letter codes that are not ISO alpha-2 but are common in trade data for one country.
@@ -163,6 +187,9 @@ _EXTRA_ALPHA3 = {"XKX": "XK", "KOS": "XK", "ROM": "RO", "ZAR": "CD", "TMP": "TL"
 _NAME_OVERRIDES = {"XK": "Kosovo", "HK": "Hong Kong", "MO": "Macao", "CD": "DR Congo", "CG": "Congo"}
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+# Separators between the parts of "CN, CHINA", "US - United States", "China / see note".
+_PIECES = re.compile(r"\s*(?:[,;/|:–—()\[\]*]|\s-\s|(?<=[A-Za-z])-(?=[A-Za-z]))\s*")
+_LEAD = re.compile(r"^(?:made\s+in|country\s+of\s+origin|origin|coo|product\s+of)\s*[:\-]?\s+", re.IGNORECASE)
 _PARENS = re.compile(r"^(?P<outer>[^()]*)\((?P<inner>[^()]*)\)(?P<rest>[^()]*)$")
 
 
@@ -294,7 +321,40 @@ def to_iso2(value: str | None) -> str | None:
     found = _territory_iso2(text)
     if found is not None:
         return found
-    return _resolve_parts(text)
+    return _resolve_parts(text) or _resolve_pieces(text)
+
+
+@cache
+def _numeric_map() -> dict[str, str]:
+    import pycountry
+
+    return {str(int(c.numeric)): c.alpha_2 for c in pycountry.countries}
+
+
+def _resolve_pieces(text: str) -> str | None:
+    """Numeric codes, "Made in X", and one country written twice or beside a note."""
+    if text.isdigit():
+        # only the three-digit form: a bare "4" is more likely a count than Afghanistan
+        return _numeric_map().get(str(int(text))) if len(text) == 3 else None
+    lead = _LEAD.sub("", text)
+    if lead != text and lead:
+        return to_iso2(lead)
+    pieces = [p for p in _PIECES.split(text) if p.strip()]
+    if len(pieces) < 2:
+        words = text.split()
+        if not 2 <= len(words) <= 3:
+            return None
+        pieces = words
+    codes = {code for code in (_piece_iso2(p) for p in pieces) if code}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _piece_iso2(piece: str) -> str | None:
+    """One part of a compound value; digits are not read as numeric codes here."""
+    piece = piece.strip()
+    if not piece or piece.isdigit() or _key(piece) in ("sar", "mainland", "roc"):
+        return None
+    return to_iso2(piece)
 
 
 def _resolve_parts(text: str) -> str | None:

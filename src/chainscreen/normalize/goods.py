@@ -10,8 +10,11 @@ Two ways in, both explained in every hit:
   *may* be polysilicon; the detail says so).
 * **Free text.** Keywords are whole words, case-insensitive and accent-insensitive, and
   match regular English plurals ("tomatoes", "bricks", "berries") without the concordance
-  listing them. A keyword written ``=word`` matches that exact word only ("=matches", so
-  that "match" alone does not hit Matches). ``exclude_keywords`` are phrases that cancel a
+  listing them. Descriptions in other languages go through a glossary
+  (``tables/goods_glossary.csv``: language, term, English keyword): "Camisas de algodón" is read
+  as "shirt cotton", "棉质T恤" as "cotton t shirt", and a hit says which word it came from.
+  A keyword written ``=word`` matches that exact word only ("=matches", so that "match"
+  alone does not hit Matches). ``exclude_keywords`` are phrases that cancel a
   keyword hit they contain ("gold plated" cancels "gold" there, but not another "gold"
   elsewhere in the same description).
 
@@ -26,9 +29,10 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from chainscreen.errors import ReferenceDataError
 
@@ -42,9 +46,12 @@ __all__ = [
     "GoodsMapper",
     "HSCode",
     "parse_hs",
+    "text_forms",
+    "vocabulary",
 ]
 
 SCHEMES: tuple[str, ...] = ("dol", "uflpa")
+_T = TypeVar("_T")
 CONCORDANCE_COLUMNS: tuple[str, ...] = (
     "scheme", "good", "hs_codes", "keywords", "exclude_keywords", "note",
 )
@@ -205,6 +212,90 @@ def _split(cell: object) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
+# Glossary: goods words in other languages
+# ---------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    language: str
+    term: str  # as written in the glossary
+    english: str
+
+
+@cache
+def _glossary() -> tuple[tuple[tuple[tuple[str, ...], _Term], ...], tuple[_Term, ...]]:
+    """The glossary: Latin-script terms as token phrases, and CJK terms longest first."""
+    import csv
+
+    text = resources.files("chainscreen").joinpath("tables/goods_glossary.csv").read_text(encoding="utf-8")
+    latin: list[tuple[tuple[str, ...], _Term]] = []
+    cjk: list[_Term] = []
+    for row in csv.DictReader(text.splitlines()):
+        term = _Term(row["language"].strip(), row["term"].strip(), row["english"].strip())
+        if _CJK.search(term.term):
+            cjk.append(term)
+        else:
+            latin.append((tuple(_tokens(term.term)), term))
+    cjk.sort(key=lambda t: -len(t.term))
+    return tuple(latin), tuple(cjk)
+
+
+def _cjk_terms(text: str) -> list[tuple[int, int, _Term]]:
+    """Glossary terms in CJK text, longest first, not overlapping: (start, end, term)."""
+    if not _CJK.search(text):
+        return []
+    folded = text.casefold()
+    taken = [False] * len(folded)
+    found = []
+    for term in _glossary()[1]:
+        key = term.term.casefold()
+        start = folded.find(key)
+        while start >= 0:
+            end = start + len(key)
+            if not any(taken[start:end]):
+                found.append((start, end, term))
+                for k in range(start, end):
+                    taken[k] = True
+            start = folded.find(key, end)
+    return sorted(found, key=lambda f: f[0])
+
+
+@cache
+def vocabulary() -> frozenset[str]:
+    """Single goods words: the shipped concordance's one-word keywords and the glossary's terms.
+
+    Used to recognise a goods column by its values; see :func:`text_forms`.
+    """
+    import csv
+
+    from chainscreen.resources import reference_dir
+
+    words: set[str] = set()
+    path = reference_dir() / "dol_goods_concordance.csv"
+    if path.is_file():
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for keyword in _split(row.get("keywords")):
+                    phrase = _phrase(keyword)
+                    if len(phrase) == 1:
+                        words.add(phrase[0].lstrip("="))
+    latin, cjk = _glossary()
+    words |= {tokens[0] for tokens, _term in latin if len(tokens) == 1}
+    words |= {term.term.casefold() for term in cjk}
+    return frozenset(words)
+
+
+def text_forms(text: str) -> set[str]:
+    """Every word form of ``text`` (singular candidates included) and the CJK glossary terms in it."""
+    forms = {form for token in _tokens(text) for form in _forms(token)}
+    forms |= {term.term.casefold() for _s, _e, term in _cjk_terms(text)}
+    return forms
+
+
+# ---------------------------------------------------------------------------------------
 # Mapper
 # ---------------------------------------------------------------------------------------
 
@@ -225,19 +316,19 @@ class _Target:
     good: str
 
 
-class _PhraseIndex:
+class _PhraseIndex(Generic[_T]):
     """First token -> phrases starting with it; finds whole-phrase occurrences in token lists."""
 
     def __init__(self) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str, _Target]]] = defaultdict(list)
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, _T]]] = defaultdict(list)
 
-    def add(self, phrase: tuple[str, ...], keyword: str, target: _Target) -> None:
+    def add(self, phrase: tuple[str, ...], keyword: str, target: _T) -> None:
         if phrase:
             self._by_first[phrase[0]].append((phrase, keyword, target))
 
-    def find(self, forms: Sequence[tuple[str, ...]]) -> list[tuple[int, int, str, _Target]]:
+    def find(self, forms: Sequence[tuple[str, ...]]) -> list[tuple[int, int, str, _T]]:
         """Every (start, end, keyword, target) whose phrase occurs in the token forms."""
-        found: list[tuple[int, int, str, _Target]] = []
+        found: list[tuple[int, int, str, _T]] = []
         n = len(forms)
         for i, token_forms in enumerate(forms):
             for form in token_forms:
@@ -262,8 +353,8 @@ class GoodsMapper:
         if missing:
             raise ReferenceDataError(f"goods concordance: missing column(s) {', '.join(missing)}")
         self._hs_targets: dict[str, list[_Target]] = defaultdict(list)
-        self._keywords = _PhraseIndex()
-        self._excludes = _PhraseIndex()
+        self._keywords: _PhraseIndex[_Target] = _PhraseIndex()
+        self._excludes: _PhraseIndex[_Target] = _PhraseIndex()
         self._targets: list[_Target] = []
         excl_col = "exclude_keywords" if "exclude_keywords" in concordance.columns else None
         for row_no, row in enumerate(concordance.itertuples(index=False), start=2):
@@ -295,6 +386,9 @@ class GoodsMapper:
                 for code, desc in zip(hs["hscode"], hs["description"], strict=True)
             }
         self._cache_size = cache_size
+        self._glossary: _PhraseIndex[_Term] = _PhraseIndex()
+        for tokens, term in _glossary()[0]:
+            self._glossary.add(tokens, term.term, term)
         self._cached = lru_cache(maxsize=cache_size)(self._map)
 
     def __getstate__(self) -> dict[str, object]:
@@ -399,6 +493,50 @@ class GoodsMapper:
                             f" -> {target.good} (possible)")
 
     def _text_hits(self, description: str, hits: dict[_Target, GoodsHit]) -> None:
+        cjk = _cjk_terms(description)
+        if cjk:
+            # CJK has no spaces: glossary terms become English words before tokenising
+            parts, last = [], 0
+            for start, end, term in cjk:
+                parts.append(description[last:start])
+                parts.append(f" {term.english} ")
+                last = end
+            parts.append(description[last:])
+            english = "".join(parts)
+            self._keyword_hits(english, hits, {
+                word: term for _s, _e, term in cjk for word in _tokens(term.english)})
+        else:
+            self._keyword_hits(description, hits, {})
+        translated, sources = self._translate(_tokens(description))
+        if sources:
+            self._keyword_hits(" ".join(translated), hits, sources)
+
+    def _translate(self, tokens: list[str]) -> tuple[list[str], dict[str, _Term]]:
+        """Latin-script glossary terms replaced by their English keywords; which word came from where."""
+        if not tokens:
+            return tokens, {}
+        forms = [_forms(t) for t in tokens]
+        found = self._glossary.find(forms)
+        if not found:
+            return tokens, {}
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        out: list[str] = []
+        sources: dict[str, _Term] = {}
+        i = 0
+        for start, end, _keyword, target in found:
+            if start < i:
+                continue
+            out.extend(tokens[i:start])
+            english = _tokens(target.english)
+            out.extend(english)
+            for word in english:
+                sources.setdefault(word, target)
+            i = end
+        out.extend(tokens[i:])
+        return out, sources
+
+    def _keyword_hits(self, description: str, hits: dict[_Target, GoodsHit],
+                      sources: dict[str, _Term]) -> None:
         forms = [_forms(t) for t in _tokens(description)]
         if not forms:
             return
@@ -415,5 +553,10 @@ class GoodsMapper:
                 continue
             if any(s <= start and end <= e for s, e in blocked.get(target, ())):
                 continue
-            hits[target] = GoodsHit(target.good, target.scheme, "text",
-                                    f"'{keyword}' in description")
+            origin = [sources[w] for w in _tokens(keyword) if w in sources]
+            if origin:
+                where = ", ".join(dict.fromkeys(f"{o.term!r} ({o.language})" for o in origin))
+                detail = f"'{keyword}' in description, from {where}"
+            else:
+                detail = f"'{keyword}' in description"
+            hits[target] = GoodsHit(target.good, target.scheme, "text", detail)
