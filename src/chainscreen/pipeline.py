@@ -28,9 +28,10 @@ from chainscreen.manifest import (
 from chainscreen.match import EntityMatcher
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
+from chainscreen.normalize.names import placeholder_kind
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
-from chainscreen.result import Outcome, RowResult, ScreenChunk, ScreenResult, added_cells
+from chainscreen.result import FACETS, Outcome, RowResult, ScreenChunk, ScreenResult, added_cells
 from chainscreen.score import combine
 from chainscreen.settings import Settings
 from chainscreen.version import __version__
@@ -94,6 +95,8 @@ class Screening:
         self.chunk_rows = chunk_rows
         self.progress = progress
         self.counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
+        #: rows whose supplier, origin or goods could not be screened, per facet
+        self.unscreened: dict[str, int] = dict.fromkeys(FACETS, 0)
         self.complete = False
         self.started = _now()
         self._finished: str | None = None
@@ -130,6 +133,8 @@ class Screening:
                 screened = self._screen(chunk)
                 for level, n in screened.level_counts().items():
                     self.counts[level] += n
+                for facet, n in screened.unscreened_counts().items():
+                    self.unscreened[facet] += n
                 if self.progress is not None:
                     self.progress(self.stream.rows, max(estimate, self.stream.rows))
                 yield screened
@@ -393,15 +398,15 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
     meaningful = {s: ctx.matcher.is_name(s) for s in {k[0] for k in clean}}
     out = []
     for i, (supplier, country_raw, desc, hs_raw, address) in enumerate(clean):
-        result = _screen_facts(ctx, supplier, country_raw, desc, hs_raw, address,
-                               meaningful[supplier], candidates[i], cols)
+        result, unscreened = _screen_facts(ctx, supplier, country_raw, desc, hs_raw, address,
+                                           meaningful[supplier], candidates[i], cols)
         if i in long:
             fields = [f for f, v in zip(_FACT_FIELDS, keys[i], strict=True)
                       if len(v.strip()) > MAX_FACT_CHARS]
             result.problems = (Problem(None, cols.get(fields[0]), f"{', '.join(fields)} longer than "
                                        f"{MAX_FACT_CHARS:,} characters; the first {MAX_FACT_CHARS:,} "
                                        "were screened", "warning"), *result.problems)
-        out.append(Outcome(result, added_cells(result)))
+        out.append(Outcome(result, added_cells(result), unscreened))
     return out
 
 
@@ -448,35 +453,60 @@ def iter_screen(
 def _screen_facts(
     ctx: ScreeningContext, supplier: str, country_raw: str, desc: str, hs_raw: str, address: str,
     has_name: bool, candidates: Sequence[Candidate], cols: Mapping[str, str],
-) -> RowResult:
-    """One row's result from its (stripped) facts; ``row`` is 0 and problems carry no row."""
+) -> tuple[RowResult, tuple[str, ...]]:
+    """One row's result from its (stripped) facts, and the facets (:data:`FACETS`) not screened.
+
+    A row is screened on every facet it has: the supplier against entity lists, the origin
+    against country lists, goods and origin against goods and sector lists. A missing facet
+    makes it ``partial``, with "not screened: ..." in its reasons, and its level comes from
+    what was screened; only a row where nothing could be screened is ``unscreenable``.
+    ``row`` is 0 and problems carry no row.
+    """
     problems: list[Problem] = []
     missing: list[str] = []
-    if supplier and not has_name:
+    unscreened: list[str] = []
+    placeholder = placeholder_kind(supplier) if supplier else None
+    if placeholder is not None:
+        problems.append(Problem(None, cols.get("supplier"),
+                                f"supplier {supplier[:60]!r} is a placeholder ({placeholder}), not a name",
+                                "warning"))
+    elif supplier and not has_name:
         problems.append(Problem(None, cols.get("supplier"),
                                 f"supplier name {supplier[:60]!r} is not a name", "warning"))
     country = ctx.iso.get(country_raw) if country_raw else None
     if country_raw and country is None:
         problems.append(Problem(None, cols.get("country"), f"unknown country {country_raw[:60]!r}"))
-        missing.append(f"unknown country {country_raw[:60]!r}")
-    elif not country_raw:
-        missing.append("no country of origin")
     hs: HSCode | None = None
     if hs_raw:
         hs, error = ctx.parse_hs(hs_raw)
         if error is not None:
             problems.append(Problem(None, cols.get("hs_code"), f"HS code {hs_raw[:30]!r}: {error}"))
-            missing.append(f"unreadable HS code {hs_raw[:30]!r}")
-    if not has_name and not desc and hs is None:
-        reason = "no supplier name and no goods description or HS code"
+    has_goods = bool(desc) or hs is not None
+    if not has_name and not has_goods and country is None:
+        reason = ("no supplier name, no goods description or HS code, and no known country"
+                  if placeholder is None else f"the supplier is a placeholder ({placeholder}), "
+                  "and there are no goods and no known country")
         problems.append(Problem(None, None, reason))
         return RowResult(0, "unscreenable", "unscreenable", 0.0, "not screened",
                          (f"not screened: {reason}",), (), (), supplier or None,
-                         country, (), tuple(problems))
-    if not has_name:
+                         country, (), tuple(problems)), FACETS
+    if placeholder is not None:
+        missing.append(f"supplier ({supplier[:60]!r} is a placeholder: {placeholder})")
+    elif not has_name:
         missing.append("no supplier name")
-    if not desc and hs is None:
+    if not has_name:
+        unscreened.append("supplier")
+    if country_raw and country is None:
+        missing.append(f"unknown country {country_raw[:60]!r}")
+    elif not country_raw:
+        missing.append("no country of origin")
+    if country is None:
+        unscreened.append("origin")
+    if hs_raw and hs is None:
+        missing.append(f"unreadable HS code {hs_raw[:30]!r}")
+    if not has_goods:
         missing.append("no goods description or HS code")
+        unscreened.append("goods")
 
     term, where = None, None
     for fname, text in (("address", address), ("supplier name", supplier), ("goods description", desc)):
@@ -503,13 +533,13 @@ def _screen_facts(
     notes = list(party_notes_t)
     evidence = [*party_evidence, *builder.xinjiang(term, where, country, notes), *origin_evidence]
     notes.extend(origin_notes)
-    verdict = combine(evidence, ctx.settings, missing=missing, notes=notes)
+    # the level comes from what was screened; what was not is said in the reasons
+    verdict = combine(evidence, ctx.settings, notes=notes)
+    reasons = verdict.reasons + tuple(f"not screened: {m}" for m in missing)
     status = "partial" if missing else "screened"
-    if verdict.level == "unscreenable":
-        status = "unscreenable"
     return RowResult(0, status, verdict.level, verdict.score, verdict.formula,
-                     verdict.reasons, verdict.evidence, tuple(candidates),
-                     supplier or None, country, hits, tuple(problems))
+                     reasons, verdict.evidence, tuple(candidates),
+                     supplier or None, country, hits, tuple(problems)), tuple(unscreened)
 
 
 def build_receipt(

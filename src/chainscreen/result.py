@@ -29,6 +29,10 @@ __all__ = ["ADDED_COLUMNS", "LEVELS", "TRIAGE_GROUPS", "RowResult", "ScreenChunk
            "decision_text", "line_values", "problem_text", "triage_group", "triage_key", "triage_label",
            "triage_order"]
 
+#: What a row is screened on: the supplier against entity lists, the origin against country
+#: lists, the goods (with the origin) against goods and sector lists.
+FACETS: tuple[str, ...] = ("supplier", "origin", "goods")
+
 #: Columns added to the user's rows, in order.
 ADDED_COLUMNS: tuple[str, ...] = (
     "Risk level", "Risk score", "Triage", "Screening status", "Reasons", "Best match", "Match score",
@@ -142,6 +146,8 @@ class Outcome:
 
     template: RowResult
     cells: tuple[Any, ...]  # the added_cells values
+    #: facets of the row that could not be screened (a subset of :data:`FACETS`)
+    unscreened: tuple[str, ...] = ()
 
     def for_row(self, row: int) -> RowResult:
         t = self.template
@@ -223,6 +229,17 @@ class ScreenChunk:
         for code, n in zip(distinct, np.bincount(picks, minlength=len(distinct)).tolist(), strict=True):
             level = self.outcomes[code].template.level
             out[level] = out.get(level, 0) + n
+        return out
+
+    def unscreened_counts(self) -> dict[str, int]:
+        """Rows in this chunk whose supplier, origin or goods could not be screened, per facet."""
+        import numpy as np
+
+        distinct, picks = self._distinct()
+        out: dict[str, int] = {}
+        for code, n in zip(distinct, np.bincount(picks, minlength=len(distinct)).tolist(), strict=True):
+            for facet in self.outcomes[code].unscreened:
+                out[facet] = out.get(facet, 0) + n
         return out
 
     def added_columns(self) -> dict[str, list[Any]]:

@@ -31,6 +31,7 @@ __all__ = [
     "is_meaningful_name",
     "legal_form",
     "legal_forms",
+    "placeholder_kind",
     "name_tokens",
     "name_variants",
     "normalize_name",
@@ -207,6 +208,22 @@ _PLACEHOLDERS = frozenset(
         "xx", "x", "to order", "to the order of", "anonymous", "private", "confidential",
         "redacted", "withheld",
     }
+)
+
+#: What a placeholder party stands for, by the words it starts with (after normalisation).
+#: Bills of lading write "TO ORDER" for a negotiable bill, "SAME AS CONSIGNEE" for a notify
+#: party, and data vendors redact shippers as "CONFIDENTIAL"; none of them is a name to screen.
+_PLACEHOLDER_KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    # (kind, whole values, first words)
+    ("to order", frozenset({"to order", "order"}), ("to order", "to the order")),
+    ("redacted", frozenset({"private", "anonymous", "on file", "name withheld"}),
+     ("confidential", "redacted", "withheld", "undisclosed", "not disclosed")),
+    ("same as another party", frozenset({"same", "see above", "as above", "ditto"}),
+     ("same as", "as per")),
+    ("not given", frozenset({"na", "n a", "nan", "none", "null", "nil", "unknown", "unk", "tbd", "tba",
+                             "not available", "not applicable", "not known", "not specified",
+                             "unspecified", "no name", "noname", "various", "xxx", "xx", "x", "test"}),
+     ()),
 )
 
 
@@ -597,6 +614,32 @@ def _japanese_reading(name: str) -> str:
     return " ".join(core)
 
 
+@lru_cache(maxsize=65_536)
+def placeholder_kind(name: str | None) -> str | None:
+    """What a placeholder party value stands for, or None when it is not a placeholder.
+
+    ``to order`` (a negotiable bill of lading), ``redacted`` ("CONFIDENTIAL"), ``same as
+    another party`` ("SAME AS CONSIGNEE") or ``not given`` ("N/A", "unknown").
+
+    >>> placeholder_kind("TO THE ORDER OF HSBC"), placeholder_kind("Same as consignee")
+    ('to order', 'same as another party')
+    >>> placeholder_kind("Samsung Electronics") is None
+    True
+    """
+    if name is None:
+        return None
+    text = str(name).strip()
+    if not text:
+        return None
+    words = " ".join(_clean_tokens(text))
+    if not words:
+        return "not given" if text.strip("-_./*?# ") == "" else None
+    for kind, whole, starts in _PLACEHOLDER_KINDS:
+        if words in whole or any(words == s or words.startswith(s + " ") for s in starts):
+            return kind
+    return None
+
+
 @lru_cache(maxsize=200_000)
 def is_meaningful_name(name: str | None) -> bool:
     """False for empty values, placeholders ("N/A", "unknown", "-") and bare legal forms.
@@ -610,7 +653,7 @@ def is_meaningful_name(name: str | None) -> bool:
     if not text:
         return False
     tokens = _clean_tokens(text)
-    if not tokens or " ".join(tokens) in _PLACEHOLDERS:
+    if not tokens or " ".join(tokens) in _PLACEHOLDERS or placeholder_kind(text) is not None:
         return False
     from rigour.text import is_nullword
 
