@@ -28,8 +28,8 @@ from chainscreen.manifest import (
 from chainscreen.match import EntityMatcher
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
-from chainscreen.normalize.names import placeholder_kind
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
+from chainscreen.normalize.names import placeholder_kind
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
 from chainscreen.result import FACETS, Outcome, RowResult, ScreenChunk, ScreenResult, added_cells
 from chainscreen.score import combine
