@@ -200,6 +200,8 @@ class Screening:
         column = chunk.table.column(header)
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())  # e.g. a column of nulls only
         encoded = pc.dictionary_encode(pc.fill_null(column, ""))
         local = encoded.dictionary.to_pylist()
         lut = np.empty(len(local), np.int64)
