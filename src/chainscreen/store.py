@@ -565,51 +565,49 @@ class Store:
             cands.clear()
 
         # Rows that share an outcome share its evidence, reasons, goods and candidates objects:
-        # serialise each once (a streamed chunk of 50,000 rows has a few thousand outcomes).
+        # make each storable once (a streamed chunk of 50,000 rows has a few thousand outcomes);
+        # per row only the row number, supplier, party, row hash, decision and problems.
         parties: dict[tuple[str | None, str | None], tuple[str, str]] = {}
         hashes: dict[tuple[str | None, str | None, str], str] = {}
-        evidence: dict[int, Any] = {}
-        goods: dict[int, list[str]] = {}
-        records: dict[int, str] = {}
+        shared: dict[tuple[int, int, int, str], dict[str, Any]] = {}
+        bases: dict[int, dict[str, Any]] = {}
         for i, r in enumerate(results):
             pkey = (r.supplier, r.country)
             found = parties.get(pkey)
             if found is None:
-                found = parties[pkey] = party_key(r.supplier, r.country)
+                found = parties[pkey] = storable(party_key(r.supplier, r.country))
             party, country = found
             address = addresses[i] if i < len(addresses) else ""
             hkey = (r.supplier, r.country, address)
             rhash = hashes.get(hkey)
             if rhash is None:
                 rhash = hashes[hkey] = row_hash(r.supplier, r.country, address)
-            ev = evidence.get(id(r.evidence))
-            if ev is None:
-                ev = evidence[id(r.evidence)] = _jsonable([e.to_dict() for e in r.evidence])
-            gd = goods.get(id(r.goods))
-            if gd is None:
-                gd = goods[id(r.goods)] = sorted({f"{g.scheme}:{g.good}" for g in r.goods})
-            # evidence is made storable once per outcome above; the rest per row
-            rows.append({**storable(dict(
-                run_id=run_id, row=r.row, supplier=r.supplier, party=party, country=country,
-                row_hash=rhash, status=r.status, level=r.level, score=float(r.score),
-                reasons=list(r.reasons), decision=r.decision,
+            okey = (id(r.evidence), id(r.reasons), id(r.goods), r.formula)
+            outcome = shared.get(okey)
+            if outcome is None:
                 # the same forms as RowResult.to_dict(), so result_dict() gives them back as-is
-                formula=r.formula, goods=gd, problems=[_problem(p) for p in r.problems])),
-                "evidence": ev})
+                outcome = shared[okey] = {
+                    "evidence": _jsonable([e.to_dict() for e in r.evidence]),
+                    **storable({"reasons": list(r.reasons), "formula": r.formula,
+                                "goods": sorted({f"{g.scheme}:{g.good}" for g in r.goods})})}
+            rows.append({
+                **storable(dict(run_id=run_id, row=r.row, supplier=r.supplier, decision=r.decision,
+                                problems=[_problem(p) for p in r.problems])),
+                "party": party, "country": country, "row_hash": rhash, "status": r.status,
+                "level": r.level, "score": float(r.score), **outcome})
             for rank, c in enumerate(r.candidates):
                 review = None
                 hit = hits.get((r.row, c.record.list_id, c.record.record_id))
                 if hit is not None:
-                    review = review_snapshot(hit, in_force)
-                record_hash = records.get(id(c.record))
-                if record_hash is None:
-                    record_hash = records[id(c.record)] = c.record.content_hash()
-                cands.append(storable(dict(
-                    run_id=run_id, row=r.row, rank=rank, list_id=c.record.list_id,
-                    record_id=c.record.record_id, record_name=c.record.name,
-                    record_hash=record_hash, matched_name=c.matched_name,
-                    score=float(c.score), match_decision=c.decision, review=review,
-                    reasons=list(c.reasons))))
+                    review = storable(review_snapshot(hit, in_force))
+                base = bases.get(id(c))
+                if base is None:
+                    base = bases[id(c)] = storable(dict(
+                        run_id=run_id, list_id=c.record.list_id,
+                        record_id=c.record.record_id, record_name=c.record.name,
+                        record_hash=c.record.content_hash(), matched_name=c.matched_name,
+                        score=float(c.score), match_decision=c.decision, reasons=list(c.reasons)))
+                cands.append({**base, "row": r.row, "rank": rank, "review": review})
             if len(rows) >= batch:
                 flush()
         flush()
