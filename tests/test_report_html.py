@@ -161,3 +161,41 @@ def test_chromium_renders_s211_draft(tmp_path: Path) -> None:
     for el in disclosure.load_regimes()["s211"].elements:  # by title; ids only in the checklist
         assert el.title in text and el.id not in text
     assert dom.tags.get("svg") == 2 and "Glossary" in text
+
+
+def test_chart_labels_and_totals_fit() -> None:
+    long = "Bolivia (Plurinational State of) (BO)"
+    chart = render.bar_chart([(long, {"high": 1_234_567}), ("Peru (PE)", {"elevated": 3})],
+                             ("high", "elevated"))
+    for b in chart["bars"]:  # labels end 6 px left of the bars and start inside the picture
+        assert chart["label_w"] - 6 - len(b["short"]) * render.CHAR_PX >= 0
+        assert b["end"] + 4 + len(f"{b['total']:,}") * render.DIGIT_PX <= chart["width"]
+    assert chart["bars"][0]["short"] == long  # 37 characters: cut only beyond MAX_LABEL (40)
+    cut = render.bar_chart([("x" * 80, {"high": 1})], ("high",))["bars"][0]
+    assert len(cut["short"]) == render.MAX_LABEL and cut["short"].endswith("…")
+    html = render.environment().from_string(
+        '{% from "_chart.html.j2" import chart %}{{ chart(c, "t") }}').render(c=chart)
+    assert ">1,234,567</text>" in html and f"<title>{long}</title>" in html
+
+
+def test_goods_differing_by_a_qualifier_share_one_bar() -> None:
+    assert render.goods_family("Bricks (clay)") == "Bricks" == render.goods_family("Bricks")
+    assert render.goods_family("Coca (stimulant plant)") == "Coca"
+    tally = render.GoodsTally()
+    tally.add({"Bricks"}, "elevated")
+    tally.add({"Bricks (clay)"}, "high", 2)
+    tally.add({"Bricks", "Bricks (clay)", "Cotton"}, "elevated")  # counted once in the family
+    tally.add({"Coca (stimulant plant)"}, "low")
+    bars = {k: dict(v) for k, v in tally.labelled().items()}
+    assert bars == {"Bricks / Bricks (clay)": {"elevated": 2, "high": 2}, "Cotton": {"elevated": 1},
+                    "Coca (stimulant plant)": {"low": 1}}
+
+
+def test_sector_brief_chart_says_when_it_is_cut() -> None:
+    ctx = disclosure.sector_context(["cotton"], today=TODAY, generated_at="x")
+    shown, listed = ctx["listing_chart_shown"], len(ctx["listed"])
+    assert len(ctx["listing_chart"]["bars"]) == shown == min(listed, disclosure.SECTOR_CHART_TOP)
+    html = disclosure.render_draft("sector", ctx, "html")
+    assert f"<h2>Countries the lists name ({listed})</h2>" in html
+    if shown < listed:
+        assert f"top {shown} of {listed} countries</figcaption>" in html

@@ -37,6 +37,7 @@ from chainscreen.resources import templates_dir
 
 if TYPE_CHECKING:
     from chainscreen.reference import ReferenceSet
+    from chainscreen.report.render import GoodsTally
 
 #: Regimes that have a completeness check, in the order the CLI lists them.
 REGIMES: tuple[str, ...] = ("s211", "uk-msa", "au-msa", "uflpa-evidence")
@@ -412,6 +413,7 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
     ``{status, by, at, note, tags?}``; without one a row counts as undecided.
     """
     from chainscreen.normalize.countries import country_name
+    from chainscreen.report.render import GoodsTally
 
     rows = [r for res in results for r in res.get("rows", [])]
     levels = Counter(r.get("level") for r in rows)
@@ -419,6 +421,7 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
     by_country: dict[str, Counter[str]] = defaultdict(Counter)
     country_suppliers: dict[str, set[str]] = defaultdict(set)
     by_goods: dict[str, Counter[str]] = defaultdict(Counter)
+    goods_tally = GoodsTally()  # the chart's bars: near-duplicate goods names folded
     pairs: Counter[tuple[str, str]] = Counter()
     sectors: Counter[str] = Counter()
     list_hits: Counter[str] = Counter()
@@ -435,6 +438,7 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
         if r.get("supplier"):
             country_suppliers[iso].add(r["supplier"].strip().casefold())
         dol = sorted({g.split(":", 1)[1] for g in r.get("goods", []) if g.startswith("dol:")})
+        goods_tally.add(dol, level)
         for g in dol:
             by_goods[g][level] += 1
             if level in FLAGGED:
@@ -533,7 +537,7 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
         "lists": sorted(lists.values(), key=lambda x: (x["id"], x["edition"])),
         "settings": settings,
         "country_chart": _chart([(c["name"], c["levels"]) for c in countries if c["flagged"]][:12]),
-        "goods_chart": _chart([(g["good"], g["levels"]) for g in goods if g["flagged"]][:12]),
+        "goods_chart": _chart(_goods_bars(goods_tally)[:12]),
     }
     if named:
         out["parties"] = _parties(rows, country_label)
@@ -543,6 +547,14 @@ def run_figures(results: Sequence[Mapping[str, Any]], *, today: date,
 def _section_order(section: str) -> int:
     order = list(UFLPA_SECTIONS)
     return order.index(section) if section in order else len(order)
+
+
+def _goods_bars(tally: GoodsTally) -> list[tuple[str, dict[str, int]]]:
+    """Flagged goods bars, most flagged first (the order of the goods table)."""
+    bars = [(label, {lv: c.get(lv, 0) for lv in LEVELS}) for label, c in tally.labelled().items()]
+    flagged = [(label, c) for label, c in bars if any(c[lv] for lv in FLAGGED)]
+    flagged.sort(key=lambda b: (-sum(b[1][lv] for lv in FLAGGED), -sum(b[1].values()), b[0]))
+    return flagged
 
 
 def _chart(counts: list[tuple[str, dict[str, int]]]) -> dict[str, Any]:
@@ -660,6 +672,8 @@ def _oecd_rows(profile: Mapping[str, Any]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 
 SECTOR_COLOURS = {"forced labour": "#c0392b", "child labour": "#e67e22"}
+#: Countries the sector brief's listing chart shows (the ones with most listings); the table has all.
+SECTOR_CHART_TOP = 15
 
 
 def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, Any]] = (), *,
@@ -712,7 +726,10 @@ def sector_context(goods_terms: Sequence[str], results: Sequence[Mapping[str, An
         "sectors": sectors,
         "countries_filter": wanted,
         "listed": listed,
-        "listing_chart": bar_chart(chart_rows[:15], ("forced labour", "child labour"), SECTOR_COLOURS),
+        # the chart stops at SECTOR_CHART_TOP countries; its caption says so when it is cut
+        "listing_chart": bar_chart(chart_rows[:SECTOR_CHART_TOP], ("forced labour", "child labour"),
+                                   SECTOR_COLOURS),
+        "listing_chart_shown": min(len(chart_rows), SECTOR_CHART_TOP),
         "uflpa": found.uflpa,
         "entities": found.entities,
         "keywords": found.keywords,

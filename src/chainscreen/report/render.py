@@ -16,6 +16,8 @@ from chainscreen.resources import templates_dir
 from chainscreen.score import FORMULA, level_rules
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from jinja2 import Environment
 
     from chainscreen.reference import ReferenceSet
@@ -37,10 +39,16 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = md_escape
+    env.filters["count"] = count_text
     # the formula and the level rules as score.py states them, never retyped in a template
     env.globals["scoring_formula"] = FORMULA
     env.globals["level_rules"] = level_rules
     return env
+
+
+def count_text(value: Any) -> str:
+    """A count with thousands separators (``12,345``); anything else as text."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 #: Characters that start Markdown markup anywhere in a line (emphasis, code, links, images,
@@ -62,16 +70,32 @@ def md_escape(value: Any) -> str:
     return _LINE_BREAKS.sub(" ", _MD_SPECIAL_RE.sub(r"\\\1", text))
 
 
+#: Longest bar label shown whole in a chart (characters).
+MAX_LABEL = 40
+#: Approximate advance of one character at the charts' 12 px label size (DejaVu Sans, Arial),
+#: used to size the label column and the room for each bar's total so neither is clipped.
+CHAR_PX = 7.2
+DIGIT_PX = 7.7
+
+
 def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],
               colours: dict[str, str] | None = None) -> dict[str, Any]:
     """Geometry for a stacked horizontal bar chart (rendered as inline SVG by the template).
 
     ``levels`` are the stacked series in order; ``colours`` maps each to a fill (default: the
-    risk-level colours). The legend lists the series that occur.
+    risk-level colours). The legend lists the series that occur. The label column is as wide as
+    the longest label (up to :data:`MAX_LABEL` characters; a longer one is cut with an ellipsis
+    and kept whole in its tooltip) and each bar leaves room for its total, written with
+    thousands separators.
     """
     colours = colours or LEVEL_COLOURS
-    width, bar_h, gap, label_w = 520, 18, 6, 170
+    bar_h, gap, plot_w = 18, 6, 300
+    longest = max((len(label) for label, _ in counts), default=0)
+    label_w = int(min(longest, MAX_LABEL) * CHAR_PX) + 12
+    label_w = max(label_w, 60)
     top = max((sum(c.values()) for _, c in counts), default=0) or 1
+    total_w = int(len(f"{top:,}") * DIGIT_PX) + 10
+    width = label_w + plot_w + total_w
     bars: list[dict[str, Any]] = []
     for i, (label, c) in enumerate(counts):
         x = float(label_w)
@@ -79,10 +103,11 @@ def bar_chart(counts: list[tuple[str, dict[str, int]]], levels: tuple[str, ...],
         for lvl in levels:
             v = c.get(lvl, 0)
             if v:
-                w = (width - label_w - 40) * v / top
+                w = plot_w * v / top
                 segs.append({"x": x, "w": w, "colour": colours[lvl], "level": lvl, "n": v})
                 x += w
-        bars.append({"label": label, "y": i * (bar_h + gap), "segs": segs,
+        short = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1].rstrip() + "…"
+        bars.append({"label": label, "short": short, "y": i * (bar_h + gap), "segs": segs,
                      "total": sum(c.values()), "end": x})
     used = [lvl for lvl in levels if any(c.get(lvl) for _, c in counts)]
     legend, lx = [], float(label_w)
@@ -106,6 +131,44 @@ def lists_table(ref: ReferenceSet, today: date) -> list[dict[str, Any]]:
              "behind": c.behind, "known": c.known} for c in lists_used(ref, today)]
 
 
+_QUALIFIER = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def goods_family(good: str) -> str:
+    """A DOL good without its trailing parenthesised qualifier: ``Bricks (clay)`` -> ``Bricks``.
+
+    The DOL list names one good differently from country to country ("Bricks" for most,
+    "Bricks (clay)" for some); charts fold such names into one bar.
+    """
+    return _QUALIFIER.sub("", good).strip() or good
+
+
+class GoodsTally:
+    """Rows per DOL good and level for a chart, with goods that differ only by a parenthesised
+    qualifier folded into one bar labelled with every name seen (``Bricks / Bricks (clay)``).
+
+    A row naming two goods of one family counts once in that family's bar.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+        self.names: dict[str, set[str]] = {}
+
+    def add(self, goods: Iterable[str], level: str, n: int = 1) -> None:
+        """Count ``n`` rows at ``level`` for each family among ``goods`` (DOL good names)."""
+        families: dict[str, set[str]] = {}
+        for good in goods:
+            families.setdefault(goods_family(good), set()).add(good)
+        for family, names in families.items():
+            self.counts.setdefault(family, Counter())[level] += n
+            self.names.setdefault(family, set()).update(names)
+
+    def labelled(self) -> dict[str, Counter[str]]:
+        """Counts keyed by bar label: the family's names, the shortest (unqualified) first."""
+        return {" / ".join(sorted(self.names[f], key=lambda x: (len(x), x))): c
+                for f, c in self.counts.items()}
+
+
 def report_context(result: ScreenResult, *, max_rows: int = 500,
                    today: date | None = None) -> dict[str, Any]:
     """Everything the screening templates show; ``today`` fixes list ages (tests pass one)."""
@@ -123,14 +186,14 @@ def report_context(result: ScreenResult, *, max_rows: int = 500,
     unscreenable = [r for r in ordered if r.level == "unscreenable"]
     levels = ("high", "elevated", "low", "unscreenable")
     by_country: dict[str, Counter[str]] = {}
-    by_goods: dict[str, Counter[str]] = {}
+    goods_tally = GoodsTally()
     for r in result.rows:
         if r.level == "clear":
             continue
         key = f"{country_name(r.country)} ({r.country})" if r.country else "unknown origin"
         by_country.setdefault(key, Counter())[r.level] += 1
-        for good in sorted({g.good for g in r.goods if g.scheme == "dol"}):
-            by_goods.setdefault(good, Counter())[r.level] += 1
+        goods_tally.add({g.good for g in r.goods if g.scheme == "dol"}, r.level)
+    by_goods = goods_tally.labelled()
 
     def top(d: dict[str, Counter[str]]) -> list[tuple[str, dict[str, int]]]:
         order = sorted(d.items(), key=lambda kv: (-kv[1]["high"], -kv[1]["elevated"],
