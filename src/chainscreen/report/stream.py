@@ -261,23 +261,34 @@ class _JsonWriter(_JsonLinesWriter):
 
 
 class _XlsxWriter(_Writer):
-    """The workbook of a streamed run, written row by row in openpyxl's write-only mode: the
-    user's columns, the added columns and Problems on sheet "Screened", then a Receipt sheet.
+    """The workbook of a streamed run, written row by row in openpyxl's write-only mode: sheet
+    "Entity hits" first (as in the in-memory workbook), the user's columns, the added columns and
+    Problems on sheet "Screened", then a Receipt sheet. Entity hits and Xinjiang nexus rows are
+    few: they are kept while the run streams and written, in triage order, when it ends (a
+    write-only sheet takes its rows whenever they come, whatever its place in the workbook).
     A run longer than an Excel sheet gives the workbook up (:attr:`dropped`), not the run."""
 
     def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
         from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+
+        from chainscreen.report.workbook import ENTITY_HITS_WIDTHS
 
         super().__init__(path, stack)
         self.wb = Workbook(write_only=True)
+        self.hits_ws = self.wb.create_sheet("Entity hits")
+        for col, width in ENTITY_HITS_WIDTHS.items():
+            self.hits_ws.column_dimensions[get_column_letter(col)].width = width
         self.ws = self.wb.create_sheet("Screened")
         self.rows = 0
+        self.hits = _TriageRows(None)
 
     def write(self, chunk: ScreenChunk) -> None:
         from chainscreen.report.outputs import XLSX_MAX_ROWS
 
         if self.dropped:
             return
+        self.hits.add(chunk, lambda group, level: group < 3)
         table = chunk_table(chunk)
         if self.rows == 0:
             self.ws.append([_xlsx_cell(str(n)) for n in table.column_names])
@@ -295,12 +306,89 @@ class _XlsxWriter(_Writer):
             return
         if self.rows == 0:
             self.ws.append([_xlsx_cell(h) for h in output_columns(screening.stream.headers)])
+        self._write_hits()
         receipt = self.wb.create_sheet("Receipt")
         receipt.append(["Item", "Value"])
         for key, value in screening.receipt.items():
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
             receipt.append([_xlsx_cell(key), _xlsx_cell(text)])
         self.wb.save(self.tmp)
+
+
+    def _write_hits(self) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        from chainscreen.report.workbook import ENTITY_HITS_HEADER, NO_ENTITY_HITS, entity_hit_rows
+
+        ws = self.hits_ws
+        head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F3864")
+        header = []
+        for name in ENTITY_HITS_HEADER:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font, cell.fill = head_font, head_fill
+            header.append(cell)
+        ws.append(header)
+        ws.freeze_panes = "A2"
+        rows = entity_hit_rows(self.hits.ordered())
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for values in rows:
+            cells = [_xlsx_cell(v) for v in values]
+            evidence = WriteOnlyCell(ws, value=cells[-1])
+            evidence.alignment = wrap
+            ws.append([*cells[:-1], evidence])
+        if not rows:
+            ws.append([NO_ENTITY_HITS])
+
+
+class _TriageRows:
+    """The rows of a streamed run that belong at the top of a report, kept in triage order
+    (:func:`chainscreen.result.triage_key`); ``limit`` keeps only the first so many."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.kept: list[tuple[tuple[Any, ...], Any]] = []  # (triage key, RowResult)
+        self.total = 0
+        self.cutoff: tuple[Any, ...] | None = None  # a row keyed at or after this cannot be kept
+
+    def add(self, chunk: ScreenChunk, wanted: Any) -> None:
+        """Keep the rows of ``chunk`` for which ``wanted(triage group, level)`` is true."""
+        from chainscreen.result import parse_value, triage_group, triage_key
+
+        keys: dict[int, tuple[Any, ...] | None] = {}
+        values: list[str] | None = None
+        for i, (n, code) in enumerate(zip(chunk.row_numbers, chunk.code_list(), strict=True)):
+            if code in keys:
+                key = keys[code]
+            else:
+                t = chunk.outcomes[code].template
+                # the template's key without the line's value and row number (the last two
+                # fields), once per outcome
+                key = keys[code] = triage_key(t)[:-2] if wanted(triage_group(t), t.level) else None
+            if key is None:
+                continue
+            self.total += 1
+            if values is None:  # the declared value column, read only for chunks with such rows
+                values = chunk.chunk.values("value")
+            full = (*key, -(parse_value(values[i]) or 0.0), n)
+            if self.cutoff is not None and full >= self.cutoff:
+                continue
+            self.kept.append((full, chunk.outcomes[code].for_row(n)))
+            if self.limit is not None and len(self.kept) >= 2 * self.limit:
+                self._trim()
+        self._trim()
+
+    def _trim(self) -> None:
+        self.kept.sort(key=lambda kr: kr[0])
+        if self.limit is not None:
+            del self.kept[self.limit:]
+            if len(self.kept) == self.limit:
+                self.cutoff = self.kept[-1][0]
+
+    def ordered(self) -> list[Any]:
+        """The kept rows (RowResult) in triage order."""
+        self._trim()
+        return [r for _k, r in self.kept]
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -330,17 +418,18 @@ class _HtmlWriter(_Writer):
     """A summary report from aggregates: rows per level, charts by country and goods, top flagged."""
 
     def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        from chainscreen.report.render import GoodsTally
+
         super().__init__(path, stack)
         self.by_country: dict[str, Counter[str]] = {}
-        self.by_goods: dict[str, Counter[str]] = {}
-        self.flagged: list[tuple[float, int, Any]] = []  # (score, row, RowResult), kept to TOP_FLAGGED
-        self.flagged_total = 0
+        self.goods = GoodsTally()
+        # entity hits, Xinjiang nexus, then high and elevated rows: the first TOP_FLAGGED in
+        # triage order, as the in-memory report lists them
+        self.flagged = _TriageRows(TOP_FLAGGED)
         self.problems: list[Any] = []
         self.problems_total = 0
 
     def write(self, chunk: ScreenChunk) -> None:
-        import heapq
-
         from chainscreen.normalize.countries import country_name
 
         per_code = Counter(chunk.code_list())
@@ -350,18 +439,8 @@ class _HtmlWriter(_Writer):
                 continue
             key = f"{country_name(t.country)} ({t.country})" if t.country else "unknown origin"
             self.by_country.setdefault(key, Counter())[t.level] += n
-            for good in sorted({g.good for g in t.goods if g.scheme == "dol"}):
-                self.by_goods.setdefault(good, Counter())[t.level] += n
-        for n, code in zip(chunk.row_numbers, chunk.code_list(), strict=True):
-            outcome = chunk.outcomes[code]
-            t = outcome.template
-            if t.level in ("high", "elevated"):
-                self.flagged_total += 1
-                item = (t.score, -n, code)
-                if len(self.flagged) < TOP_FLAGGED:
-                    heapq.heappush(self.flagged, (t.score, -n, outcome.for_row(n)))
-                elif item[:2] > self.flagged[0][:2]:
-                    heapq.heapreplace(self.flagged, (t.score, -n, outcome.for_row(n)))
+            self.goods.add({g.good for g in t.goods if g.scheme == "dol"}, t.level, n)
+        self.flagged.add(chunk, lambda group, level: group < 3 or level in ("high", "elevated"))
         for problem in _row_problems(chunk):
             self.problems_total += 1
             if len(self.problems) < TOP_PROBLEMS:
@@ -369,6 +448,7 @@ class _HtmlWriter(_Writer):
 
     def finish(self, screening: Screening) -> None:
         from chainscreen.report.render import LEVEL_COLOURS, bar_chart, environment, lists_table
+        from chainscreen.result import triage_label
 
         levels = ("high", "elevated", "low", "unscreenable")
 
@@ -378,16 +458,17 @@ class _HtmlWriter(_Writer):
             return [(k, dict(v)) for k, v in order[:12]]
 
         lists = lists_table(screening.reference, date.today())
-        flagged = [r for _s, _n, r in sorted(self.flagged, key=lambda x: (-x[0], -x[1]))]
+        flagged = self.flagged.ordered()
         file_problems = [{"row": None, "column": p.column, "reason": p.reason, "severity": p.severity}
                          for p in screening.problems]
         receipt = screening.receipt
         html = environment().get_template("stream_summary.html.j2").render(
             title=f"Screening report: {receipt['input']['file'] or 'data frame'}",
             receipt=receipt, counts=dict(screening.counts), total=screening.rows,
-            flagged=flagged, flagged_total=self.flagged_total, colours=LEVEL_COLOURS,
+            flagged=flagged, flagged_total=self.flagged.total, colours=LEVEL_COLOURS,
+            triage_label=triage_label,
             country_chart=bar_chart(top(self.by_country), levels),
-            goods_chart=bar_chart(top(self.by_goods), levels),
+            goods_chart=bar_chart(top(self.goods.labelled()), levels),
             problems=(file_problems + self.problems)[:TOP_PROBLEMS],
             problems_total=len(file_problems) + self.problems_total, lists=lists,
         )

@@ -17,9 +17,11 @@ from chainscreen.files import atomic_path, neutralise
 from chainscreen.result import ADDED_COLUMNS, decision_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from chainscreen.result import ScreenResult
+    from chainscreen.result import RowResult, ScreenResult
 
 EXCEL_MAX_ROWS = 1_048_576
 LEVEL_FILLS = {
@@ -170,32 +172,49 @@ def _table(ws: Worksheet, header: list[str], rows: list[list[Any]],
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
 
 
-def _entity_hits_sheet(ws: Worksheet, result: ScreenResult) -> None:
-    """The rows to act on first: every entity hit (matches, then candidates that need review) and
-    Xinjiang nexus, in triage order, with the listed record, its list, section and date."""
-    from openpyxl.styles import Alignment
+#: Columns of the "Entity hits" sheet (the in-memory and the streamed workbook).
+ENTITY_HITS_HEADER: tuple[str, ...] = (
+    "Row", "Triage", "Risk level", "Risk score", "Supplier", "Origin (ISO)", "Listed name",
+    "Match score", "List", "Record", "UFLPA section", "Effective", "Decision", "Evidence")
+#: Column widths of that sheet (1-based column -> characters); the Evidence column wraps.
+ENTITY_HITS_WIDTHS: dict[int, float] = {5: 36, 7: 40, 9: 34, 14: 90}
+NO_ENTITY_HITS = "No entity hit and no Xinjiang nexus in this file."
 
-    from chainscreen.result import line_values, triage_group, triage_label, triage_order
 
-    rows: list[list[Any]] = []
-    for r in triage_order([r for r in result.rows if triage_group(r) < 3], line_values(result)):
+def entity_hit_rows(rows: Iterable[RowResult]) -> list[list[Any]]:
+    """One sheet line per entity hit or Xinjiang nexus of ``rows`` (given in triage order), with
+    the listed record, its list, UFLPA section and effective date."""
+    from chainscreen.result import triage_label
+
+    out: list[list[Any]] = []
+    for r in rows:
         hits = [e for e in r.evidence if e.kind in ("entity_list", "watchlist", "xinjiang")]
         for e in hits:
             details = e.details or {}
             sections = ", ".join(str(x) for x in details.get("uflpa_sections", []) or [])
             dates = ", ".join(str(x) for x in details.get("effective_dates", []) or [] if x)
-            rows.append([r.row, triage_label(r), r.level, r.score, r.supplier or "", r.country or "",
-                         e.matched_name or ("Xinjiang Uyghur Autonomous Region" if e.kind == "xinjiang" else ""),
-                         e.match_score, f"{e.list_id}@{e.edition}", e.record_id or "", sections, dates,
-                         decision_text(r.decision), e.summary])
-    _table(ws, ["Row", "Triage", "Risk level", "Risk score", "Supplier", "Origin (ISO)", "Listed name",
-                "Match score", "List", "Record", "UFLPA section", "Effective", "Decision", "Evidence"], rows,
-           {5: 36, 7: 40, 9: 34, 14: 90})
+            out.append([r.row, triage_label(r), r.level, r.score, r.supplier or "", r.country or "",
+                        e.matched_name or ("Xinjiang Uyghur Autonomous Region" if e.kind == "xinjiang" else ""),
+                        e.match_score, f"{e.list_id}@{e.edition}", e.record_id or "", sections, dates,
+                        decision_text(r.decision), e.summary])
+    return out
+
+
+def _entity_hits_sheet(ws: Worksheet, result: ScreenResult) -> None:
+    """The rows to act on first: every entity hit (matches, then candidates that need review) and
+    Xinjiang nexus, in triage order, with the listed record, its list, section and date."""
+    from openpyxl.styles import Alignment
+
+    from chainscreen.result import line_values, triage_group, triage_order
+
+    rows = entity_hit_rows(triage_order([r for r in result.rows if triage_group(r) < 3],
+                                        line_values(result)))
+    _table(ws, list(ENTITY_HITS_HEADER), rows, ENTITY_HITS_WIDTHS)
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in ws.iter_rows(min_row=2, min_col=14, max_col=14):
         row[0].alignment = wrap
     if not rows:
-        ws.cell(row=2, column=1, value="No entity hit and no Xinjiang nexus in this file.")
+        ws.cell(row=2, column=1, value=NO_ENTITY_HITS)
 
 
 def _candidates_sheet(ws: Worksheet, result: ScreenResult) -> None:

@@ -1,0 +1,76 @@
+"""The reports of a streamed run agree with the in-memory ones: the summary lists rows in triage
+order and the streamed workbook has the same "Entity hits" sheet, first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from chainscreen.pipeline import iter_screen, screen
+from chainscreen.report import render
+from chainscreen.report import stream as stream_module
+from chainscreen.report.stream import StreamOutputs
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_inputs" / "importer_suppliers.xlsx"
+
+
+def _streamed(tmp_path: Path, chunk_rows: int = 7) -> dict[str, Path]:
+    screening = iter_screen(SAMPLE, chunk_rows=chunk_rows)
+    targets = {"xlsx": tmp_path / "s.xlsx", "html": tmp_path / "s.html"}
+    with StreamOutputs(targets) as outputs:
+        for chunk in screening:
+            outputs.write(chunk)
+        written = outputs.commit(screening)
+    return written
+
+
+@pytest.fixture(scope="module")
+def whole():  # type: ignore[no-untyped-def]
+    return screen(SAMPLE)
+
+
+@pytest.mark.parametrize("top", [5, 500])
+def test_streamed_summary_lists_rows_in_triage_order(top: int, whole, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream_module, "TOP_FLAGGED", top)  # 5: the kept list is cut many times
+    html = _streamed(tmp_path)["html"].read_text(encoding="utf-8")
+    expected = render.report_context(whole)
+    section = html.split("<h2>What to act on first")[1].split("</table>")[0]
+    rows = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", section)]
+    assert rows == [r.row for r in expected["flagged"]][:top]
+    assert f"({min(top, expected['flagged_total'])} of {expected['flagged_total']})" in html
+    assert "entity match" in section
+
+
+def test_streamed_workbook_has_the_entity_hits_sheet_first(whole, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from chainscreen.report.workbook import write_workbook
+
+    streamed = load_workbook(_streamed(tmp_path)["xlsx"])
+    in_memory = load_workbook(write_workbook(whole, tmp_path / "whole.xlsx"))
+    assert streamed.sheetnames == ["Entity hits", "Screened", "Receipt"]
+
+    def values(ws) -> list[tuple]:  # type: ignore[no-untyped-def]
+        return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+    hits = values(streamed["Entity hits"])
+    assert hits == values(in_memory["Entity hits"])
+    assert len(hits) > 5 and hits[1][1] == "entity match"
+    assert streamed["Entity hits"]["N2"].alignment.wrap_text
+
+
+def test_streamed_workbook_without_entity_hits_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"  # synthetic: one supplier on no list
+    path.write_text("Supplier,Country,Goods\nAcme Plastics GmbH,DE,plastic toys\n", encoding="utf-8")
+    screening = iter_screen(path)
+    with StreamOutputs({"xlsx": tmp_path / "plain.xlsx"}) as outputs:
+        for chunk in screening:
+            outputs.write(chunk)
+        outputs.commit(screening)
+    from openpyxl import load_workbook
+
+    ws = load_workbook(tmp_path / "plain.xlsx")["Entity hits"]
+    assert ws["A2"].value == "No entity hit and no Xinjiang nexus in this file."
