@@ -17,11 +17,9 @@ SAMPLE_XLSX = Path(__file__).resolve().parents[1] / "sample_inputs" / "importer_
 
 def store_run(store: Any, path: Path) -> Any:
     """Screen ``path`` and store it as a run, as ``chainscreen screen`` does; returns the RunInfo."""
-    from chainscreen.pipeline import screen
+    from chainscreen.run import screen_run
 
-    run = store.start_run(path, options={"sheet": None, "mapping": {}, "lists": []})
-    result = screen(path)
-    return store.finish_run(run.id, result)
+    return screen_run(path, store=store).stored
 
 
 def free_port() -> int:

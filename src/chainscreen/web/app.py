@@ -332,7 +332,7 @@ async def api_decide(request: Request) -> Response:
         data = dict(form)
     else:
         return _error(f"unsupported content type {ctype!r}; send application/json", 400)
-    fields = {k: data.get(k) for k in ("hit", "decision", "note", "by")}
+    fields: dict[str, Any] = {k: data.get(k) for k in ("hit", "decision", "note", "by")}
     bad = [k for k in ("hit", "decision", "by") if not isinstance(fields[k], str) or not fields[k]]
     if bad:
         return _error(f"missing or not text: {', '.join(bad)}", 400)
@@ -370,10 +370,11 @@ async def api_check(request: Request) -> Response:
     if unknown:
         return _error(f"unknown field(s) {', '.join(unknown)}; use names, country, hs, goods, address", 400)
     service = _service(request)
+    given: dict[str, Any] = dict(data)
     try:
         result = await run_in_threadpool(
-            service.check, data.get("names"), country=data.get("country"), hs=data.get("hs"),
-            goods=data.get("goods"), address=data.get("address"))
+            service.check, given.get("names"), country=given.get("country"), hs=given.get("hs"),
+            goods=given.get("goods"), address=given.get("address"))
     except ChainscreenError as exc:
         return _error(str(exc), 400)
     return _json(result)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -360,8 +360,9 @@ class ReviewService:
 
     # -- the pre-contract check ---------------------------------------------------------------
 
-    def check(self, names: Sequence[str], *, country: str | None = None, hs: str | None = None,
-              goods: str | None = None, address: str | None = None) -> dict[str, Any]:
-        """``POST /api/check``: the same JSON as ``chainscreen check --json``."""
+    def check(self, names: Any, *, country: Any = None, hs: Any = None, goods: Any = None,
+              address: Any = None) -> dict[str, Any]:
+        """``POST /api/check``: the same JSON as ``chainscreen check --json``. The values come
+        from a request body as they are; the checker refuses what is not text."""
         return self.checker.check(names, country=country, hs_code=hs, goods=goods,
                                   address=address).to_dict()
