@@ -128,7 +128,7 @@ def test_same_edition_different_content_is_refused():
     assert code == 1 and "give --id" in err
     code, _, err = run("lists", "import", str(DATA / "watchlist.csv"), "--format", "csv",
                        "--id", "uflpa-entity-list", "--edition", "2025-01-14")
-    assert code == 1 and "already exists (shipped" in err
+    assert code == 1 and "uflpa-entity-list is a shipped list" in err  # a watchlist is no UFLPA list
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="shared reference data not present")

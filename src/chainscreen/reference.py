@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -617,6 +617,29 @@ def check_edition(edition: str) -> str:
     return edition
 
 
+#: The import formats that bring a new edition of a shipped list (the publisher's own
+#: formats; OpenSanctions republishes the UFLPA Entity List as its dataset ``us_dhs_uflpa``).
+#: A generic format (a watchlist CSV, OFAC) cannot stand in for a shipped list under its id.
+SHIPPED_FORMATS: dict[str, tuple[str, ...]] = {
+    "dol-tvpra": ("dol-tvpra", "dol-open-data"),
+    "tip-tiers": ("tip",),
+    "uflpa-entity-list": ("dhs-uflpa-html", "opensanctions"),
+    "cbp-wro-entities": ("cbp-wro",),
+}
+
+
+def _refuse_future(edition: str, today: date) -> None:
+    """An edition is a publication date: one after today would stay "newest" for ever."""
+    m = EDITION_RE.fullmatch(edition)
+    published = edition_date(edition)
+    if m is None or published is None:
+        return
+    too_late = published > today + timedelta(days=1) if m.group(2) else published.year > today.year
+    if too_late:
+        raise InputError(f"edition {edition!r} is in the future (today is {today.isoformat()}): "
+                         "give the date the publisher released the file")
+
+
 @dataclass(frozen=True)
 class StoreResult:
     """What :func:`store_edition` did."""
@@ -630,6 +653,8 @@ class StoreResult:
     #: older than the shipped edition is stored but not used unless pinned.
     in_use: ListInfo | None = None
     in_use_origin: str = ""
+    #: The shipped edition this import takes the place of in screening, if any.
+    replaces: ListInfo | None = None
 
 
 def store_edition(imported: ImportedList, *, list_id: str | None = None,
@@ -676,6 +701,16 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
         raise InputError(f"the {imported.format} file gives no publication date: give "
                          "--edition YYYY-MM-DD (the date the publisher released it)")
     edition = check_edition(edition or imported.default_edition or today.isoformat())
+    _refuse_future(edition, today)
+    shipped = next((e.info for e in same_id if e.origin == "shipped"), None)
+    own = SHIPPED_FORMATS.get(list_id, ())
+    if shipped is not None and imported.allowed_ids is None and imported.format not in own:
+        # a watchlist CSV would otherwise silently replace the publisher's list under its id
+        raise InputError(
+            f"{list_id} is a shipped list: a new edition comes only from its publisher's format"
+            + (f" (--format {' or '.join(own)})" if own else "")
+            + f", not --format {imported.format}; import your own names under another id, "
+            "e.g. --id my-watchlist")
     taken = {e.info.edition: e for e in same_id}
     if auto_edition and edition in taken and taken[edition].info.sha256 != digest:
         # A watchlist imported twice on one day: the second gets the time of day.
@@ -692,7 +727,7 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
             f"{list_id}@{edition} already exists ({old.origin}, sha256 {old.info.sha256[:12]}...) "
             f"with different content (sha256 {digest[:12]}...): editions are never "
             f"overwritten; give another --edition, e.g. {edition}.2")
-    base = next((e.info for e in same_id if e.origin == "shipped"), None)
+    base = shipped
     notes = list(imported.notes)
     notes += [f"imported {today.isoformat()} as format {imported.format} from {name} "
               f"(sha256 {sha})" for name, sha in imported.sources]
@@ -720,7 +755,8 @@ def store_edition(imported: ImportedList, *, list_id: str | None = None,
         tmp.write_text(blob, encoding="utf-8")
     newest = max([*same_id, Edition(info, folder, "user")],
                  key=lambda e: edition_key(e.info.edition))
-    return StoreResult("added", info, "user", path, previous, newest.info, newest.origin)
+    return StoreResult("added", info, "user", path, previous, newest.info, newest.origin,
+                       replaces=shipped if newest.info == info else None)
 
 
 def store_earlier_editions(imported: ImportedList, *, list_id: str | None = None,

@@ -404,3 +404,40 @@ def test_b7_nul_in_jsonl_is_stored_the_same_way_on_both_stores(
         run = store.runs()[0]
         assert run.status == COMPLETE
         assert store.result_dict(run.id)["rows"][0]["supplier"] == "Acme\u2400Textile Co"
+
+
+# --- B18: a shipped list id takes only its publisher's format; a replacement is announced ----------
+
+LISTS = Path(__file__).parents[1] / "data" / "lists"
+
+
+def _lists(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    env = {"CHAINSCREEN_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(cli, ["lists", *args], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_b18_a_watchlist_cannot_replace_a_shipped_list(tmp_path: Path) -> None:
+    code, _o, err = _lists(tmp_path, "import", str(LISTS / "watchlist.csv"), "--format", "csv",
+                           "--id", "uflpa-entity-list", "--edition", "2026-08-01")
+    assert code == 1
+    line = one_error_line(err)
+    assert "uflpa-entity-list is a shipped list" in line and "--format dhs-uflpa-html" in line
+    code, out, _e = _lists(tmp_path, "status", "--json")
+    uflpa = next(r for r in json.loads(out) if r["id"] == "uflpa-entity-list")
+    assert uflpa["origin"] == "shipped"
+
+
+def test_b18_an_edition_in_the_future_is_refused(tmp_path: Path) -> None:
+    code, _o, err = _lists(tmp_path, "import", str(LISTS / "watchlist.csv"), "--format", "csv",
+                           "--id", "my-watchlist", "--edition", "9999-12-31")
+    assert code == 1 and "is in the future" in one_error_line(err)
+
+
+def test_b18_a_replacement_of_a_shipped_edition_is_announced(tmp_path: Path) -> None:
+    code, out, err = _lists(tmp_path, "import", str(LISTS / "opensanctions" / "targets.simple.csv"),
+                            "--format", "opensanctions", "--id", "uflpa-entity-list",
+                            "--edition", "2026-11-01")
+    assert code == 0, err
+    assert "replaces the shipped edition uflpa-entity-list@" in out

@@ -137,6 +137,7 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     summary: dict[str, Any] = {"status": result.status, "list": info.label(),
                                "origin": result.origin, "records": info.records,
                                "in_use": result.in_use.label() if result.in_use else None,
+                               "replaces": result.replaces.label() if result.replaces else None,
                                "sha256": info.sha256, "path": str(result.path),
                                "sources": [{"file": n, "sha256": s} for n, s in imported.sources]}
     if earlier:
@@ -165,6 +166,10 @@ def import_(file: Path, fmt: str, list_id: str | None, edition: str | None, titl
     click.echo(f"  stored in {result.path}")
     if result.in_use is None or result.in_use == info:
         click.echo(f"  in use: the newest edition of {info.id}")
+        if result.replaces is not None:
+            click.echo(click.style(f"  it replaces the shipped edition {result.replaces.label()} "
+                                   "in every screening from now on", fg="yellow")
+                       + f" (pin the shipped one with --lists {result.replaces.label()})")
     else:
         click.echo(f"  not in use: {result.in_use.label()} ({result.in_use_origin}) is newer; "
                    f"screen with this edition with --lists {info.label()}")
