@@ -172,9 +172,24 @@ def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def csv_records(text: str, path: Path | str = "", delimiter: str = ",") -> list[list[str]]:
+    """Every record of CSV text. A field may be as long as the text (the csv module refuses
+    fields over 128 KiB by default); a malformed file is an InputError naming the line."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise InputError(f"not readable as CSV ({exc})", path=str(path) or None,
+                         row=reader.line_num) from None
+    finally:
+        csv.field_size_limit(old)
+
+
 def count_rows(data: bytes) -> int:
     """Data rows of a CSV (records, not physical lines)."""
-    return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+    return len(csv_records(data.decode("utf-8"))) - 1
 
 
 def _dedupe(values: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
@@ -316,8 +331,7 @@ def _read_table(path: Path, synonyms: dict[str, tuple[str, ...]], required: Sequ
         text = _decode(path.read_bytes(), path)
         first = text.split("\n", 1)[0]
         delimiter = max((",", ";", "\t"), key=first.count)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        raw_rows = [(i, row) for i, row in enumerate(reader, start=1)]
+        raw_rows = list(enumerate(csv_records(text, path, delimiter), start=1))
     wanted = {o for n in required for o in synonyms[n]}
     for pos, (_, cells) in enumerate(raw_rows[:15]):
         keys = {_col_key(c) for c in cells}
@@ -338,13 +352,40 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InputError(f"not a readable .xlsx workbook ({exc})", path=str(path)) from None
+        raise _xlsx_error(exc, path) from None
     try:
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        rows = ws.iter_rows(values_only=True)
+        i = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # the sheet XML is parsed only now
+                raise _xlsx_error(exc, path) from None
+            i += 1
             yield i, ["" if v is None else _cell_text(v) for v in row]
     finally:
         wb.close()
+
+
+def _xlsx_error(exc: BaseException, path: Path) -> InputError:
+    # openpyxl parses workbook XML through defusedxml (a dependency): entity definitions are
+    # refused before anything is expanded or fetched
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = exc
+    for _ in range(8):
+        if cause is None:
+            break
+        if isinstance(cause, DefusedXmlException):
+            return InputError("the workbook's XML declares entities (a DTD with entity "
+                              "definitions or external references); refusing it unexpanded",
+                              path=str(path))
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(exc).split())[:300]
+    return InputError(f"not a readable .xlsx workbook ({text})", path=str(path))
 
 
 def _cell_text(value: object) -> str:
@@ -779,8 +820,7 @@ def _ofac_records(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, lis
     except UnicodeDecodeError:
         # OFAC's files have been Windows-1252 at times.
         text = data.decode("cp1252", errors="strict")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for n, row in enumerate(reader, start=1):
+    for n, row in enumerate(csv_records(text, path), start=1):
         if not row or row == [""]:
             continue
         if len(row) != len(columns):
@@ -967,6 +1007,9 @@ def _read_ftm(path: Path, text: str) -> tuple[list[_OsEntity], int]:
         except ValueError as exc:
             raise InputError(f"not a JSON object ({exc.args[0]})", path=str(path),
                              row=n) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply for an entity", path=str(path),
+                             row=n) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("properties"), dict) \
                 or not obj.get("id") or not obj.get("schema"):
             raise InputError("not a FollowTheMoney entity (needs id, schema, properties)",
@@ -1014,11 +1057,10 @@ def _read_ftm(path: Path, text: str) -> tuple[list[_OsEntity], int]:
 
 
 def _read_os_simple(path: Path, text: str) -> tuple[list[_OsEntity], int]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError("empty file", path=str(path)) from None
+    records = csv_records(text, path)
+    if not records:
+        raise InputError("empty file", path=str(path))
+    header = records[0]
     keys = [_col_key(h) for h in header]
     missing = [c for c in ("id", "schema", "name", "aliases", "countries", "addresses",
                            "identifiers", "dataset") if c not in keys]
@@ -1036,7 +1078,7 @@ def _read_os_simple(path: Path, text: str) -> tuple[list[_OsEntity], int]:
     def multi(row: list[str], key: str) -> list[str]:
         return [v.strip() for v in get(row, key).split(";") if v.strip()]
 
-    for n, row in enumerate(reader, start=2):
+    for n, row in enumerate(records[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
@@ -1707,6 +1749,8 @@ def _cbp_json_rows(path: Path, text: str) -> tuple[list[dict[str, str]], str | N
         data = json.loads(text)
     except ValueError as exc:
         raise InputError(f"not JSON ({exc.args[0]})", path=str(path)) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", path=str(path)) from None
     items = data.get("entities") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InputError("a JSON file must be an object with an 'entities' list (the "

@@ -490,7 +490,7 @@ def _read_xlsx_grid(
             try:
                 book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             except Exception as exc:  # openpyxl raises many types for damaged workbooks
-                raise InputError(f"cannot open workbook: {type(exc).__name__}: {exc}", path=name) from None
+                raise _workbook_error(exc, name) from None
             try:
                 titles = list(book.sheetnames)
                 listing = ", ".join(repr(t) for t in titles)
@@ -504,7 +504,10 @@ def _read_xlsx_grid(
                         skipped.append(title)
                         continue
                     ws.reset_dimensions()  # the stored dimension is often wrong; read what is there
-                    grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                    try:
+                        grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                    except Exception as exc:  # the sheet XML is parsed only now
+                        raise _workbook_error(exc, name) from None
                     if any(any(c.strip() for c in r) for r in grid):
                         break
                     skipped.append(title)
@@ -514,10 +517,35 @@ def _read_xlsx_grid(
                 if skipped and sheet is None:
                     problems.append(Problem(None, None, f"skipped empty sheet(s) "
                                             f"{', '.join(map(repr, skipped))}; read {title!r}", "warning"))
-                formulas = _uncached_formulas(archive, getattr(book[title], "_worksheet_path", None))
+                try:
+                    formulas = _uncached_formulas(archive, getattr(book[title], "_worksheet_path", None))
+                except Exception as exc:  # malformed or hostile sheet XML
+                    raise _workbook_error(exc, name) from None
             finally:
                 book.close()
     return grid, title, formulas
+
+
+def _workbook_error(exc: BaseException, name: str) -> InputError:
+    """One line for a workbook openpyxl cannot read; XML entity tricks named as such.
+
+    Workbook XML is parsed through defusedxml (openpyxl uses it when installed, and
+    :func:`_uncached_formulas` does): a DTD that declares entities (billion laughs, external
+    files or URLs) is refused before anything is expanded or fetched.
+    """
+    from defusedxml import DefusedXmlException
+
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, DefusedXmlException) for c in chain):
+        return InputError("the workbook's XML declares entities (a DTD with entity definitions or "
+                          "external references), which no Excel workbook needs; refusing it "
+                          "unexpanded (save the sheet again from Excel, or as .csv)", path=name)
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return InputError(f"cannot open workbook: {text[:300]}", path=name)
 
 
 def _pick_sheet(titles: list[str], sheet: str | int, name: str, listing: str) -> str:
@@ -556,8 +584,7 @@ def _uncached_formulas(archive: Any, part: str | None) -> list[tuple[int, int]]:
             tail = chunk[-16:]
     if not found:
         return []
-    from xml.etree.ElementTree import iterparse
-
+    from defusedxml.ElementTree import iterparse
     from openpyxl.utils.cell import coordinate_to_tuple
 
     out: list[tuple[int, int]] = []

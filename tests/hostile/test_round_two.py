@@ -441,3 +441,91 @@ def test_b18_a_replacement_of_a_shipped_edition_is_announced(tmp_path: Path) -> 
                             "--edition", "2026-11-01")
     assert code == 0, err
     assert "replaces the shipped edition uflpa-entity-list@" in out
+
+
+# --- B19: OpenSanctions files nested too deep, or with one huge line -------------------------------
+
+@pytest.mark.parametrize("content", [
+    '{"id": "x", "schema": "Company", "properties": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+    "Z" * 400_000 + "\n",
+    "id,schema,name\n" + "Z" * 400_000 + ",Company,x\n",
+])
+def test_b19_opensanctions_deep_or_huge_lines_are_input_errors(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "entities.ftm.json"
+    path.write_text(content)
+    code, _o, err = _lists(tmp_path, "import", str(path), "--format", "opensanctions", "--id",
+                           "os-test", "--edition", "2026-01-01")
+    assert code == 1
+    one_error_line(err)
+
+
+# --- B9: entity tricks in sheet XML are refused, unexpanded and unfetched ----------------------------
+
+def _listener() -> object:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(5)
+    sock.settimeout(0.5)
+    return sock
+
+
+def _accepted(sock: object) -> bool:
+    try:
+        conn, _addr = sock.accept()  # type: ignore[attr-defined]
+    except TimeoutError:
+        return False
+    conn.close()
+    return True
+
+
+def _closing_check(sock: object) -> bool:
+    try:
+        return _accepted(sock)
+    finally:
+        sock.close()  # type: ignore[attr-defined]
+
+
+def _b9_cases(tmp_path: Path) -> tuple[list[tuple[str, bytes]], object]:
+    from builders import with_entity, xlsx
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER\n")
+    sock = _listener()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/x.dtd"  # type: ignore[attr-defined]
+    base = xlsx([["Supplier", "Country", "Description"], ["Acme Textile Co", "CN", "cotton"]])
+    return [("laughs", with_entity(base, "laughs")),
+            ("file", with_entity(base, "file", str(secret))),
+            ("url", with_entity(base, "url", url)),
+            ("parameter", with_entity(base, "parameter", url))], sock
+
+
+def test_b9_entities_in_a_manifest_sheet_are_refused(tmp_path: Path) -> None:
+    cases, sock = _b9_cases(tmp_path)
+    for kind, data in cases:
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(data)
+        out = tmp_path / f"out-{kind}"
+        outcome = run_bounded(invoke, "screen", str(path), "-o", str(out), "--format", "json,csv",
+                              "--no-store", "-q", seconds=30, memory=GIB)
+        assert outcome.status == "ok", outcome
+        code, _o, err = outcome.value
+        assert code == 1, kind
+        assert "declares entities" in one_error_line(err) and "MARKER" not in err
+        assert not out.exists()
+        assert outcome.peak_rss < 2 * GIB
+    assert not _closing_check(sock), "an external entity was fetched"
+
+
+def test_b9_entities_in_a_list_workbook_are_refused(tmp_path: Path) -> None:
+    cases, sock = _b9_cases(tmp_path)
+    for kind, data in cases:
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(data)
+        outcome = run_bounded(_lists, tmp_path, "import", str(path), "--format", "dol-tvpra",
+                              "--edition", "2024-01-01", seconds=30, memory=GIB)
+        assert outcome.status == "ok", outcome
+        code, _o, err = outcome.value
+        assert code == 1 and "declares entities" in one_error_line(err), (kind, err)
+    assert not _closing_check(sock), "an external entity was fetched"
