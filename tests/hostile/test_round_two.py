@@ -529,3 +529,49 @@ def test_b9_entities_in_a_list_workbook_are_refused(tmp_path: Path) -> None:
         code, _o, err = outcome.value
         assert code == 1 and "declares entities" in one_error_line(err), (kind, err)
     assert not _closing_check(sock), "an external entity was fetched"
+
+
+# --- B3: a merge over the whole sheet does not blow up the workbook writer ---------------------------
+
+def test_b3_sheet_wide_merge_is_clipped_in_the_annotated_copy(tmp_path: Path) -> None:
+    import openpyxl
+    from builders import add_merge, xlsx
+
+    data = add_merge(xlsx([["Supplier", "Country", "Description"],
+                           ["Acme Textile Co", "CN", "cotton"], ["Nord Garn AG", "DE", "wool"],
+                           ["Total", None, None]]), "A4:XFD1048576")
+    src = tmp_path / "merged.xlsx"
+    src.write_bytes(data)
+    out = tmp_path / "o"
+    outcome = run_bounded(invoke, "screen", str(src), "-o", str(out), "--format", "xlsx,json",
+                          "--no-store", "-q", seconds=60, memory=GIB)
+    assert outcome.status == "ok", outcome
+    code, _o, err = outcome.value
+    assert code == 0, err
+    wb = openpyxl.load_workbook(out / "merged.screened.xlsx")
+    ws = wb.worksheets[0]
+    assert ws["A2"].value == "Acme Textile Co" and ws["D1"].value == "Risk level"
+    assert all(r.size["rows"] * r.size["columns"] < 100 for r in ws.merged_cells.ranges)
+    notes = [row[3] for row in wb["Problems"].iter_rows(values_only=True)]
+    assert any("A4:XFD1048576" in str(n) and "clipped" in str(n) for n in notes)
+
+
+# --- B4: added columns never cover the user's cells ----------------------------------------------------
+
+def test_b4_added_columns_start_after_the_widest_used_column(tmp_path: Path) -> None:
+    import openpyxl
+    from builders import xlsx
+
+    src = tmp_path / "wide.xlsx"
+    src.write_bytes(xlsx([["Supplier", "Country", "Description"],
+                          ["Acme Textile Co", "CN", "cotton", "mine", 5],
+                          ["Nord Garn AG", "DE", "wool"]]))
+    code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "o"), "--format", "xlsx,json",
+                           "--no-store", "-q")
+    assert code == 0, err
+    ws = openpyxl.load_workbook(tmp_path / "o" / "wide.screened.xlsx").worksheets[0]
+    assert (ws["D2"].value, ws["E2"].value) == ("mine", 5)
+    assert (ws["D1"].value, ws["E1"].value) == ("column_4", "column_5")
+    assert ws["F1"].value == "Risk level" and ws["F2"].value in ("high", "elevated", "low", "clear")
+    rows = json.loads((tmp_path / "o" / "wide.json").read_text())["rows"]
+    assert len(rows) == 2

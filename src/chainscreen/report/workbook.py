@@ -7,6 +7,7 @@ becomes a new workbook with the original columns followed by the added ones.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from chainscreen.result import RowResult, ScreenResult
 
 EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
 LEVEL_FILLS = {
     "high": "F8B4B4",
     "elevated": "FCD9A8",
@@ -60,8 +62,14 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
 
 
 def write_workbook(result: ScreenResult, path: Path) -> Path:
-    """Write the annotated workbook atomically to ``path``."""
-    from openpyxl import Workbook, load_workbook
+    """Write the annotated workbook atomically to ``path``.
+
+    For an .xlsx input the user's own workbook is copied and the added columns go to the right
+    of the widest used column of the screened rows (never over the user's cells); data cells
+    beyond the header get the names the other outputs give them (``column_7``). When the added
+    columns would not fit within Excel's last column, a new workbook is written instead.
+    """
+    from openpyxl import Workbook
 
     n = len(result.rows)
     if n + 1 > EXCEL_MAX_ROWS:
@@ -70,12 +78,20 @@ def write_workbook(result: ScreenResult, path: Path) -> Path:
             "use --format csv or json")
     m = result.manifest
     source = Path(m.path) if m.path else None
+    notes: list[str] = []
+    wb = ws = None
     if m.format == "xlsx" and source is not None and source.suffix.lower() in (".xlsx", ".xlsm"):
-        wb = load_workbook(source, keep_vba=False, rich_text=False)
+        wb = _load_copy(source, notes)
         ws = wb[m.sheet] if m.sheet in wb.sheetnames else wb.worksheets[0]
         header_row = m.header_row or 1
-        first_added = _last_used_column(ws, header_row) + 1
-    else:
+        first_added = _last_used_column(ws, header_row, header_row + n) + 1
+        if first_added + len(ADDED_COLUMNS) - 1 > EXCEL_MAX_COLUMNS:
+            notes.append(f"the sheet {ws.title!r} uses columns up to the last one Excel has: the "
+                         "screened rows are written to a new sheet instead of a copy of the workbook")
+            wb = ws = None
+        else:
+            _name_extra_columns(ws, m.frame.columns, header_row)
+    if wb is None or ws is None:
         wb = Workbook()
         ws = wb.active
         ws.title = "Screened"
@@ -93,7 +109,7 @@ def write_workbook(result: ScreenResult, path: Path) -> Path:
     _entity_hits_sheet(wb.create_sheet("Entity hits", 0), result)
     wb.active = 0
     _candidates_sheet(wb.create_sheet("Candidates"), result)
-    _problems_sheet(wb.create_sheet("Problems"), result)
+    _problems_sheet(wb.create_sheet("Problems"), result, notes)
     _summary_sheet(wb.create_sheet("Summary"), result)
     _receipt_sheet(wb.create_sheet("Receipt"), result)
     with atomic_path(path) as tmp:
@@ -101,9 +117,106 @@ def write_workbook(result: ScreenResult, path: Path) -> Path:
     return path
 
 
-def _last_used_column(ws: Worksheet, header_row: int) -> int:
-    used = [c.column for c in ws[header_row] if c.value not in (None, "")]
-    return max(used) if used else ws.max_column
+def _load_copy(source: Path, notes: list[str]) -> Any:
+    """The user's workbook, loaded whole, with merged and hyperlinked ranges clipped to the
+    cells the sheet has (openpyxl makes an object per cell of such a range: one range over a
+    whole sheet is 17 billion of them)."""
+    from openpyxl import load_workbook
+
+    try:
+        data = _clip_ranges(source.read_bytes(), notes)
+        wb = load_workbook(io.BytesIO(data), keep_vba=False, rich_text=False)
+        for sheet in wb.worksheets:
+            for rng in [r for r in sheet.merged_cells.ranges if r.size == {"rows": 1, "columns": 1}]:
+                sheet.merged_cells.remove(rng)  # what clipping left of a range: no merge at all
+        return wb
+    except OutputError:
+        raise
+    except Exception as exc:  # the reader opened it; anything left is a damaged part
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        raise OutputError(f"{source}: cannot copy the workbook to annotate it ({text}); "
+                          "choose another --format than xlsx") from None
+
+
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_RANGE_TAG = re.compile(rb'<(mergeCell|hyperlink)\b([^>]*?)\bref="([A-Z]{1,3})([0-9]{1,7})'
+                        rb':([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+#: A merged or linked range larger than this (after clipping) is reduced to its first cell.
+MAX_RANGE_CELLS = 1_000_000
+
+
+def _clip_ranges(data: bytes, notes: list[str]) -> bytes:
+    """``data`` (an .xlsx) with each sheet's merged and hyperlink ranges clipped to the extent
+    of the cells the sheet has (a range still over :data:`MAX_RANGE_CELLS` cells, or wholly
+    outside, becomes its first cell). Unchanged when no range needs it."""
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    edited: dict[str, bytes] = {}
+    for info in archive.infolist():
+        if _SHEET_PART.fullmatch(info.filename):
+            xml = archive.read(info.filename)
+            if b"<mergeCell " in xml or b"<hyperlink " in xml:
+                clipped = _clip_sheet(xml, notes)
+                if clipped is not None:
+                    edited[info.filename] = clipped
+    if not edited:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in archive.infolist():
+            z.writestr(info, edited.get(info.filename) or archive.read(info.filename))
+    return out.getvalue()
+
+
+def _clip_sheet(xml: bytes, notes: list[str]) -> bytes | None:
+    """One sheet's XML with its ranges clipped (see :func:`_clip_ranges`); None if unchanged."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    last_row = last_col = 1
+    for m in _CELL_REF.finditer(xml):
+        last_row = max(last_row, int(m.group(2)))
+        last_col = max(last_col, column_index_from_string(m.group(1).decode()))
+    changed = False
+
+    def clip(m: re.Match[bytes]) -> bytes:
+        nonlocal changed
+        c1, r1 = column_index_from_string(m.group(3).decode()), int(m.group(4))
+        c2, r2 = column_index_from_string(m.group(5).decode()), int(m.group(6))
+        nc2, nr2 = min(c2, last_col), min(r2, last_row)
+        if (nc2, nr2) == (c2, r2) and (c2 - c1 + 1) * (r2 - r1 + 1) <= MAX_RANGE_CELLS:
+            return m.group(0)
+        changed = True
+        if nc2 < c1 or nr2 < r1 or (nc2 - c1 + 1) * (nr2 - r1 + 1) > MAX_RANGE_CELLS:
+            nc2, nr2 = c1, r1  # a one-cell range: a no-op merge, a link on its first cell
+        kind = "merged" if m.group(1) == b"mergeCell" else "hyperlink"
+        old = f"{m.group(3).decode()}{r1}:{m.group(5).decode()}{r2}"
+        new = f"{m.group(3).decode()}{r1}:{get_column_letter(nc2)}{nr2}"
+        notes.append(f"{kind} range {old} reaches beyond the sheet's cells: clipped to {new} in "
+                     "the annotated copy")
+        return b'<%s%sref="%s"' % (m.group(1), m.group(2), new.encode())
+
+    out = _RANGE_TAG.sub(clip, xml)
+    return out if changed else None
+
+
+def _last_used_column(ws: Worksheet, first_row: int, last_row: int) -> int:
+    """The rightmost column holding a value in rows ``first_row`` to ``last_row``."""
+    # the cell dictionary, not iter_rows: iter_rows would make every empty cell up to the
+    # sheet's last column
+    cells = ws._cells  # noqa: SLF001 - openpyxl keeps a worksheet's cells in this dict
+    used = [col for (row, col), cell in cells.items()
+            if first_row <= row <= last_row and cell.value not in (None, "")]
+    return max(used, default=0)
+
+
+def _name_extra_columns(ws: Worksheet, columns: Any, header_row: int) -> None:
+    """Name the header cells over data the header did not name, as the other outputs do."""
+    for name in columns:
+        m = re.fullmatch(r"column_(\d+)", str(name))
+        if m and ws.cell(row=header_row, column=int(m.group(1))).value in (None, ""):
+            _put(ws, header_row, int(m.group(1)), str(name))
 
 
 def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: int) -> None:
@@ -230,9 +343,10 @@ def _candidates_sheet(ws: Worksheet, result: ScreenResult) -> None:
         row[0].number_format = "0.00"
 
 
-def _problems_sheet(ws: Worksheet, result: ScreenResult) -> None:
+def _problems_sheet(ws: Worksheet, result: ScreenResult, notes: list[str] | None = None) -> None:
     rows = [[p.row if p.row is not None else "file", p.column or "", p.severity, p.reason]
             for p in result.all_problems()]
+    rows += [["workbook", "", "warning", note] for note in notes or []]
     _table(ws, ["Row", "Column", "Severity", "Reason"], rows, {2: 24, 4: 100})
 
 
