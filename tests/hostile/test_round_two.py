@@ -384,7 +384,7 @@ def test_b7_control_characters_are_shown_in_the_workbook(tmp_path: Path) -> None
     code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "o"), "--format", "xlsx,json",
                            "--no-store", "-q")
     assert code == 0, err
-    ws = openpyxl.load_workbook(tmp_path / "o" / "lines.screened.xlsx").worksheets[0]
+    ws = openpyxl.load_workbook(tmp_path / "o" / "lines.screened.xlsx")["Screened"]
     assert ws["A2"].value == "Acme\u240bTextile\u241b Co" and ws["C2"].value == "\u2401start"
 
 
@@ -549,7 +549,7 @@ def test_b3_sheet_wide_merge_is_clipped_in_the_annotated_copy(tmp_path: Path) ->
     code, _o, err = outcome.value
     assert code == 0, err
     wb = openpyxl.load_workbook(out / "merged.screened.xlsx")
-    ws = wb.worksheets[0]
+    ws = wb["Sheet"]  # the user's own sheet, copied
     assert ws["A2"].value == "Acme Textile Co" and ws["D1"].value == "Risk level"
     assert all(r.size["rows"] * r.size["columns"] < 100 for r in ws.merged_cells.ranges)
     notes = [row[3] for row in wb["Problems"].iter_rows(values_only=True)]
@@ -569,7 +569,7 @@ def test_b4_added_columns_start_after_the_widest_used_column(tmp_path: Path) -> 
     code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "o"), "--format", "xlsx,json",
                            "--no-store", "-q")
     assert code == 0, err
-    ws = openpyxl.load_workbook(tmp_path / "o" / "wide.screened.xlsx").worksheets[0]
+    ws = openpyxl.load_workbook(tmp_path / "o" / "wide.screened.xlsx")["Sheet"]
     assert (ws["D2"].value, ws["E2"].value) == ("mine", 5)
     assert (ws["D1"].value, ws["E1"].value) == ("column_4", "column_5")
     assert ws["F1"].value == "Risk level" and ws["F2"].value in ("high", "elevated", "low", "clear")
