@@ -94,7 +94,7 @@ def test_hostile_values_are_inert_in_the_workbook(corpus: Path, tmp_path: Path) 
 
     code, _out, err = _screen(corpus / "hostile_values.csv", tmp_path, "--format", "xlsx")
     assert code == 0, err
-    ws = openpyxl.load_workbook(tmp_path / "hostile_values.screened.xlsx").worksheets[0]
+    ws = openpyxl.load_workbook(tmp_path / "hostile_values.screened.xlsx")["Screened"]  # the rows sheet
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {str(c.value) for c in cells}
