@@ -561,6 +561,18 @@ def _lists_used(ref: ReferenceSet) -> list[ListInfo]:
     return list(used.values())
 
 
+def receipt_for(source: Any, rows: int, ref: ReferenceSet, settings: Settings, started: str,
+                finished: str) -> dict[str, Any]:
+    """The receipt of a run over ``source`` (anything with path, sha256, format, encoding, sheet
+    and columns, such as a :class:`ManifestStream`): what other engines record."""
+    return _receipt(source, rows, ref, settings, started, finished)
+
+
+def now() -> str:
+    """The current time as the receipt writes it (UTC, to the second)."""
+    return _now()
+
+
 def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, settings: Settings,
              started: str, finished: str, *, complete: bool | None = None) -> dict[str, Any]:
     receipt: dict[str, Any] = {

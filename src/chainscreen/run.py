@@ -99,6 +99,9 @@ def screen_run(
     options: Mapping[str, Any] | None = None,
     input_name: str | None = None,
     input_path: str | None = None,
+    engine: Literal["local", "spark"] = "local",
+    spark_master: str | None = None,
+    partitions: int | None = None,
 ) -> Run:
     """Screen ``source`` and, as asked, store the run and write its outputs to ``outdir``.
 
@@ -108,6 +111,11 @@ def screen_run(
     writability before any screening. ``options`` (sheet, mapping, lists, ...) are kept with the
     stored run so ``rescreen`` can repeat it; ``input_name`` / ``input_path`` name the input
     when ``source`` is a temporary copy.
+
+    ``engine="spark"`` screens on Apache Spark (:mod:`chainscreen.engines`; ``spark_master``,
+    ``partitions``): ``source`` is a csv/tsv/parquet/jsonl file or folder, or a Spark table by
+    name; Spark writes the Parquet results, and the rows come back in order for the store and
+    the html/json/jsonl outputs, exactly as a streamed local run.
     """
     from chainscreen.manifest import open_manifest
 
@@ -116,7 +124,17 @@ def screen_run(
     source = Path(source)
     name = input_name or source.name
     paths = targets(name, outdir, parse_formats(formats)) if outdir is not None else {}
-    check_targets(paths, force=force, inputs=[source])
+    # a Spark run's earlier Parquet results are a folder, replaced (with force) once the new one is written
+    check_targets({f: p for f, p in paths.items()
+                   if not (engine == "spark" and f == "parquet" and p.is_dir() and force)},
+                  force=force, inputs=[source])
+    if engine == "spark":
+        run = _screen_spark(source, settings, mapping, paths, reference, store, name, input_path,
+                            options, spark_master, partitions)
+        run.seconds = time.perf_counter() - t0
+        return run
+    if engine != "local":
+        raise OutputError(f"unknown engine {engine!r}; engines: local, spark")
     opened = open_manifest(source, sheet=sheet, mapping=mapping)
     streamed = stream is True or (stream == "auto" and opened.estimated_rows > STREAM_ABOVE)
     skipped: dict[str, str] = {}
@@ -198,6 +216,51 @@ def _screen_streamed(opened: ManifestStream, source: Path, paths: dict[str, Path
     from chainscreen.pipeline import iter_screen
 
     screening = iter_screen(opened, settings=settings, reference=reference, progress=progress)
+    return _drive_streamed(screening, source, paths, store, stored)
+
+
+#: Outputs the Spark engine writes (parquet by Spark itself, the others from the rows in order).
+SPARK_FORMATS: tuple[str, ...] = ("parquet", "html", "json", "jsonl")
+
+
+def _screen_spark(source: Path, settings: Settings, mapping: Mapping[str, str] | None,
+                  paths: dict[str, Path], reference: ReferenceSet | None, store: Store | None,
+                  name: str, input_path: str | None, options: Mapping[str, Any] | None,
+                  master: str | None, partitions: int | None) -> Run:
+    from chainscreen.engines import spark_screening
+
+    keep = {f: p for f, p in paths.items() if f in SPARK_FORMATS and f != "parquet"}
+    skipped = {f: f"{f} holds the input's every column on one machine; the Spark engine writes "
+                  f"{', '.join(SPARK_FORMATS)}" for f in paths if f not in SPARK_FORMATS}
+    if paths and not keep and "parquet" not in paths:
+        raise OutputError(f"the Spark engine writes {', '.join(SPARK_FORMATS)}; add one to --format")
+    if reference is None:
+        from chainscreen.reference import load_reference
+
+        reference = load_reference(lists=settings.lists)
+    stored = None
+    if store is not None:
+        opts = {"mapping": dict(mapping or {}), "lists": list(settings.lists or ()), "engine": "spark",
+                **(options or {})}
+        stored = store.start_run(source if source.is_file() else None, options=opts, input_name=name,
+                                 input_path=input_path)
+    try:
+        screening = spark_screening(source, settings, reference, mapping=mapping, master=master,
+                                    partitions=partitions, parquet=paths.get("parquet"))
+        run = _drive_streamed(screening, source, keep, store, stored)
+    except BaseException as exc:
+        if store is not None and stored is not None:
+            store.fail_run(stored.id, f"{type(exc).__name__}: {exc}")
+        raise
+    run.written = {**screening.written, **run.written}
+    run.skipped.update(skipped)
+    return run
+
+
+def _drive_streamed(screening: Any, source: Path, paths: dict[str, Path], store: Store | None,
+                    stored: RunInfo | None) -> Run:
+    """Store and write a screening chunk by chunk (a local :class:`~chainscreen.pipeline.Screening`
+    or a :class:`~chainscreen.engines.SparkScreening`)."""
     decisions = store.decisions() if store is not None else None
     with stream_outputs(paths) as outputs:
         for chunk in screening:

@@ -79,7 +79,7 @@ class _Progress:
 
 
 @cli.command()
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("manifest", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("chainscreen-out"), show_default=True, help="Folder for the outputs.")
 @click.option("-f", "--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
@@ -100,11 +100,20 @@ class _Progress:
               help=f"Read and write in chunks, in flat memory (default: above {STREAM_ABOVE:,} rows). "
                    "Streamed runs write xlsx (up to Excel's row limit), csv, parquet, jsonl, json and "
                    "a summary html; Markdown is skipped, with the reason.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="spark: screen on Apache Spark (pip install 'chainscreen[spark]', Java 17); MANIFEST "
+                   "is then a csv/tsv/parquet/jsonl file or folder, or a Spark table name; writes "
+                   "parquet (a folder), html, json and jsonl.")
+@click.option("--spark-master", metavar="URL",
+              help="With --engine spark: the Spark master (default: the active session, else local[*]).")
+@click.option("--partitions", type=click.IntRange(min=1), metavar="N",
+              help="With --engine spark: tasks that screen the distinct facts (spark.sql.shuffle.partitions).")
 def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
            as_json: bool, quiet: bool, db: str | None, no_store: bool,
            max_list_age: int | None, stream: bool | None,
-           require_latest: bool) -> None:
+           require_latest: bool, engine: str, spark_master: str | None,
+           partitions: int | None) -> None:
     """Screen MANIFEST (csv, tsv, xlsx, parquet, jsonl) and write the outputs to --out.
 
     Every input row comes back with a risk level (high, elevated, low, clear, unscreenable),
@@ -118,6 +127,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
       chainscreen screen lines.csv --lists dol-tvpra@2020-09-30 --max-list-age 3650
       chainscreen screen lines.csv --db sqlite:///team-runs.sqlite   # then: chainscreen review latest
       chainscreen screen bills_of_lading.csv --format parquet,html --stream   # 10^7 rows
+      chainscreen screen bills/ --engine spark --partitions 8 --format parquet,html   # a Parquet folder
     """
     from chainscreen.run import screen_run
 
@@ -134,7 +144,8 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
             run = screen_run(manifest, settings, sheet=sheet_arg, mapping=mapping or None, store=store,
                              outdir=outdir, formats=fmts, force=force, reference=reference(settings.lists),
                              stream="auto" if stream is None else stream, progress=progress,
-                             options={"lists": list(lists)})
+                             options={"lists": list(lists)}, engine=engine,  # type: ignore[arg-type]
+                             spark_master=spark_master, partitions=partitions)
         finally:
             progress.close()
     if as_json:
