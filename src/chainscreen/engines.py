@@ -186,6 +186,8 @@ def spark_session(master: str | None = None, partitions: int | None = None) -> A
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.appName("chainscreen").master(master or "local[*]")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
+        if (master or "local").startswith("local"):
+            builder = builder.config("spark.ui.enabled", "false")
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     if partitions:
