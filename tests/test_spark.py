@@ -37,7 +37,7 @@ from hostile_corpus import NASTY_VALUES  # noqa: E402
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    from chainscreen.engines import spark_session
+    from chainscreen.spark import spark_session
 
     session = spark_session("local[2]", partitions=2)
     yield session

@@ -27,7 +27,6 @@ import hashlib
 import os
 import pickle
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -157,14 +156,17 @@ def spark_available() -> str | None:
         import pyspark  # noqa: F401
     except ImportError:
         return "pyspark is not installed (pip install 'chainscreen[spark]')"
-    java_home = os.environ.get("JAVA_HOME")
-    if not shutil.which("java") and not (java_home and (Path(java_home) / "bin" / "java").exists()):
-        return "Java is not installed (Spark 4 needs Java 17 or newer)"
+    if not shutil.which("java"):
+        return "no java on the PATH (Spark 4 needs Java 17 or newer)"
     return None
 
 
 def spark_session(master: str | None = None, partitions: int | None = None) -> Any:
     """The active SparkSession, or a new one on ``master`` (default ``local[*]``).
+
+    Python workers run ``PYSPARK_PYTHON`` (Spark's default: ``python3``); the front ends
+    (:func:`chainscreen.spark.spark_session`, the command line) point it at this interpreter
+    for local mode.
 
     ``partitions`` sets how many tasks screen the distinct facts (``spark.sql.shuffle.partitions``).
     """
@@ -182,8 +184,6 @@ def spark_session(master: str | None = None, partitions: int | None = None) -> A
     if active is not None and master is None:
         spark = active
     else:
-        # executors in local mode run this interpreter; a cluster's images have their own
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.appName("chainscreen").master(master or "local[*]")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         if (master or "local").startswith("local"):

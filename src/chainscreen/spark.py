@@ -17,10 +17,13 @@ executors need chainscreen installed (docs/SPARK.md). A whole run (read, store, 
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from chainscreen.engines import BatchContext, screen_spark_frame, spark_available, spark_session
+from chainscreen import engines
+from chainscreen.engines import BatchContext, screen_spark_frame, spark_available
 from chainscreen.errors import InputError
 
 if TYPE_CHECKING:
@@ -28,6 +31,14 @@ if TYPE_CHECKING:
     from chainscreen.settings import Settings
 
 __all__ = ["BatchContext", "screen_dataframe", "spark_available", "spark_session"]
+
+
+def spark_session(master: str | None = None, partitions: int | None = None) -> Any:
+    """The active SparkSession, or a new one on ``master`` (default ``local[*]``); in local mode
+    the Python workers run this interpreter, where chainscreen is installed."""
+    if master is None or master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return engines.spark_session(master, partitions)
 
 
 def screen_dataframe(spark_df: Any, settings: Settings | None = None, mapping: Mapping[str, str] | None = None,

@@ -139,6 +139,10 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
     sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
     settings = load_settings_checked(settings_path, lists, max_list_age, require_latest)
     progress = _Progress(not quiet and not as_json and sys.stderr.isatty())
+    if engine == "spark":
+        from chainscreen.spark import spark_session
+
+        spark_session(spark_master, partitions)
     with _maybe_store(False if no_store else db) as store:
         try:
             run = screen_run(manifest, settings, sheet=sheet_arg, mapping=mapping or None, store=store,
