@@ -1,0 +1,118 @@
+"""Spark benchmark: the local engine beside Spark in local mode, on the same synthetic manifest.
+
+Run:  python -m benchmarks.spark [--sizes 1e6,1e7] [--masters "local[1],local[2]"]
+                                 [--dir /tmp/chainscreen-spark-bench] [--suppliers N]
+
+For each size it generates the manifest once (benchmarks/generate.py, SYNTHETIC data), then in
+fresh processes: (1) pyarrow alone reads the file (the I/O floor, for a ratio that means the same
+on a loaded machine), (2) ``chainscreen screen FILE --stream --format parquet --no-store`` (the
+local engine), (3) ``chainscreen screen FILE --engine spark --spark-master M --format parquet
+--no-store`` for each master. It prints wall seconds, rows/s, the peak resident memory of the
+whole process tree (the JVM and Python workers included; sampled from /proc every 0.2 s), the
+ratio to the pyarrow read, whether the verdicts are identical (every Parquet column of every
+row, ordered by ``Row``), and the load average. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+_READ = "import sys, pyarrow.csv as c; print(c.read_csv(sys.argv[1]).num_rows)"
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def _run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak tree RSS (MiB) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _out, err = proc.communicate()
+    done.set()
+    sampler.join()
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err[-3000:]}")
+    return elapsed, peak[0] / (1 << 20)
+
+
+def _same(a: Path, b: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    left = pq.read_table(a).sort_by("Row")
+    right = pq.read_table(b).sort_by("Row")
+    return left.column_names == right.column_names and left.equals(right)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1e6", help="comma-separated row counts (default 1e6)")
+    parser.add_argument("--masters", default="local[1],local[2]", help="Spark masters to compare")
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/chainscreen-spark-bench"))
+    parser.add_argument("--suppliers", type=int, help="distinct suppliers (default: generate.py's by size)")
+    args = parser.parse_args(argv)
+    from benchmarks.generate import generate
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    chainscreen = [sys.executable, "-m", "chainscreen"]
+    print(f"{'rows':>10} {'engine':<16} {'wall s':>8} {'rows/s':>9} {'peak MiB':>9} {'x read':>7} "
+          f"{'identical':>9}  load")
+    for size in (int(float(s)) for s in args.sizes.split(",")):
+        path = args.dir / f"bench_{size}.csv"
+        if not path.exists():
+            generate(size, path, suppliers=args.suppliers)
+        read, _ = _run([sys.executable, "-c", _READ, str(path)])
+        runs: list[tuple[str, list[str]]] = [("local", [])]
+        runs += [(f"spark {m}", ["--engine", "spark", "--spark-master", m]) for m in args.masters.split(",")]
+        reference: Path | None = None
+        for name, extra in runs:
+            out = args.dir / name.replace(" ", "_").replace("[", "").replace("]", "")
+            cmd = [*chainscreen, "screen", str(path), "-o", str(out), "--format", "parquet", "--no-store",
+                   "--force", "-q", *(["--stream"] if not extra else []), *extra]
+            wall, peak = _run(cmd)
+            result = out / f"{path.stem}.screened.parquet"
+            same = "-" if reference is None else ("yes" if _same(reference, result) else "NO")
+            reference = reference or result
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"{size:>10,} {name:<16} {wall:>8.1f} {size / wall:>9,.0f} {peak:>9,.0f} {wall / read:>7.1f} "
+                  f"{same:>9}  {load}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
