@@ -478,10 +478,13 @@ class SparkScreening:
     def __iter__(self) -> Iterator[ScreenChunk]:
         import pyarrow as pa
         import pyarrow.compute as pc
+        from pyspark.sql import functions as F  # noqa: N812
 
         from chainscreen.manifest import ManifestChunk
 
-        pairs = self._rows.select(ROW, FACT_ID).toArrow()
+        # the other mapped fields (line value, date, ...) come too: the outputs read them per row
+        extra = [h for f, h in self.info.columns.items() if f not in FACT_FIELDS]
+        pairs = self._rows.select(ROW, FACT_ID, *[F.col(f"`{h}`") for h in extra]).toArrow()
         pairs = pairs.sort_by(ROW)
         headers = {f: h for f, h in self.info.columns.items() if f in FACT_FIELDS}
         fact_cols = {f: self._facts.column(FACT_COLUMNS[FACT_FIELDS.index(f)]) for f in headers}
@@ -489,7 +492,8 @@ class SparkScreening:
             part = pairs.slice(start, self.chunk_rows)
             codes = [self._code[f] for f in part.column(FACT_ID).to_pylist()]
             picks = pa.array(codes, pa.int64())
-            table = pa.table({headers[f]: pc.take(col, picks) for f, col in fact_cols.items()})
+            table = pa.table({**{headers[f]: pc.take(col, picks) for f, col in fact_cols.items()},
+                              **{h: part.column(h) for h in extra}})
             numbers = part.column(ROW).to_pylist()
             chunk = ManifestChunk(table, numbers, dict(self.info.columns))
             self.rows += len(numbers)
