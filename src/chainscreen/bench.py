@@ -25,6 +25,7 @@ from pathlib import Path
 
 from chainscreen.errors import InputError
 from chainscreen.match import DEFAULT_PARAMS, EntityMatcher, ScorerParams, decide, name_keys, score_pair
+from chainscreen.models import EntityRecord
 from chainscreen.normalize.names import script_of
 from chainscreen.settings import Settings
 
@@ -376,3 +377,234 @@ def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7)
         stage2 = time.perf_counter() - t3
     return Speed(parties, matcher.size, build, stage1, parties * matcher.size,
                  sum(len(c) for c in cands), len(work), stage2, end_to_end, matcher.workers)
+
+
+# --- false positives on real names -------------------------------------------------------------
+
+#: Real supplier and factory names from public sources (see its PROVENANCE.md).
+DEFAULT_REAL_NAMES = Path(__file__).resolve().parents[2] / "tests" / "data" / "real_names" / "names.csv"
+#: Every hit at review level or above on the real names, judged by hand.
+DEFAULT_HITS = Path(__file__).resolve().parents[2] / "tests" / "data" / "real_name_hits.csv"
+#: The full OFAC SDN file beside the repository (shared reference data), when present.
+DEFAULT_OFAC = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "ofac_sdn_full_2024-05-03.csv"
+
+HIT_COLUMNS = ("name", "country", "source", "list_id", "record_id", "list_name", "matched_name",
+               "score", "decision", "verdict", "reason")
+VERDICTS = ("false", "true", "unsure")
+
+
+@dataclass(frozen=True, slots=True)
+class RealName:
+    """One real organisation name from a public source."""
+
+    name: str
+    country: str | None  # ISO-2, when the source gives it
+    source: str
+
+
+def load_real_names(path: str | Path = DEFAULT_REAL_NAMES) -> list[RealName]:
+    """Read ``name``, ``country`` (name or code, optional), ``source`` rows; distinct names only."""
+    from chainscreen.normalize.countries import to_iso2
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: real-names file not found")
+    out: list[RealName] = []
+    seen: set[str] = set()
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = " ".join((row.get("name") or "").split())
+            if not name or name.casefold() in seen:
+                continue
+            seen.add(name.casefold())
+            country = (row.get("country") or "").strip()
+            out.append(RealName(name, to_iso2(country) if country else None, row.get("source") or ""))
+    if not out:
+        raise InputError(f"{p}: no names")
+    return out
+
+
+def ofac_records(path: str | Path) -> list[EntityRecord]:
+    """The entity records of an OFAC SDN file, as ``chainscreen lists import`` stores them (each
+    keeps its type: Person, Vessel, Airplane or LegalEntity)."""
+    from chainscreen.importers import ENTITY_HEADER, MULTI_SEP, read_ofac
+
+    imported = read_ofac(Path(path))
+    col = {c: i for i, c in enumerate(ENTITY_HEADER)}
+    return [EntityRecord(list_id="ofac-sdn", record_id=r[col["record_id"]], name=r[col["name"]],
+                         aliases=tuple(a for a in r[col["aliases"]].split(MULTI_SEP) if a),
+                         country=r[col["country"]] or None, notes=r[col["notes"]] or None,
+                         schema=r[col["schema"]] or "LegalEntity")
+            for r in imported.rows]
+
+
+@dataclass(frozen=True, slots=True)
+class FpHit:
+    """A real name that reached review or match against a list record."""
+
+    name: RealName
+    record: EntityRecord
+    matched_name: str
+    score: float
+    decision: str
+    reasons: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(name, record id): what a judgement is keyed to."""
+        return (self.name.name, self.record.record_id)
+
+
+def screen_real_names(names: Sequence[RealName], records: Sequence[EntityRecord],
+                      settings: Settings) -> tuple[list[FpHit], EntityMatcher, float]:
+    """Every (name, list record) pair at review level or above; the matcher; seconds taken."""
+    t0 = time.perf_counter()
+    matcher = EntityMatcher(records, settings)
+    found = matcher.match_many([(n.name, n.country) for n in names])
+    hits = [FpHit(n, c.record, c.matched_name, c.score, c.decision, c.reasons)
+            for n, cands in zip(names, found, strict=True) for c in cands
+            if c.decision in ("match", "review")]
+    return hits, matcher, time.perf_counter() - t0
+
+
+def load_judgements(path: str | Path = DEFAULT_HITS) -> dict[tuple[str, str], tuple[str, str]]:
+    """(name, record id) -> (verdict, reason) from a judged hits file (empty when absent)."""
+    p = Path(path)
+    if not p.exists():
+        return {}
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    with p.open(encoding="utf-8", newline="") as fh:
+        for n, row in enumerate(csv.DictReader(fh), start=2):
+            verdict = (row.get("verdict") or "").strip()
+            if verdict and verdict not in VERDICTS:
+                raise InputError(f"{p}: row {n}, column 'verdict': expected one of "
+                                 f"{', '.join(VERDICTS)} or empty, got {verdict!r}")
+            out[(row["name"], row["record_id"])] = (verdict, (row.get("reason") or "").strip())
+    return out
+
+
+def write_hits(path: str | Path, hits: Sequence[FpHit],
+               judged: dict[tuple[str, str], tuple[str, str]]) -> None:
+    """The hits with their judgements (kept from ``judged``; new hits with an empty verdict)."""
+    from chainscreen.report.files import atomic_open
+
+    with atomic_open(Path(path), "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HIT_COLUMNS)
+        for h in sorted(hits, key=lambda h: (-h.score, h.name.name, h.record.record_id)):
+            verdict, reason = judged.get(h.key, ("", ""))
+            writer.writerow([h.name.name, h.name.country or "", h.name.source, h.record.list_id,
+                             h.record.record_id, h.record.name, h.matched_name, f"{h.score:.4f}",
+                             h.decision, verdict, reason or "; ".join(h.reasons)])
+
+
+@dataclass(frozen=True, slots=True)
+class FpLevel:
+    """Hits at one decision level (match, or review and above) and how they were judged."""
+
+    level: str
+    hits: int
+    false: int
+    true: int
+    unsure: int
+    unjudged: int
+    names: int  # distinct names with a hit at this level
+
+    def per_thousand(self, total: int, what: int) -> float:
+        """``what`` per 1,000 screened names."""
+        return 1000.0 * what / total if total else 0.0
+
+
+def fp_levels(hits: Sequence[FpHit], judged: dict[tuple[str, str], tuple[str, str]]) -> list[FpLevel]:
+    """Counts at match level and at review level or above."""
+    out = []
+    for level, decisions in (("match", ("match",)), ("review", ("match", "review"))):
+        these = [h for h in hits if h.decision in decisions]
+        verdicts = [judged.get(h.key, ("", ""))[0] for h in these]
+        out.append(FpLevel(level, len(these), verdicts.count("false"), verdicts.count("true"),
+                           verdicts.count("unsure"), verdicts.count(""),
+                           len({h.name.name for h in these})))
+    return out
+
+
+# --- tuning the scorer's weights -----------------------------------------------------------------
+
+#: The weights searched by :func:`tune` (a small grid: each combination is scored on every pair).
+TUNING_GRID: dict[str, tuple[float, ...]] = {
+    "generic_weight": (0.25, 0.35, 0.5),
+    "extra_factor": (0.35, 0.5, 0.7),
+    "conflict_factor": (1.0, 1.5, 2.0),
+    "no_distinctive_factor": (0.45, 0.55, 0.7),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TunedFold:
+    """One outer fold of :func:`tune`: the weights chosen on the other folds, measured on this one."""
+
+    fold: int
+    size: int
+    chosen: dict[str, float]
+    train_auc: float
+    auc: float | None
+    threshold: float
+    test: PRF
+
+
+def _folds(pairs: Sequence[Pair], k: int, seed: int) -> list[int]:
+    """Stratified fold number of each pair (the same split as :func:`cross_validate`)."""
+    rng = random.Random(seed)
+    by_label: dict[int, list[int]] = {0: [], 1: []}
+    for i, p in enumerate(pairs):
+        by_label[p.label].append(i)
+    fold_of = [0] * len(pairs)
+    for idx in by_label.values():
+        rng.shuffle(idx)
+        for n, i in enumerate(idx):
+            fold_of[i] = n % k
+    return fold_of
+
+
+def tune(pairs: Sequence[Pair], base: ScorerParams = DEFAULT_PARAMS,
+         grid: dict[str, tuple[float, ...]] | None = None, k: int = 5,
+         seed: int = 13) -> tuple[list[TunedFold], dict[str, float]]:
+    """Nested k-fold cross-validation of the scorer's weights: for each fold, the grid point with
+    the best ROC AUC on the other folds (ties: best F1, then the base weights) is chosen, and it
+    and its best-F1 threshold are measured on the held-out fold. Returns the folds and the grid
+    point chosen on all pairs."""
+    import itertools
+    from dataclasses import replace
+
+    grid = grid or TUNING_GRID
+    names = list(grid)
+    points = [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
+    labels = [p.label for p in pairs]
+    scored = []
+    for point in points:
+        params = replace(base, **point)
+        scored.append([score_pair(p.left, p.left_country, p.right, p.right_country, params,
+                                  explain=False)[0] for p in pairs])
+    fold_of = _folds(pairs, k, seed)
+
+    def pick(idx: list[int]) -> int:
+        ys = [labels[i] for i in idx]
+        best, best_key = 0, (-1.0, -1.0, False)
+        for n, point in enumerate(points):
+            ss = [scored[n][i] for i in idx]
+            key = (round(roc_auc(ys, ss) or 0.0, 6), round(best_prf(ys, ss).f1, 6),
+                   all(getattr(base, name) == v for name, v in point.items()))
+            if key > best_key:
+                best, best_key = n, key
+        return best
+
+    folds = []
+    for f in range(k):
+        train = [i for i in range(len(pairs)) if fold_of[i] != f]
+        test = [i for i in range(len(pairs)) if fold_of[i] == f]
+        n = pick(train)
+        ys_tr, ss_tr = [labels[i] for i in train], [scored[n][i] for i in train]
+        threshold = best_prf(ys_tr, ss_tr).threshold
+        ys, ss = [labels[i] for i in test], [scored[n][i] for i in test]
+        folds.append(TunedFold(f + 1, len(test), points[n], roc_auc(ys_tr, ss_tr) or 0.0,
+                               roc_auc(ys, ss), threshold, prf_at(ys, ss, threshold)))
+    return folds, points[pick(list(range(len(pairs))))]

@@ -209,8 +209,10 @@ def _word_sim(a: str, b: str, loose: bool) -> tuple[float, str]:
         dist = Levenshtein.distance(a, b, score_cutoff=limit)
         if dist <= limit:
             return 1.0 - dist / max(len(a), len(b)), "spelt like"
-    if 3 <= len(short) <= 5 and len(long) >= 2 * len(short) and short[0] == long[0] \
-            and _is_subsequence(short, long):
+    if 3 <= len(short) <= 5 and len(long) >= 2 * len(short) and long in GENERIC_WORDS \
+            and not any(ch in "aeiou" for ch in short[1:]) and _is_subsequence(short, long):
+        # "mfg" / "manufacturing", "intl" / "international": abbreviations drop the vowels;
+        # "ktk" is not "Kinetik", "pars" not "pharmaceuticals"
         return 0.8, "abbreviates"
     if loose and len(short) >= 3 and _skeleton(a) == _skeleton(b):
         return 0.85, "sounds like"
@@ -265,16 +267,20 @@ class Alignment:
     """
 
     __slots__ = ("a", "b", "wa", "wb", "free_a", "free_b", "matched", "paired", "dist_hit",
-                 "num_a", "num_b", "factor", "strong", "weak", "countries", "country_agrees")
+                 "num_a", "num_b", "factor", "strong", "weak", "countries", "country_agrees", "pairs",
+                 "joined_strong", "form_conflict")
 
     def __init__(self, a: NameKey, b: NameKey, params: ScorerParams,
                  countries: tuple[str | None, frozenset[str]] | None = None) -> None:
         self.a, self.b = a, b
         self.strong = False  # a distinctive word or number paired by equal or alike spelling
+        self.pairs = 0  # words paired (joining words aside)
         #: weak pairings, each (rule, side holding the short form: "a" the query, "b" the list)
         self.weak: list[tuple[str, str]] = []
         self.countries = countries  # (query country, list record countries), or None
         self.country_agrees = False
+        self.joined_strong = False  # the whole names are spelt alike without spaces
+        self.form_conflict = False  # legal forms of different families
         self.wa, self.wb = _weights(a.kinds, params), _weights(b.kinds, params)
         self.free_a = [True] * len(a.tokens)
         self.free_b = [True] * len(b.tokens)
@@ -310,8 +316,10 @@ def equal_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | N
                 if a.kinds[i] in ("distinctive", "number") or b.kinds[j] in ("distinctive", "number"):
                     al.dist_hit = True
                     al.strong = True
-                if why is not None and a.kinds[i] != "stop":
-                    why.append(f"equal_words: '{t}' in both ({a.kinds[i]})")
+                if a.kinds[i] != "stop":
+                    al.pairs += 1
+                    if why is not None:
+                        why.append(f"equal_words: '{t}' in both ({a.kinds[i]})")
                 break
     return score
 
@@ -343,18 +351,25 @@ def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] |
         wa, wb = al.wa, al.wb
         for s, i, j, how in sims:
             if free_a[i] and free_b[j]:
+                if how == "spelt like" and s < _STRONG_WORD and kinds_a[i] == "generic" \
+                        and kinds_b[j] == "generic":
+                    continue  # "constructors" / "construction": two trade words, not one misspelt
+                if how == "begins" and (kinds_a[i] == "generic") != (kinds_b[j] == "generic"):
+                    continue  # "gold" / "golden": a trade word is not the start of a name
                 free_a[i] = free_b[j] = False
                 w = wa[i] + wb[j]
                 al.matched += s * w
                 al.paired += w
+                al.pairs += 1
                 if kinds_a[i] == "distinctive" or kinds_b[j] == "distinctive":
                     al.dist_hit = True
                     short = min(len(ta[i]), len(tb[j]))
-                    if how in ("spelt like", "begins") and short < 7 and not loose \
-                            and max(len(ta[i]), len(tb[j])) - short <= 2:
+                    if not loose and ((how == "spelt like" and (s < _STRONG_WORD or ta[i][0] != tb[j][0]))
+                                      or (how == "begins" and short < 8
+                                          and max(len(ta[i]), len(tb[j])) - short <= 2)):
                         # a misspelt short word: "Sharp" / "Shary" may be another company (in
                         # a transliteration, "adidasu" / "adidas", letters differ by nature)
-                        al.weak.append(("misspelt short word", "*"))
+                        al.weak.append(("misspelt word", "*"))
                     elif how in _WEAK_HOW and short < 0.8 * max(len(ta[i]), len(tb[j])):
                         # an abbreviation or a word's beginning: "Intel" / "Interconsult"
                         al.weak.append((how, "a" if len(ta[i]) <= len(tb[j]) else "b"))
@@ -366,17 +381,21 @@ def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] |
 
 
 _WEAK_HOW = frozenset({"abbreviates", "begins"})
+#: A misspelt word at least this alike (one letter in seven) still names the same company.
+_STRONG_WORD = 0.85
 #: A whole-name spelling at least this alike (without spaces) is strong evidence on its own.
 _STRONG_SPELLING = 0.9
-_LEFT_MIN = 0.5  # how alike the differing words must be for the joined spelling to count
+_LEFT_MIN = 0.8  # how alike the differing words must be for the joined spelling to count
 
 
 def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
-    """Rewards (at 0.9) a short distinctive word that spells the initials of consecutive words
+    """Rewards (at 0.9) a name that is one short word spelling the initials of consecutive words
     of the other name ("PLA" / "People's Liberation Army"), both ways. Weak evidence: alone it
     reaches review at most (see :func:`weak_evidence`)."""
     for x, y, fx, fy, wx, wy, side in ((al.a, al.b, al.free_a, al.free_b, al.wa, al.wb, "a"),
                                        (al.b, al.a, al.free_b, al.free_a, al.wb, al.wa, "b")):
+        if len(x.tokens) != 1 and (side == "b" or any(k != "place" for k in x.kinds[1:])):
+            continue  # an acronym inside a longer name ("RG Solutions") is a word of that name
         for i, t in enumerate(x.tokens):
             if fx[i] and 2 <= len(t) <= 6 and x.kinds[i] == "distinctive" and sum(fy) >= len(t):
                 run = _initials_match(t, y.tokens, fy)
@@ -394,10 +413,26 @@ def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
     return score
 
 
+def _pair_known_places(al: Alignment) -> None:
+    """Mark as paired the unpaired places that name the other side's known country."""
+    assert al.countries is not None
+    mine, theirs = al.countries
+    for key, free, known in ((al.a, al.free_a, theirs), (al.b, al.free_b, {mine} if mine else ())):
+        if not known:
+            continue
+        for i, (t, k) in enumerate(zip(key.tokens, key.kinds, strict=True)):
+            if free[i] and k == "place" and place_country(t) in known:
+                free[i] = False
+
+
 def leftover_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
     """Penalises words left unpaired: the score is matched / (paired + f × unpaired weight), where
     f is ``extra_factor`` when only one name has words left (it is longer) and ``conflict_factor``
-    when both have (they differ: "Gas" / "Oil", "Spain" / "Netherlands")."""
+    when both have (they differ: "Gas" / "Oil", "Spain" / "Netherlands"). A place that is the
+    other side's known country is not left over: the list says so ("Acme Textiles Vietnam" / a
+    Vietnamese "Acme Textiles")."""
+    if al.countries is not None and ("place" in al.a.kinds or "place" in al.b.kinds):
+        _pair_known_places(al)
     ua = sum([w for w, f in zip(al.wa, al.free_a, strict=True) if f])
     ub = sum([w for w, f in zip(al.wb, al.free_b, strict=True) if f])
     factor = p.conflict_factor if (ua > p.stop_weight and ub > p.stop_weight) else p.extra_factor
@@ -445,6 +480,11 @@ def numbers_agree(al: Alignment, score: float, p: ScorerParams, why: list[str] |
     return score
 
 
+def _ocr_split(key: NameKey) -> bool:
+    """Whether a name looks cut into pieces (OCR, letter spacing): three words of 1-2 letters."""
+    return sum(1 for t in key.tokens if len(t) <= 2) >= 3
+
+
 def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
     """Rewards names spelt alike once spaces are taken out (OCR-spaced "u ni ty fash i o n", glued
     "PricewaterhouseCoopers", pinyin by syllable): the Levenshtein similarity r of the two
@@ -459,7 +499,8 @@ def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str]
             return score
         left_a = "".join([t for t, f in zip(a.tokens, al.free_a, strict=True) if f])
         left_b = "".join([t for t, f in zip(b.tokens, al.free_b, strict=True) if f])
-        if left_a and left_b and Levenshtein.normalized_similarity(left_a, left_b) < _LEFT_MIN:
+        if left_a and left_b and not (_ocr_split(a) or _ocr_split(b)) \
+                and Levenshtein.normalized_similarity(left_a, left_b) < _LEFT_MIN:
             # the words that differ are not a spacing of one another: "Bank of Chad" /
             # "Bank of China" are alike only in what they share
             return score
@@ -469,12 +510,12 @@ def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str]
         if joined > score:
             score = joined
             if r >= _STRONG_SPELLING:
-                al.strong = True  # the whole name spelt alike is more than one abbreviated word
+                al.strong = al.joined_strong = True  # the whole name spelt alike
             if why is not None:
                 why.append(f"joined_spelling: spelt alike without spaces ({r:.2f})")
     elif score < 1.0:
         score = 1.0 if not (num_a or num_b) else score
-        al.strong = True
+        al.strong = al.joined_strong = True
         if why is not None:
             why.append("joined_spelling: same letters, different spacing")
     return score
@@ -500,11 +541,23 @@ def legal_form_conflict(al: Alignment, score: float, p: ScorerParams, why: list[
     "S.R.L.", "Ltd" / "LLC", "L.P." / "Inc."); Co., Ltd., Inc., Corp. and plc are one family."""
     a, b = al.a, al.b
     if a.form and b.form and a.form != b.form and a.families.isdisjoint(b.families):
-        score = min(score - p.legal_conflict, p.legal_cap)
+        al.form_conflict = True
+        score = _capped(score - p.legal_conflict, p.legal_cap)
         if why is not None:
             why.append(f"legal_form_conflict: legal forms differ: {a.form} / {b.form} (−{p.legal_conflict}, "
                        f"≤ {p.legal_cap})")
     return score
+
+
+#: How much of the score above a cap is kept: caps keep the order of the scores they lower, so
+#: that a reviewer (and the ROC curve) still sees which capped pair is closer.
+_OVER_CAP = 0.1
+
+
+def _capped(score: float, cap: float) -> float:
+    """``score`` held near ``cap``: what lies above it shrinks to a tenth (never reaching the
+    next decision level for caps at least 0.03 below it)."""
+    return score if score <= cap else cap + _OVER_CAP * (score - cap)
 
 
 def place_qualifier(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
@@ -538,7 +591,7 @@ def place_qualifier(al: Alignment, score: float, p: ScorerParams, why: list[str]
         return score
     if why is not None:
         why.append(f"place_qualifier: '{found}' qualifies one name only (≤ {p.qualifier_cap})")
-    return p.qualifier_cap
+    return _capped(score, p.qualifier_cap)
 
 
 def country(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
@@ -554,7 +607,7 @@ def country(al: Alignment, score: float, p: ScorerParams, why: list[str] | None)
             if why is not None:
                 why.append(f"country: {mine} = {mine} (+{p.country_agree})")
             return min(1.0, score + p.country_agree)
-        score = min(max(0.0, score - p.country_conflict), p.country_cap)
+        score = _capped(max(0.0, score - p.country_conflict), p.country_cap)
         if why is not None:
             why.append(f"country: {mine} ≠ {'/'.join(sorted(theirs))} (−{p.country_conflict}, "
                        f"≤ {p.country_cap})")
@@ -572,17 +625,86 @@ def weak_evidence(al: Alignment, score: float, p: ScorerParams, why: list[str] |
     name is an acronym written in capitals ("XPCC"), and uncapped only when the country agrees."""
     if al.strong or not al.weak:
         return score
-    listed_acronym = all(side == "b" and rule == "initials" for rule, side in al.weak)
+    # a list name (or alias) that is nothing but an acronym of 3 letters or more ("XPCC"); "DM LLC"
+    # or "MP Limited Liability Company" are companies named by letters, not acronyms of a name
+    listed_acronym = all(side == "b" and rule == "initials" for rule, side in al.weak) \
+        and not al.b.form and len(al.b.joined) >= 3
     if listed_acronym and al.country_agrees:
         return score
-    # a misspelt short word or a listed acronym: review at most; the supplier's short form: less
-    cap = p.weak_cap if all(side != "a" for _r, side in al.weak) else p.acronym_cap
+    # a listed acronym: review at most; a misspelling or the supplier's short form: less
+    if listed_acronym:
+        cap = p.weak_cap
+    elif all(side == "*" for _r, side in al.weak):
+        cap = p.misspelt_cap
+    else:
+        cap = p.acronym_cap
     if score > cap:
-        score = cap
+        score = _capped(score, cap)
         if why is not None:
             rules = ", ".join(sorted({r for r, _s in al.weak}))
             why.append(f"weak_evidence: only {rules} (≤ {cap})")
     return score
+
+
+def one_word(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Caps a score that rests on one shared word: below review (``acronym_cap``) when either
+    name has more words ("Atlas Corp." / "Atlas Equipment Company", "IAC" / "IAC International"),
+    at review (``weak_cap``) when both names are that one word; uncapped when the country agrees
+    or the names are spelt alike without spaces."""
+    if al.pairs != 1 or al.joined_strong or al.country_agrees or al.weak:
+        return score
+    extra = _has_extra(al)
+    cap = p.one_word_cap if extra or al.form_conflict else p.weak_cap
+    if score > cap:
+        score = _capped(score, cap)
+        if why is not None:
+            why.append(f"one_word: one word in common{', others differ' if extra else ''} (≤ {cap})")
+    return score
+
+
+def _has_extra(al: Alignment) -> bool:
+    """Whether either name has words (joining words aside) the other lacks; a place that is the
+    other side's known country is not one ("Acme Textiles Vietnam" / a Vietnamese "Acme Textiles")."""
+    for key, free, known in ((al.a, al.free_a, al.countries[1] if al.countries else _NO_COUNTRIES),
+                             (al.b, al.free_b, {al.countries[0]} if al.countries and al.countries[0]
+                              else _NO_COUNTRIES)):
+        for t, f, k in zip(key.tokens, free, key.kinds, strict=True):
+            if f and k != "stop" and not (k == "place" and known and place_country(t) in known):
+                return True
+    return False
+
+
+def words_differ(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Caps below review (``differ_cap``) two names that each have words the other lacks:
+    siblings and namesakes ("Saudi Arabian Gas" / "Saudi Arabian Oil", "Bowne Global
+    Solutions (U.K.)" / "(Canada)"), unless the names are spelt alike without spaces."""
+    if score <= p.differ_cap or al.joined_strong:
+        return score
+    if not (any(f and k != "stop" for f, k in zip(al.free_a, al.a.kinds, strict=True))
+            and any(f and k != "stop" for f, k in zip(al.free_b, al.b.kinds, strict=True))):
+        return score
+    if why is not None:
+        why.append(f"words_differ: each name has words the other lacks (≤ {p.differ_cap})")
+    return _capped(score, p.differ_cap)
+
+
+def extra_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Caps below match (``extra_cap``) two names of which one has words the other lacks,
+    unless the country agrees: "Golden Star Enterprises" and "Golden Star Co." may be the same
+    company, or two; only the same name, or a corroborating country, makes a match. Below
+    review (``extra_cap_distinct``) when a lacking word is distinctive ("Blue Bird" / "Sky
+    Blue Bird Aviation") or the legal forms also disagree."""
+    if score <= p.extra_cap_distinct or al.country_agrees or al.joined_strong or not _has_extra(al):
+        return score
+    distinct = any(f and k in ("distinctive", "number") for f, k in zip(al.free_a, al.a.kinds, strict=True)) \
+        or any(f and k in ("distinctive", "number") for f, k in zip(al.free_b, al.b.kinds, strict=True))
+    cap = p.extra_cap_distinct if distinct or al.form_conflict else p.extra_cap
+    if score <= cap:
+        return score
+    if why is not None:
+        what = "a distinctive word" if distinct else "words"
+        why.append(f"extra_words: one name has {what} the other lacks, no country agrees (≤ {cap})")
+    return _capped(score, cap)
 
 
 #: The features in the order they run. The first three pair words; ``leftover_words`` turns
@@ -601,6 +723,9 @@ NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("place_qualifier", place_qualifier),
     ("country", country),
     ("weak_evidence", weak_evidence),
+    ("one_word", one_word),
+    ("words_differ", words_differ),
+    ("extra_words", extra_words),
 )
 _RUN = tuple(f for _n, f in NAME_FEATURES)
 

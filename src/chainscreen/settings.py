@@ -83,9 +83,9 @@ class ScorerParams:
     generic_weight: float = 0.35  # a generic word ("trading", "textile") against a distinctive one
     place_weight: float = 0.5  # a place word ("xinjiang", "spain")
     stop_weight: float = 0.1  # "of", "the", "and"
-    extra_factor: float = 0.5  # words only one name has, relative to their weight
-    conflict_factor: float = 1.5  # words both names have unmatched (they differ)
-    no_distinctive_factor: float = 0.55  # nothing distinctive in common
+    extra_factor: float = 1.1  # words only one name has, relative to their weight
+    conflict_factor: float = 4.0  # words both names have unmatched (they differ)
+    no_distinctive_factor: float = 0.25  # nothing distinctive in common
     number_conflict: float = 0.65  # both names numbered, numbers differ
     number_extra: float = 0.85  # only one name has a number
     joined_floor: float = 0.55  # the joined-spelling similarity that maps to score 0
@@ -97,8 +97,13 @@ class ScorerParams:
     country_cap: float = 0.85  # known countries differ: below match
     qualifier_cap: float = 0.85  # a country or city qualifies one name only: below match
     legal_cap: float = 0.85  # legal forms of different kinds or jurisdictions: below match
+    differ_cap: float = 0.70  # each name has words the other lacks: below review
+    extra_cap: float = 0.85  # one name has words the other lacks and no country agrees: below match
+    extra_cap_distinct: float = 0.72  # ... and a lacking word is distinctive: below review
     weak_cap: float = 0.80  # only initials of a listed acronym: review at most
     acronym_cap: float = 0.70  # only the supplier's short form (initials, abbreviation): below review
+    one_word_cap: float = 0.70  # one word in common and other words differ: below review
+    misspelt_cap: float = 0.70  # only misspelt words in common ("Sharp" / "Shary"): below review
 
 
 #: The default scorer parameters, one shared object (the scorer caches per-kind weights for it).

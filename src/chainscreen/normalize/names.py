@@ -476,10 +476,12 @@ def _gloss(word: str) -> str | None:
     definitions = _cedict().get(word)
     if definitions is None:
         return None
+    referred = False
     for _ in range(2):  # follow one "see X" reference: 腾讯 -> 腾讯控股有限公司 -> Tencent Holdings
         if definitions.startswith("see "):
             target = definitions[4:].split("|")[-1].split("[")[0]
             definitions = _cedict().get(target, "")
+            referred = True
     for gloss in definitions.split("/"):
         if not gloss or _BAD_GLOSS.match(gloss):
             continue
@@ -490,6 +492,11 @@ def _gloss(word: str) -> str | None:
             if gloss.startswith(lead):
                 gloss = gloss[len(lead):]
         words = gloss.split()
+        if referred:  # the referred word is the full company name: keep the name, not "Holdings Limited"
+            while len(words) > 1 and (words[-1].casefold() in GENERIC_WORDS
+                                      or words[-1].casefold() in ("limited", "ltd", "inc", "corporation")):
+                words.pop()
+            gloss = " ".join(words)
         if 1 <= len(words) <= 3 and all(w.isascii() and w.replace("-", "").isalpha() for w in words):
             return gloss
         return None  # the first usable definition decides: a later one is another sense
@@ -711,7 +718,9 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     entertainment hotel hotels resort resorts restaurant restaurants foods beverage beverages
     brewery distillery water utilities utility gas oil petrochemical petrochemicals refinery
     chemistry polymer polymers coating coatings paint paints ink inks adhesive adhesives
-    constructors contractors builders
+    constructors contractors builders bio biosciences bioscience therapeutics business machines
+    security federal national standard united realty mortgage bancorp bancshares financial
+    studio studios acquisition acquisitions gold silver resource grup
     """.split()
 )
 
@@ -774,11 +783,18 @@ def token_kind(token: str) -> str:
         return "number"
     if token in STOP_WORDS:
         return "stop"
-    if token in GENERIC_WORDS:
+    if token in GENERIC_WORDS or (len(token) > 4 and _plural_of_generic(token)):
         return "generic"
     if token in PLACE_WORDS:
         return "place"
     return "distinctive"
+
+
+def _plural_of_generic(token: str) -> bool:
+    """Whether a word is the plural of a generic word not listed as such ("energies", "energys")."""
+    if token.endswith("ies") and token[:-3] + "y" in GENERIC_WORDS:
+        return True
+    return token.endswith("s") and token[:-1] in GENERIC_WORDS
 
 
 def script_of(name: str | None) -> str:
