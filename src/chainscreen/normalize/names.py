@@ -80,7 +80,9 @@ _CJK_WORDS: dict[str, str] = {
     "农业": "agriculture", "医药": "pharmaceutical", "生物": "biological", "物流": "logistics",
     "建设": "construction", "工程": "engineering", "银行": "bank", "銀行": "bank",
     "은행": "bank", "生产": "production", "兵团": "corps", "有色金属": "nonferrous metals",
-    "色纺": "color spinning", "纺纱": "spinning",
+    "色纺": "color spinning", "纺纱": "spinning", "生物科技": "biotech", "毛纺织": "wool textile",
+    "毛纺": "wool textile", "硅能源": "silicon energy", "硅材料": "silicon materials",
+    "县": "county",
     # place names that prefix or qualify Chinese company names: kept as separate words
     **{place: pinyin for pinyin, places in {
         "xinjiang": ("新疆",), "beijing": ("北京",), "shanghai": ("上海",),
@@ -100,7 +102,9 @@ _CJK_WORDS: dict[str, str] = {
         "tulufan": ("吐鲁番",), "shihezi": ("石河子",), "kuerle": ("库尔勒",),
         "yili": ("伊犁",), "zhongguo": ("中国",), "xianggang": ("香港",),
         "riben": ("日本",), "japan": ("ジャパン",), "tokyo": ("東京",),
-        "seoul": ("서울",), "hanguk": ("한국",),
+        "seoul": ("서울",), "hanguk": ("한국",), "baotou": ("包头",), "binzhou": ("滨州",),
+        "hefei": ("合肥",), "zhuhai": ("珠海",), "dongguan": ("东莞",), "donghai": ("东海",),
+        "junggar": ("准噶尔",), "lop": ("洛浦",), "awati": ("阿瓦提",), "hotan": (),
     }.items() for place in places},
 }
 _CJK_TERMS = re.compile("|".join(sorted(map(re.escape, _CJK_WORDS), key=len, reverse=True)))
@@ -357,7 +361,7 @@ def normalize_name(name: str | None) -> str:
     >>> normalize_name("Hoshine Silicon Industry (Shanshan) Co., Ltd")
     'hoshine silicon industry shanshan'
     >>> normalize_name("合盛硅业股份有限公司")
-    'heshengguiye'
+    'hesheng silicon industry'
 
     A name that is nothing but a legal form keeps it ("Co., Ltd." -> "co ltd"), so the
     result is empty only for empty input; :func:`is_meaningful_name` tells such names apart.
@@ -511,8 +515,7 @@ def translated_reading(name: str) -> str:
     """The name's Han words translated, normalised: legal forms, generic trade words and places
     as in :func:`normalize_name`, every other word segmented (rjieba) and read through a small
     business glossary and CC-CEDICT (长城 "great wall", 海螺 "conch", 腾讯 "tencent holdings"),
-    or as pinyin when neither knows it. "" when nothing was translated (the pinyin readings say
-    it all) or the segmenter is not installed."""
+    or as pinyin word by word when neither knows it ("" when the segmenter is not installed)."""
     try:
         import rjieba
     except ImportError:
@@ -520,7 +523,6 @@ def translated_reading(name: str) -> str:
     text = unicodedata.normalize("NFKC", _simplified(name))
     text = _CJK_TERMS.sub(lambda t: f" {_CJK_WORDS[t.group(0)]} ", text)
     parts: list[str] = []
-    translated = False
     pos = 0
     for m in _HAN_RUN.finditer(text):
         parts.append(text[pos:m.start()])
@@ -533,14 +535,11 @@ def translated_reading(name: str) -> str:
             gloss = _gloss(word) if len(word) >= 2 or word in BUSINESS_GLOSSARY else None
             if gloss is not None:
                 parts.append(f" {gloss} ")
-                translated = True
                 continue
             # a word the dictionary does not know: the generic words inside it (纳思达 has none,
             # 有色金属 is one), the rest as pinyin
             parts.append(f" {_CJK_TERMS.sub(lambda t: ' ' + _CJK_WORDS[t.group(0)] + ' ', word)} ")
     parts.append(text[pos:])
-    if not translated:
-        return ""
     core, _forms = _split_legal(_clean_tokens("".join(parts)))
     return " ".join(core)
 
@@ -777,7 +776,7 @@ def token_kind(token: str) -> str:
     and "Fund 2" are both numbered but the letter "x" in "Fund X" stays a word.
 
     >>> [token_kind(t) for t in "xinjiang hoshine silicon no 2 of".split()]
-    ['place', 'distinctive', 'generic', 'distinctive', 'number', 'stop']
+    ['place', 'distinctive', 'generic', 'stop', 'number', 'stop']
     """
     if token.isdigit() or _ROMAN.match(token):
         return "number"
