@@ -486,7 +486,7 @@ def load_judgements(path: str | Path = DEFAULT_HITS) -> dict[tuple[str, str], tu
 def write_hits(path: str | Path, hits: Sequence[FpHit],
                judged: dict[tuple[str, str], tuple[str, str]]) -> None:
     """The hits with their judgements (kept from ``judged``; new hits with an empty verdict)."""
-    from chainscreen.report.files import atomic_open
+    from chainscreen.files import atomic_open
 
     with atomic_open(Path(path), "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
