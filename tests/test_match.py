@@ -322,10 +322,11 @@ def test_cli_bench_match(tmp_path: Path) -> None:
 
     out = tmp_path / "s.csv"
     result = CliRunner().invoke(cli, ["bench", "match", str(_pairs_file(tmp_path)), "--no-speed",
-                                      "--folds", "2", "--scores", str(out)])
+                                      "--folds", "2", "--scores", str(out), "--tune"])
     assert result.exit_code == 0, result.output
     assert "chainscreen" in result.output and "rapidfuzz WRatio" in result.output
     assert "by source" in result.output and "2-fold" in result.output
+    assert "nested 2-fold cross-validation" in result.output and "chosen on all pairs" in result.output
     assert out.exists()
     missing = CliRunner().invoke(cli, ["bench", "match", str(tmp_path / "nope.csv"), "--no-speed"])
     assert missing.exit_code == 1
