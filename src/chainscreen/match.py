@@ -105,6 +105,8 @@ class NameKey:
     capitals: frozenset[str] = frozenset()
     #: the families of every legal form the name carries ("company", "llc", "jsc", "sa" ...)
     families: frozenset[str] = frozenset()
+    #: one word followed by place words only ("PLA China"): the word may be an acronym
+    acronym_and_places: bool = False
 
     @property
     def has_distinctive(self) -> bool:
@@ -127,8 +129,9 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     for variant in sorted(name_variants(name)):
         tokens = fold_tokens(tuple(variant.split()))
         if tokens:
-            keys.append(NameKey(name, tokens, tuple(token_kind(t) for t in tokens),
-                                "".join(tokens), spelled, form, translit, capitals, families))
+            kinds = tuple(token_kind(t) for t in tokens)
+            keys.append(NameKey(name, tokens, kinds, "".join(tokens), spelled, form, translit,
+                                capitals, families, all(k == "place" for k in kinds[1:])))
     return tuple(keys)
 
 
@@ -397,7 +400,7 @@ def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
     reaches review at most (see :func:`weak_evidence`)."""
     for x, y, fx, fy, wx, wy, side in ((al.a, al.b, al.free_a, al.free_b, al.wa, al.wb, "a"),
                                        (al.b, al.a, al.free_b, al.free_a, al.wb, al.wa, "b")):
-        if len(x.tokens) != 1 and (side == "b" or any(k != "place" for k in x.kinds[1:])):
+        if len(x.tokens) != 1 and (side == "b" or not x.acronym_and_places):
             continue  # an acronym inside a longer name ("RG Solutions") is a word of that name
         for i, t in enumerate(x.tokens):
             if fx[i] and 2 <= len(t) <= 6 and x.kinds[i] == "distinctive" and sum(fy) >= len(t):
@@ -419,16 +422,20 @@ def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
 def _pair_known_places(al: Alignment) -> None:
     """Mark as paired the unpaired places that name the other side's known country."""
     assert al.countries is not None
-    if any(f and k == "place" for f, k in zip(al.free_a, al.a.kinds, strict=True)) and \
-            any(f and k == "place" for f, k in zip(al.free_b, al.b.kinds, strict=True)):
+    kinds_a, kinds_b, free_a, free_b = al.a.kinds, al.b.kinds, al.free_a, al.free_b
+    places_a = [i for i, k in enumerate(kinds_a) if k == "place" and free_a[i]]
+    places_b = [i for i, k in enumerate(kinds_b) if k == "place" and free_b[i]]
+    if places_a and places_b:
         return  # both names qualified, differently ("Guangdong" / "Changji"): they differ
     mine, theirs = al.countries
-    for key, free, known in ((al.a, al.free_a, theirs), (al.b, al.free_b, {mine} if mine else ())):
-        if not known:
-            continue
-        for i, (t, k) in enumerate(zip(key.tokens, key.kinds, strict=True)):
-            if free[i] and k == "place" and place_country(t) in known:
-                free[i] = False
+    if places_a and theirs:
+        for i in places_a:
+            if place_country(al.a.tokens[i]) in theirs:
+                free_a[i] = False
+    elif places_b and mine:
+        for i in places_b:
+            if place_country(al.b.tokens[i]) == mine:
+                free_b[i] = False
 
 
 def leftover_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
@@ -503,6 +510,11 @@ def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str]
                 Levenshtein.normalized_similarity(a.spelled, b.spelled))
         if r <= p.joined_floor:
             return score
+        joined = (r - p.joined_floor) / (1.0 - p.joined_floor)
+        if (num_a or num_b) and not (set(num_a) & set(num_b)):
+            joined *= p.number_conflict if (num_a and num_b) else p.number_extra
+        if joined <= score:
+            return score
         left_a = "".join([t for t, f in zip(a.tokens, al.free_a, strict=True) if f])
         left_b = "".join([t for t, f in zip(b.tokens, al.free_b, strict=True) if f])
         if left_a and left_b and not (_ocr_split(a) or _ocr_split(b)) \
@@ -510,9 +522,6 @@ def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str]
             # the words that differ are not a spacing of one another: "Bank of Chad" /
             # "Bank of China" are alike only in what they share
             return score
-        joined = (r - p.joined_floor) / (1.0 - p.joined_floor)
-        if (num_a or num_b) and not (set(num_a) & set(num_b)):
-            joined *= p.number_conflict if (num_a and num_b) else p.number_extra
         if joined > score:
             score = joined
             if r >= _STRONG_SPELLING:
@@ -734,6 +743,20 @@ NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("extra_words", extra_words),
 )
 _RUN = tuple(f for _n, f in NAME_FEATURES)
+#: The features up to ``country``; those after it only cap scores above their cap.
+_HEAD = _RUN[: [n for n, _f in NAME_FEATURES].index("country") + 1]
+_TAIL = _RUN[len(_HEAD):]
+_CAPS = ("weak_cap", "acronym_cap", "misspelt_cap", "one_word_cap", "differ_cap", "extra_cap",
+         "extra_cap_distinct")
+
+
+@lru_cache(maxsize=64)
+def _lowest_cap(params: ScorerParams) -> float:
+    """The lowest cap the features after ``country`` apply: below it they change nothing."""
+    return min(getattr(params, name) for name in _CAPS)
+
+
+_DEFAULT_LOWEST_CAP = _lowest_cap(DEFAULT_PARAMS)
 
 
 def compare_keys(
@@ -746,8 +769,12 @@ def compare_keys(
     al = Alignment(a, b, params, countries)
     why: list[str] | None = [] if explain else None
     score = 0.0
-    for feature in _RUN:
+    for feature in _HEAD:
         score = feature(al, score, params, why)
+    lowest = _DEFAULT_LOWEST_CAP if params is DEFAULT_PARAMS else _lowest_cap(params)
+    if why is not None or score > lowest:  # most candidate pairs end here
+        for feature in _TAIL:
+            score = feature(al, score, params, why)
     return min(max(score, 0.0), 1.0), (why if why is not None else _NO_REASONS)
 
 
