@@ -23,7 +23,7 @@ import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -304,8 +304,9 @@ def read_manifest(
     used_encoding: str | None = None
     sheet_name: str | None = None
     formula_cells: list[tuple[int, int]] = []
+    repaired: list[tuple[int, int]] = []
     if fmt in ("csv", "tsv", "txt"):
-        grid, used_encoding, fmt = _read_text_grid(data, fmt, encoding, name, problems)
+        grid, used_encoding, fmt = _read_text_grid(data, fmt, encoding, name, problems, repaired)
         table = _grid_to_table(grid, mapping, name, problems, trailing_blanks="lines")
     elif fmt == "xlsx":
         grid, sheet_name, formula_cells = _read_xlsx_grid(data, sheet, name, problems)
@@ -322,6 +323,13 @@ def read_manifest(
     manifest.sha256 = sha
     manifest.sheet = sheet_name
     manifest.header_row = table.header_row
+    header_records = (table.header_row or 0)
+    for index, line in repaired:
+        data_row = index + 1 - header_records
+        if 1 <= data_row <= len(manifest.frame):
+            manifest.problems.append(Problem(data_row, None, _quote_problem(line)))
+        else:
+            manifest.problems.append(Problem(None, None, _quote_problem(line)))
     for physical_row, column in formula_cells:
         data_row = physical_row - (table.header_row or 0)
         if 1 <= data_row <= len(manifest.frame) and column <= len(table.headers):
@@ -379,6 +387,7 @@ def _resolve_format(path: Path, data: bytes, fmt: str | None, name: str, problem
 
 def _read_text_grid(
     data: bytes, fmt: str, encoding: str | None, name: str, problems: list[Problem],
+    repaired: list[tuple[int, int]],
 ) -> tuple[list[list[str]], str, str]:
     if encoding is not None:
         try:
@@ -423,12 +432,92 @@ def _read_text_grid(
     old_limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)
     try:
-        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        grid = list(_records(io.StringIO(text, newline=""), delimiter, repaired))
     except csv.Error as exc:  # pragma: no cover - the csv module is lenient with strict=False
         raise InputError(f"cannot parse as delimited text: {exc}", path=name) from None
     finally:
         csv.field_size_limit(old_limit)
     return grid, chosen, fmt
+
+
+class _LineFeed:
+    """The lines csv.reader reads, remembering those of the record being read so that a record
+    can be read again differently (lines pushed back are read first)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._back: list[str] = []
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.pop() if self._back else next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def push_back(self, lines: Sequence[str]) -> None:
+        self._back.extend(reversed(lines))
+
+
+def _literal_cells(line: str, delimiter: str) -> list[str]:
+    """One physical line split with quotes read as ordinary characters."""
+    return next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+
+
+def _broken_quote(record: list[str], lines: list[str], delimiter: str) -> bool:
+    """Whether a record read over several lines is a quote opened and never closed (or closed
+    far below): read with its quotes as text, its lines are each a record of one same width
+    (at least two cells), which the record itself is not or which three lines or more make.
+
+    A field that legitimately holds line breaks (an address over two lines) does not split
+    into lines of one width, so it is left alone.
+    """
+    widths = {len(cells) for cells in (_literal_cells(line, delimiter) for line in lines)
+              if any(c.strip() for c in cells)}
+    filled = sum(1 for line in lines if line.strip())
+    if len(widths) != 1 or filled < 2:
+        return False
+    width = widths.pop()
+    return width >= 2 and (len(record) != width or len(lines) >= 3)
+
+
+def _records(lines: Iterable[str], delimiter: str, repaired: list[tuple[int, int]],
+             ) -> Iterator[list[str]]:
+    """CSV records of ``lines``, with broken quotes recovered.
+
+    A quote opened and never closed makes the csv module read the rest of the file (or
+    everything up to the next stray quote) as one cell: every row after it would be lost.
+    Such a record (see :func:`_broken_quote`) is read again: its first line as one record with
+    the quote as text, the lines after it as they read on their own. ``repaired`` receives
+    (record index, physical line) of each record read that way.
+    """
+    feed = _LineFeed(lines)
+    reader = csv.reader(feed, delimiter=delimiter)
+    line = 1
+    index = 0
+    while True:
+        feed.taken = []
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        taken = feed.taken
+        if len(taken) >= 2 and _broken_quote(record, taken, delimiter):
+            feed.push_back(taken[1:])
+            repaired.append((index, line))
+            record = _literal_cells(taken[0], delimiter)
+            line += 1
+        else:
+            line += len(taken)
+        index += 1
+        yield record
+
+
+def _quote_problem(line: int) -> str:
+    return (f"a quote opened on line {line} is never closed (or closes lines below): this row is "
+            "read with the quote as text, and the lines below it as rows of their own")
 
 
 # C0 controls other than whitespace and the DOS end-of-file mark, DEL, and C1 controls
@@ -505,7 +594,9 @@ def _read_xlsx_grid(
                         continue
                     ws.reset_dimensions()  # the stored dimension is often wrong; read what is there
                     try:
-                        grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                        grid = _sheet_grid(ws, title, name, problems)
+                    except InputError:
+                        raise
                     except Exception as exc:  # the sheet XML is parsed only now
                         raise _workbook_error(exc, name) from None
                     if any(any(c.strip() for c in r) for r in grid):
@@ -524,6 +615,81 @@ def _read_xlsx_grid(
             finally:
                 book.close()
     return grid, title, formulas
+
+
+def _sheet_grid(ws: Any, title: str, name: str, problems: list[Problem]) -> list[list[str]]:
+    """The sheet's rows as text, each where its ``r`` number puts it.
+
+    openpyxl's row iterator trusts the XML order: a row listed before a lower-numbered one is
+    dropped, and the rows after it shift. Here rows are placed by number. A row number listed
+    twice is read as one row when its pieces hold different cells, and the file is refused when
+    they give one cell two values (one row's verdict must never land on another's data). The
+    grid ends at the last row holding a value, and is refused when that row lies absurdly far
+    below the data.
+    """
+    from openpyxl.utils import get_column_letter
+
+    rows: dict[int, dict[int, str]] = {}
+    twice: list[int] = []
+    disorder = 0
+    last = 0
+    for number, cells in _sheet_rows(ws):
+        if number in rows:
+            twice.append(number)
+        elif number < last:
+            disorder += 1
+        last = max(last, number)
+        row = rows.setdefault(number, {})
+        for column, value in cells:
+            text = _cell_text(value)
+            if text:
+                if row.get(column, text) != text:
+                    from openpyxl.utils import get_column_letter as letter
+
+                    raise InputError(
+                        f"sheet {title!r}: the workbook file lists row {number} twice, with different "
+                        f"values in cell {letter(column)}{number} ({row[column][:40]!r} and "
+                        f"{text[:40]!r}): a damaged file; open it in Excel or LibreOffice and save "
+                        "it again", path=name)
+                row[column] = text
+    used = sorted(n for n, r in rows.items() if r)
+    if twice:
+        shown = ", ".join(str(n) for n in sorted(set(twice))[:10])
+        problems.append(Problem(None, None, f"sheet {title!r}: the workbook file lists row(s) {shown} "
+                                "in more than one piece; each is read as one row", "warning"))
+    if disorder:
+        problems.append(Problem(None, None, f"sheet {title!r}: rows are out of order in the workbook "
+                                "file; each is placed by its row number", "warning"))
+    if not used:
+        return []
+    bottom = used[-1]
+    if bottom > _SPARSE_ROWS and len(used) * _MIN_ROW_FILL < bottom:
+        far = rows[bottom]
+        ref = f"{get_column_letter(max(far))}{bottom}"
+        raise InputError(f"sheet {title!r} has data down to cell {ref} but only {len(used):,} of its "
+                         f"{bottom:,} rows hold anything: a stray cell? delete it (or everything "
+                         "below the table), or save the table as .csv", path=name)
+    return [[r.get(j, "") for j in range(1, max(r) + 1)] if (r := rows.get(i)) else []
+            for i in range(1, bottom + 1)]
+
+
+def _sheet_rows(ws: Any) -> Iterator[tuple[int, list[tuple[int, Any]]]]:
+    """(row number, [(column, value)]) of a read-only sheet, in the order the XML lists them."""
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        book = ws.parent
+        source = ws._get_source()
+        parser = WorkSheetParser(source, ws._shared_strings, data_only=book.data_only,
+                                 epoch=book.epoch, date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+    except (ImportError, AttributeError, TypeError):  # another openpyxl: its own row order
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [(j, v) for j, v in enumerate(row, start=1) if v is not None]
+        return
+    with source:
+        for number, cells in parser.parse():
+            yield number, [(c["column"], c["value"]) for c in cells if c["value"] is not None]
 
 
 def _workbook_error(exc: BaseException, name: str) -> InputError:
@@ -657,6 +823,13 @@ def _read_jsonl(data: bytes, encoding: str, name: str, problems: list[Problem]) 
             records.append(None)
             row_problems.append(Problem(len(records), None, f"not valid JSON: {exc.msg}"))
             continue
+        except RecursionError:
+            records.append(None)
+            row_problems.append(Problem(len(records), None, "JSON nested too deeply"))
+            continue
+        obj, bad = _unicode_checked(obj, line)
+        if bad:
+            row_problems.append(Problem(len(records) + 1, None, _SURROGATE_PROBLEM))
         if not isinstance(obj, dict):
             records.append(None)
             row_problems.append(Problem(len(records), None, "line is JSON but not an object"))
@@ -674,6 +847,36 @@ def _read_jsonl(data: bytes, encoding: str, name: str, problems: list[Problem]) 
         for rec in ({str(k): v for k, v in r.items()} if r is not None else None for r in records)
     ]
     return _Table(headers, rows, header_row=None, row_problems=row_problems)
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_PROBLEM = ("a \\uD800-\\uDFFF escape that is half of a character (not text): "
+                      "replaced with U+FFFD")
+
+
+def _unicode_checked(obj: Any, line: str) -> tuple[Any, bool]:
+    """``obj`` (decoded from JSON ``line``) with lone surrogates replaced by U+FFFD, and whether
+    there were any. JSON may escape half a UTF-16 pair; such a string cannot be written as
+    UTF-8 to any output or database."""
+    if not _ESCAPED_SURROGATE.search(line):
+        return obj, False
+    found = False
+
+    def fix(value: Any) -> Any:
+        nonlocal found
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                found = True
+                return _SURROGATE.sub("\ufffd", value)
+            return value
+        if isinstance(value, dict):
+            return {fix(k): fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    return fix(obj), found
 
 
 def _locate_header(
@@ -711,7 +914,7 @@ def _grid_to_table(
         headers = list(grid[index])
         rows = grid[index + 1 :]
     trailing = 0
-    while rows and not any(c.strip() for c in rows[-1]):
+    while rows and all(_blank(c) for c in rows[-1]):
         rows.pop()
         trailing += 1
     if trailing:
@@ -720,6 +923,15 @@ def _grid_to_table(
     if index is None:
         return _Table(headers, rows, header_row=None, headerless=True)
     return _Table(headers, rows, header_row=index + 1)
+
+
+#: Characters a blank line may hold: white space and the DOS end-of-file mark (Ctrl-Z),
+#: which old Windows tools write after the last line.
+_BLANK = " \t\r\n\x0b\x0c\x1a\u00a0\u3000\ufeff"
+
+
+def _blank(cell: str) -> bool:
+    return not cell.strip(_BLANK).strip()
 
 
 def _headerless_names(grid: list[list[str]]) -> list[str]:
@@ -739,7 +951,7 @@ def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -
     """
     scan = grid[:_HEADER_SCAN_ROWS]
     filled = [[c for c in r if c.strip()] for r in scan]
-    widest = max(len(f) for f in filled)
+    widest = _typical_widest([len(f) for f in filled])
     wanted = [" ".join(str(v).split()).casefold() for v in (mapping or {}).values() if v and str(v).strip()]
     if wanted and all(re.fullmatch(r"column_\d+", w) for w in wanted) and not any(
             w in {" ".join(c.split()).casefold() for c in cells} for cells in filled for w in wanted):
@@ -761,6 +973,11 @@ def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -
                 if len(below) > len(mapped):
                     return i + 1
             return i
+    if not wanted:
+        # a header narrower than the rows around it (a ragged export) still names the columns
+        for i, cells in enumerate(filled):
+            if len(cells) >= 2 and len(map_columns(_dedupe(scan[i])[0])) >= 2:
+                return i
     first = next(i for i, cells in enumerate(filled) if cells)
     if not wanted and looks_like_data(scan[first], grid[first + 1:first + 1 + _CONTENT_ROWS]):
         return None
@@ -768,6 +985,17 @@ def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -
         if len(cells) == widest and sum(_looks_numeric(c) for c in cells) * 2 < len(cells):
             return i
     return first
+
+
+def _typical_widest(widths: Sequence[int]) -> int:
+    """The widest row among the scanned rows, not counting a row far wider than all others
+    (one over-wide data row must not make the real header look like a title)."""
+    ordered = sorted(w for w in widths if w)
+    if not ordered:
+        return 0
+    if len(ordered) >= 2 and ordered[-1] > 2 * ordered[-2] and ordered[-1] > 8:
+        return ordered[-2]
+    return ordered[-1]
 
 
 def _looks_numeric(text: str) -> bool:
@@ -796,31 +1024,71 @@ def _dedupe(headers: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
     return out, renamed, empty
 
 
+#: Columns beyond the header that rows may add (each kept as ``column_N``); a row with cells in
+#: more columns than this is a broken row, not data, and the file is refused naming it.
+MAX_EXTRA_COLUMNS = 1024
+#: A table bigger than this many cells must hold data in at least 1 cell in :data:`_MIN_FILL`.
+_SPARSE_CELLS = 5_000_000
+_MIN_FILL = 20
+#: A table of more rows than this must have data in at least 1 row in :data:`_MIN_ROW_FILL`.
+_SPARSE_ROWS = 100_000
+_MIN_ROW_FILL = 100
+
+
+def _shape_check(rows: list[list[str]], width: int, extra: list[int], name: str) -> None:
+    """Refuse shapes no real table has: a row with cells in over :data:`MAX_EXTRA_COLUMNS`
+    columns beyond the header, or rows and columns that are almost all empty (a stray cell at
+    XFD1048576, a 50,000-field line). Padding them into a table would take gigabytes."""
+    if len(extra) > MAX_EXTRA_COLUMNS:
+        widest = max(range(len(rows)), key=lambda i: len(rows[i]))
+        raise InputError(f"data row {widest + 1} has {len(rows[widest]):,} cells and the header "
+                         f"{width:,}: a broken row (a stray quote or delimiter run?); fix that "
+                         "row, or remove it", path=name)
+    total = len(rows) * (width + len(extra))
+    if len(rows) > _SPARSE_ROWS:
+        used = [i for i, r in enumerate(rows) if not all(_blank(c) for c in r)]
+        if len(used) * _MIN_ROW_FILL < len(rows):
+            raise InputError(f"{len(rows):,} data rows but only {len(used):,} hold anything (the "
+                             f"last is data row {used[-1] + 1 if used else 0:,}): a stray cell far "
+                             "below the data? delete it, or save the data range as .csv", path=name)
+    if total > _SPARSE_CELLS:
+        filled = sum(1 for r in rows for c in r if c.strip())
+        if filled * _MIN_FILL < total:
+            widest = max(range(len(rows)), key=lambda i: len(rows[i]))
+            raise InputError(f"{len(rows):,} rows by {width + len(extra):,} columns but only "
+                             f"{filled:,} cells hold anything (the widest row is data row "
+                             f"{widest + 1:,}, {len(rows[widest]):,} cells): a stray cell or a broken "
+                             "row? fix it, or save the data range as .csv", path=name)
+
+
 def _build(table: _Table, mapping: Mapping[str, str] | None, name: str, problems: list[Problem]) -> Manifest:
     import pandas as pd
 
     headers = list(table.headers)
     rows = table.rows
+    if table.headerless:
+        # named column_1..N for the widest row: one far wider row gets extra columns instead
+        headers = headers[:_typical_widest([len(r) for r in rows])]
     width = len(headers)
-    wide_rows = [i for i, r in enumerate(rows) if len(r) > width and any(c.strip() for c in r[width:])]
-    if wide_rows:
-        extra = max(max(len(rows[i]) for i in wide_rows) - width, 0)
-        # keep the extra cells under new columns rather than lose them
-        while extra and not any(len(r) > width + extra - 1 and r[width + extra - 1].strip()
-                                for r in rows):
-            extra -= 1
-        headers += [""] * extra
-        problems.append(Problem(None, None, f"{len(wide_rows)} row(s) have more cells than the header "
-                                f"(first: data row {wide_rows[0] + 1}); extra cells kept as "
-                                f"{', '.join(f'column_{width + k + 1}' for k in range(extra))}",
-                                "warning"))
-        width = len(headers)
     # an empty header over an empty column at the right edge is an export artefact, not data
     while width and not headers[width - 1].strip() and not any(
         len(r) >= width and r[width - 1].strip() for r in rows
     ):
         width -= 1
     headers = headers[:width]
+    # cells beyond the header are kept under new columns (column_N, N their position), but
+    # only the columns that hold something: one cell at XFD is one column, not 16,000
+    extra = sorted({j for r in rows if len(r) > width for j in range(width, len(r)) if r[j].strip()})
+    _shape_check(rows, width, extra, name)
+    if extra:
+        wide_rows = [i for i, r in enumerate(rows) if len(r) > width and any(c.strip() for c in r[width:])]
+        problems.append(Problem(None, None, f"{len(wide_rows)} row(s) have more cells than the header "
+                                f"(first: data row {wide_rows[0] + 1}); extra cells kept as "
+                                f"{', '.join(f'column_{j + 1}' for j in extra)}", "warning"))
+        headers += [f"column_{j + 1}" for j in extra]
+        rows = [r[:width] + [""] * (width - len(r)) + [r[j] if j < len(r) else "" for j in extra]
+                for r in rows]
+        width = len(headers)
     unique, renamed, empty = _dedupe([_cell_text(h) for h in headers])
     if renamed:
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
@@ -1109,7 +1377,8 @@ def _blank_mask(table: Any, pc: Any) -> Any:
         return None
     mask = None
     for column in table.columns:
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+        trimmed = pc.utf8_trim_whitespace(pc.utf8_trim(column, characters=_BLANK))
+        empty = pc.equal(pc.utf8_length(trimmed), 0)
         mask = empty if mask is None else pc.and_(mask, empty)
     return mask
 
@@ -1161,7 +1430,7 @@ def _open_text(
     delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(text, default=",")
     if fmt == "txt":
         fmt = "tsv" if delimiter == "\t" else "csv"
-    grid = list(csv.reader(_capped_lines(io.StringIO(text, newline="")), delimiter=delimiter))
+    grid = list(_records(_capped_lines(io.StringIO(text, newline="")), delimiter, []))
     grid = [[_OVERSIZE_MARK] if r and r[0].startswith(_OVERSIZE_MARK) else r for r in grid]
     index = _locate_header(grid, mapping, name, problems)
     headerless = index is None
@@ -1170,16 +1439,24 @@ def _open_text(
     else:
         headers = list(grid[index])
         sample_rows = grid[index + 1:]
+    if headerless:
+        headers = headers[:_typical_widest([len(r) for r in sample_rows])]
     width = len(headers)
-    extra = max((len(r) for r in sample_rows), default=0) - width
-    if extra > 0:
-        headers += [""] * extra
-        width = len(headers)
     while width and not headers[width - 1].strip() and not any(
         len(r) >= width and r[width - 1].strip() for r in sample_rows
     ):
         width -= 1
     headers = headers[:width]
+    # cells beyond the header: kept under column_N where the rows read so far have any (as
+    # read_manifest does); cells of later rows in other columns are reported, not kept
+    extra = sorted({j for r in sample_rows if len(r) > width for j in range(width, len(r))
+                    if r[j].strip()})
+    _shape_check(sample_rows, width, extra, name)
+    keep = list(range(width)) + extra
+    if extra:
+        problems.append(Problem(None, None, f"rows have more cells than the header; extra cells "
+                                f"kept as {', '.join(f'column_{j + 1}' for j in extra)}", "warning"))
+    headers += [f"column_{j + 1}" for j in extra]
     unique, renamed, empty = _dedupe(headers)
     if renamed:
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
@@ -1190,7 +1467,10 @@ def _open_text(
                             problems=problems, header_row=None if headerless else index + 1, roles=report)
     stream.estimated_rows = _estimate(len(sample_rows), len(text), len(head), size, whole)
     clean = (codecs.lookup(chosen).name == "utf-8" and b"\x00" not in head and "\ufffd" not in text
-             and not any(r and r[0] == _OVERSIZE_MARK for r in grid))
+             and not any(r and r[0] == _OVERSIZE_MARK for r in grid)
+             # pyarrow skips header lines, not records: a line break inside a title or header
+             # cell would shift every row (the csv module counts records)
+             and not any("\n" in c or "\r" in c for r in grid[:index + 1] for c in r))
 
     def source(rows: int) -> Iterator[_Rows]:
         done = 0
@@ -1203,7 +1483,7 @@ def _open_text(
             except _Irregular:
                 pass  # from here on, Python's lenient csv module reads the rest
         yield from _python_csv(path, chosen, delimiter, index + 1, unique, stream, skip=done,
-                               rows=rows)
+                               rows=rows, keep=keep)
 
     stream._source = source
     return stream
@@ -1260,7 +1540,9 @@ def _arrow_csv(path: Path, delimiter: str, skip: int, headers: list[str]) -> Ite
             except (pa.ArrowInvalid, OSError):
                 raise _Irregular from None
             table = pa.Table.from_batches([batch])
-            if _has_nul(table):
+            if _has_nul(table) or _has_line_break(table):
+                # a value over several lines may be a quote never closed: the csv module
+                # reader tells a broken quote from a cell with line breaks (see _records)
                 raise _Irregular
             yield _Rows(table, [])
 
@@ -1269,6 +1551,13 @@ def _has_nul(table: Any) -> bool:
     import pyarrow.compute as pc
 
     return any(pc.any(pc.match_substring(c, "\x00")).as_py() for c in table.columns)
+
+
+def _has_line_break(table: Any) -> bool:
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring(c, "\n")).as_py() or pc.any(pc.match_substring(c, "\r")).as_py()
+               for c in table.columns)
 
 
 def _capped_lines(handle: Any, counter: list[int] | None = None) -> Iterator[str]:
@@ -1296,7 +1585,8 @@ def _capped_lines(handle: Any, counter: list[int] | None = None) -> Iterator[str
 
 
 def _python_csv(path: Path, encoding: str, delimiter: str, header_records: int, headers: list[str],
-                stream: ManifestStream, *, skip: int, rows: int) -> Iterator[_Rows]:
+                stream: ManifestStream, *, skip: int, rows: int,
+                keep: list[int] | None = None) -> Iterator[_Rows]:
     """Rows through Python's csv module: lenient with ragged rows, any encoding, NULs, long lines.
 
     ``header_records`` records (banner rows and the header) and then ``skip`` data records that
@@ -1305,13 +1595,17 @@ def _python_csv(path: Path, encoding: str, delimiter: str, header_records: int, 
     import pyarrow as pa
 
     width = len(headers)
+    # keep: the positions read into the columns, the header's (0..base-1) then extra ones
+    base = width if keep is None else next((i for i, j in enumerate(keep) if i != j), len(keep))
+    kept = set(keep or ())
     counter = [0, 0]  # NULs removed, lines with undecodable bytes
     old_limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)
     try:
         with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=encoding, errors="replace",
                                                         newline="") as handle:
-            records = csv.reader(_capped_lines(handle, counter), delimiter=delimiter)
+            repaired: list[tuple[int, int]] = []
+            records = _records(_capped_lines(handle, counter), delimiter, repaired)
             for _ in range(header_records):
                 if next(records, None) is None:
                     return
@@ -1319,16 +1613,27 @@ def _python_csv(path: Path, encoding: str, delimiter: str, header_records: int, 
             for _ in range(skip):
                 if next(records, None) is None:
                     return
+            repaired.clear()  # the header's own repair was reported when the file was opened
             while True:
                 block: list[list[str]] = []
                 problems: list[Problem] = []
                 for record in records:
                     number += 1
+                    if repaired:
+                        problems.append(Problem(number, None, _quote_problem(repaired.pop()[1])))
                     if record and record[0].startswith(_OVERSIZE_MARK):
                         chars = int(record[0][len(_OVERSIZE_MARK):] or 0)
                         problems.append(Problem(number, None, f"line of {chars:,} characters is over "
                                                 f"the {MAX_LINE_CHARS:,}-character limit; not read"))
                         record = []
+                    elif keep is not None and len(keep) > base:
+                        dropped = [c for j, c in enumerate(record) if j >= base and j not in kept
+                                   and c.strip()]
+                        if dropped:
+                            shown = "; ".join(repr(c[:40]) for c in dropped[:5])
+                            problems.append(Problem(number, None, f"{len(dropped)} cell(s) beyond the "
+                                                    f"last column not kept: {shown}"[:300], "warning"))
+                        record = [record[j] if j < len(record) else "" for j in keep]
                     elif len(record) > width:
                         extra = [c for c in record[width:] if c.strip()]
                         if extra:
@@ -1412,8 +1717,9 @@ def _open_jsonl(path: Path, name: str, head: bytes, size: int, mapping: Mapping[
     for line in text.splitlines():
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
+        obj = _unicode_checked(obj, line)[0]
         if isinstance(obj, dict):
             seen += 1
             for key in obj:
@@ -1458,6 +1764,9 @@ def _open_jsonl(path: Path, name: str, head: bytes, size: int, mapping: Mapping[
                         except RecursionError:
                             obj = None
                             row_problems.append(Problem(number, None, "JSON nested too deeply"))
+                        obj, bad = _unicode_checked(obj, line)
+                        if bad:
+                            row_problems.append(Problem(number, None, _SURROGATE_PROBLEM))
                         if obj is not None and not isinstance(obj, dict):
                             row_problems.append(Problem(number, None, "line is JSON but not an object"))
                         elif isinstance(obj, dict):

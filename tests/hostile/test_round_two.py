@@ -575,3 +575,170 @@ def test_b4_added_columns_start_after_the_widest_used_column(tmp_path: Path) -> 
     assert ws["F1"].value == "Risk level" and ws["F2"].value in ("high", "elevated", "low", "clear")
     rows = json.loads((tmp_path / "o" / "wide.json").read_text())["rows"]
     assert len(rows) == 2
+
+
+# --- reader defects: every mode (whole file, streamed) gives the same rows ---------------------------
+
+def _screen_rows(path: Path, out: Path, stream: bool) -> tuple[int, list[dict], list[dict], str]:
+    code, _o, err = invoke("screen", str(path), "-o", str(out), "--format", "json", "--no-store",
+                           "-q", "--force", "--stream" if stream else "--no-stream")
+    if code != 0:
+        return code, [], [], err
+    data = json.loads((out / f"{path.stem}.json").read_text(encoding="utf-8"))
+    return code, data["rows"], data["problems"], err
+
+
+BOTH = pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+
+
+@BOTH
+def test_b1_a_quote_never_closed_loses_no_row(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text('Supplier,Country,Description\nAcme Textile Co,CN,cotton\n'
+                   '"Bravo Garments Co,CN,shirts\nCharlie Seafood Co,VN,shrimp\nDelta Rice Ltd,IN,rice\n')
+    code, rows, problems, err = _screen_rows(src, tmp_path / "o", stream)
+    assert code == 0, err
+    assert [r["supplier"] for r in rows] == ["Acme Textile Co", '"Bravo Garments Co',
+                                             "Charlie Seafood Co", "Delta Rice Ltd"]
+    assert [r["country"] for r in rows] == ["CN", "CN", "VN", "IN"]
+    assert any(p["row"] == 2 and "quote opened on line 3 is never closed" in p["reason"]
+               for p in problems)
+
+
+@BOTH
+def test_b1_a_stray_quote_closed_lines_below_and_real_multiline_cells(tmp_path: Path,
+                                                                       stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text('Supplier,Country,Address\n"Acme Co",CN,"Building 5, Zone A\nRoad 12, Dist 3"\n'
+                   '"Bravo Co,CN,x\nCharlie Co,VN,y\nDelta Ltd,IN,z"\nEcho Co,TH,w\n')
+    code, rows, problems, err = _screen_rows(src, tmp_path / "o", stream)
+    assert code == 0, err
+    assert [r["supplier"] for r in rows] == ["Acme Co", '"Bravo Co', "Charlie Co", "Delta Ltd",
+                                             "Echo Co"]
+    assert sum("never closed" in p["reason"] for p in problems) == 1
+
+
+@BOTH
+def test_b10_a_line_break_in_a_header_cell_shifts_no_row(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text('"Supplier\nName",Country,Description\nAcme Textile Co,CN,cotton\nNord AG,DE,wool\n')
+    code, rows, _p, err = _screen_rows(src, tmp_path / "o", stream)
+    assert code == 0, err
+    assert [(r["row"], r["supplier"]) for r in rows] == [(1, "Acme Textile Co"), (2, "Nord AG")]
+
+
+@BOTH
+def test_b10_a_line_break_in_a_title_row_above_the_header(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text('"Suppliers\nQ3 2024",,\nSupplier,Country,Description\nAcme Textile Co,CN,cotton\n'
+                   'Nord AG,DE,wool\n')
+    code, rows, _p, err = _screen_rows(src, tmp_path / "o", stream)
+    assert code == 0, err
+    assert [(r["row"], r["supplier"]) for r in rows] == [(1, "Acme Textile Co"), (2, "Nord AG")]
+
+
+@BOTH
+def test_b12_a_trailing_ctrl_z_is_no_row(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_bytes(b"Supplier,Country,Description\r\nAcme Textile Co,CN,cotton\r\nNord AG,DE,wool\r\n\x1a")
+    code, rows, _p, err = _screen_rows(src, tmp_path / "o", stream)
+    assert code == 0, err
+    assert [r["supplier"] for r in rows] == ["Acme Textile Co", "Nord AG"]
+
+
+@BOTH
+def test_b11_an_over_wide_row_does_not_become_the_header(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text("Supplier,Country,Description\nAcme Textile Co,CN,cotton\n"
+                   "Wide Co," + ",".join(["x"] * 60) + "\nNord AG,DE,wool\n")
+    code, rows, _p, err = _screen_rows(src, tmp_path / "o", stream)
+    assert code == 0, err
+    assert [r["supplier"] for r in rows] == ["Acme Textile Co", "Wide Co", "Nord AG"]
+
+
+@BOTH
+def test_b2_a_50000_field_row_is_refused_in_bounded_memory(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.csv"
+    body = "".join(f"Supplier {i} Co,CN,cotton\n" for i in range(1000))
+    src.write_text("Supplier,Country,Description\n" + body[:5000] + "Broken Co," +
+                   ",".join(f"v{i}" for i in range(50_000)) + "\n" + body[5000:])
+    outcome = run_bounded(_screen_rows, src, tmp_path / "o", stream, seconds=60, memory=GIB)
+    assert outcome.status == "ok", outcome
+    code, _rows, _p, err = outcome.value
+    assert code == 1 and "has 50,001 cells and the header 3" in one_error_line(err)
+    assert outcome.peak_rss < GIB
+
+
+def test_b2_a_stray_cell_at_xfd1048576_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    from builders import add_cell, xlsx
+
+    src = tmp_path / "lines.xlsx"
+    src.write_bytes(add_cell(xlsx([["Supplier", "Country", "Description"],
+                                   ["Acme Textile Co", "CN", "cotton"]]), "XFD1048576", "stray"))
+    assert len(src.read_bytes()) < 10_000
+    outcome = run_bounded(_screen_rows, src, tmp_path / "o", False, seconds=120, memory=2 * GIB)
+    assert outcome.status == "ok", outcome
+    code, _rows, _p, err = outcome.value
+    assert code == 1 and "down to cell XFD1048576" in one_error_line(err)
+
+
+def test_b2_cells_far_right_are_kept_as_their_own_column(tmp_path: Path) -> None:
+    from builders import add_cell, xlsx
+
+    src = tmp_path / "lines.xlsx"
+    src.write_bytes(add_cell(xlsx([["Supplier", "Country", "Description"],
+                                   ["Acme Textile Co", "CN", "cotton"]]), "XFD2", "far note"))
+    code, rows, problems, err = _screen_rows(src, tmp_path / "o", False)
+    assert code == 0, err
+    assert len(rows) == 1
+    assert any("kept as column_16384" in p["reason"] for p in problems)
+
+
+def test_b6_rows_out_of_order_are_placed_by_their_number(tmp_path: Path) -> None:
+    import openpyxl
+    from builders import reorder_rows, xlsx
+
+    src = tmp_path / "lines.xlsx"
+    src.write_bytes(reorder_rows(xlsx([["Supplier", "Country", "Description"],
+                                       ["Acme Textile Co", "CN", "cotton"],
+                                       ["Nord Garn AG", "DE", "wool"],
+                                       ["Xinjiang Hoshine Silicon Industry Co", "CN", "silicon"]]),
+                                 [0, 3, 1, 2]))
+    code, rows, problems, err = _screen_rows(src, tmp_path / "o", False)
+    assert code == 0, err
+    assert [(r["row"], r["supplier"]) for r in rows] == [
+        (1, "Acme Textile Co"), (2, "Nord Garn AG"), (3, "Xinjiang Hoshine Silicon Industry Co")]
+    assert any("out of order" in p["reason"] for p in problems)
+    code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "x"), "--format", "xlsx",
+                           "--no-store", "-q")
+    assert code == 0, err
+    ws = openpyxl.load_workbook(tmp_path / "x" / "lines.screened.xlsx")["Sheet"]
+    by_name = {ws.cell(row=i, column=1).value: ws.cell(row=i, column=4).value for i in range(2, 5)}
+    assert by_name["Nord Garn AG"] != "high"  # the verdict of the Xinjiang row is on its own row
+    assert by_name["Xinjiang Hoshine Silicon Industry Co"] in ("high", "elevated")
+
+
+def test_b6_one_row_number_twice_is_refused_when_the_copies_differ(tmp_path: Path) -> None:
+    from builders import renumber_row, xlsx
+
+    src = tmp_path / "lines.xlsx"
+    src.write_bytes(renumber_row(xlsx([["Supplier", "Country", "Description"],
+                                       ["Acme Textile Co", "CN", "cotton"],
+                                       ["Nord Garn AG", "DE", "wool"]]), 2, 2))
+    code, _rows, _p, err = _screen_rows(src, tmp_path / "o", False)
+    assert code == 1
+    assert "lists row 2 twice, with different values in cell A2" in one_error_line(err)
+
+
+@BOTH
+def test_b8_a_lone_surrogate_in_jsonl_is_replaced_and_reported(tmp_path: Path, stream: bool) -> None:
+    src = tmp_path / "lines.jsonl"
+    src.write_text('{"Supplier": "Acme \\ud800 Co", "Country": "CN"}\n'
+                   '{"Supplier": "Nord AG \\ud83d\\ude00", "Country": "DE"}\n')
+    code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "o"), "--format",
+                           "json,csv,html,jsonl", "--force", "-q", "--db",
+                           f"sqlite:///{tmp_path / 'r.sqlite'}", "--stream" if stream else "--no-stream")
+    assert code == 0, err
+    data = json.loads((tmp_path / "o" / "lines.json").read_text(encoding="utf-8"))
+    assert [r["supplier"] for r in data["rows"]] == ["Acme \ufffd Co", "Nord AG \U0001f600"]
+    assert any(p["row"] == 1 and "half of a character" in p["reason"] for p in data["problems"])
