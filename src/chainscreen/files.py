@@ -26,9 +26,35 @@ def neutralise(value: Any) -> Any:
 
 
 def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output unless ``force``."""
+    """Before any work: refuse an output that exists (unless ``force``), that is a folder, or
+    whose folder cannot be written in (a read-only place, a file where the folder should be,
+    ``-o /dev/null``). Nothing is created: a folder that does not exist yet is judged by the
+    nearest one above it that does."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, not a file; choose another output path")
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists; use --force to overwrite it")
+    check_folder(path.parent)
+
+
+def check_folder(folder: Path) -> None:
+    """OutputError unless files can be written in ``folder`` (or, when it does not exist yet,
+    it can be made: the nearest existing folder above it can be written in)."""
+    folder = Path(os.path.abspath(folder))
+    probe_in = folder
+    while not probe_in.exists() and probe_in.parent != probe_in:
+        probe_in = probe_in.parent
+    if not probe_in.is_dir():
+        where = "is not a folder" if probe_in == folder else f"{probe_in} is not a folder"
+        raise OutputError(f"{folder}: {where}, so no output can be written there; choose another "
+                          "output folder (-o)")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".chainscreen-probe-", dir=probe_in)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write in {probe_in} ({exc.strerror or exc}); choose "
+                          "another output folder (-o)") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _umask() -> int:

@@ -742,3 +742,47 @@ def test_b8_a_lone_surrogate_in_jsonl_is_replaced_and_reported(tmp_path: Path, s
     data = json.loads((tmp_path / "o" / "lines.json").read_text(encoding="utf-8"))
     assert [r["supplier"] for r in data["rows"]] == ["Acme \ufffd Co", "Nord AG \U0001f600"]
     assert any(p["row"] == 1 and "half of a character" in p["reason"] for p in data["problems"])
+
+
+# --- B21/B22: outputs checked before any screening; the input is never an output -----------------------
+
+@pytest.mark.parametrize("outdir", ["/dev/null", "/dev/null/out", "/proc/chainscreen-out"])
+def test_b21_an_unwritable_output_folder_is_refused_before_screening(tmp_path: Path, outdir: str) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text("Supplier,Country\nAcme Textile Co,CN\n")
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    code, _o, err = invoke("screen", str(src), "-o", outdir, "--format", "json,csv", "--db", db, "-q")
+    assert code == 1
+    assert "choose another output folder" in one_error_line(err)
+    from chainscreen.store import open_store
+
+    with open_store(db) as store:
+        assert store.runs() == []  # refused before a run was started
+
+
+def test_b21_an_output_that_is_a_folder_is_refused_even_with_force(tmp_path: Path) -> None:
+    src = tmp_path / "lines.csv"
+    src.write_text("Supplier,Country\nAcme Textile Co,CN\n")
+    (tmp_path / "o" / "lines.json").mkdir(parents=True)
+    code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "o"), "--format", "json",
+                           "--no-store", "-q", "--force")
+    assert code == 1 and "is a folder, not a file" in one_error_line(err)
+    code, _o, err = invoke("review", "--export", "/dev/null/decisions.csv", "--db",
+                           f"sqlite:///{tmp_path / 'r.sqlite'}")
+    assert code == 1 and "is not a folder" in one_error_line(err)
+
+
+def test_b22_the_input_is_never_written_over(tmp_path: Path) -> None:
+    src = tmp_path / "lines.html"  # a CSV export saved with another extension
+    src.write_text("Supplier,Country\nAcme Textile Co,CN\n")
+    before = src.read_bytes()
+    code, _o, err = invoke("screen", str(src), "-o", str(tmp_path), "--format", "html", "--no-store",
+                           "-q", "--force")
+    assert code == 1 and "is the input file" in one_error_line(err)
+    link = tmp_path / "o" / "lines.json"
+    link.parent.mkdir()
+    link.symlink_to(src)
+    code, _o, err = invoke("screen", str(src), "-o", str(tmp_path / "o"), "--format", "json",
+                           "--no-store", "-q", "--force")
+    assert code == 1 and "is the input file" in one_error_line(err)
+    assert src.read_bytes() == before
