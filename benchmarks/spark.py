@@ -77,7 +77,9 @@ def _same(a: Path, b: Path) -> bool:
 
     left = pq.read_table(a).sort_by("Row")
     right = pq.read_table(b).sort_by("Row")
-    return left.column_names == right.column_names and left.equals(right)
+    # values only: Spark marks the columns it filled (empty for null) "not null", Arrow does not
+    return left.column_names == right.column_names and all(
+        left.column(n).equals(right.column(n)) for n in left.column_names)
 
 
 def main(argv: list[str] | None = None) -> None:
