@@ -446,8 +446,9 @@ def leftover_words(al: Alignment, score: float, p: ScorerParams, why: list[str] 
     Vietnamese "Acme Textiles")."""
     if al.countries is not None and ("place" in al.a.kinds or "place" in al.b.kinds):
         _pair_known_places(al)
-    ua = sum([w for w, f in zip(al.wa, al.free_a, strict=True) if f])
-    ub = sum([w for w, f in zip(al.wb, al.free_b, strict=True) if f])
+    # the word lists are of one length by construction: no strict check in the hot path
+    ua = sum([w for w, f in zip(al.wa, al.free_a, strict=False) if f])
+    ub = sum([w for w, f in zip(al.wb, al.free_b, strict=False) if f])
     factor = p.conflict_factor if (ua > p.stop_weight and ub > p.stop_weight) else p.extra_factor
     al.factor = factor
     denom = al.paired + factor * (ua + ub)
@@ -477,9 +478,9 @@ def numbers_agree(al: Alignment, score: float, p: ScorerParams, why: list[str] |
     """Penalises numbers that do not agree: different numbers on both sides (× ``number_conflict``,
     "Unit 6" / "Unit 10"), or a number on one side only (× ``number_extra``, "Fund II")."""
     a, b = al.a, al.b
-    num_a = al.num_a = ([t for t, f, k in zip(a.tokens, al.free_a, a.kinds, strict=True) if f and k == "number"]
+    num_a = al.num_a = ([t for t, f, k in zip(a.tokens, al.free_a, a.kinds, strict=False) if f and k == "number"]
                         if "number" in a.kinds else _NO_NUMBERS)
-    num_b = al.num_b = ([t for t, f, k in zip(b.tokens, al.free_b, b.kinds, strict=True) if f and k == "number"]
+    num_b = al.num_b = ([t for t, f, k in zip(b.tokens, al.free_b, b.kinds, strict=False) if f and k == "number"]
                         if "number" in b.kinds else _NO_NUMBERS)
     if num_a and num_b:
         score *= p.number_conflict
@@ -515,8 +516,8 @@ def joined_spelling(al: Alignment, score: float, p: ScorerParams, why: list[str]
             joined *= p.number_conflict if (num_a and num_b) else p.number_extra
         if joined <= score:
             return score
-        left_a = "".join([t for t, f in zip(a.tokens, al.free_a, strict=True) if f])
-        left_b = "".join([t for t, f in zip(b.tokens, al.free_b, strict=True) if f])
+        left_a = "".join([t for t, f in zip(a.tokens, al.free_a, strict=False) if f])
+        left_b = "".join([t for t, f in zip(b.tokens, al.free_b, strict=False) if f])
         if left_a and left_b and not (_ocr_split(a) or _ocr_split(b)) \
                 and Levenshtein.normalized_similarity(left_a, left_b) < _LEFT_MIN:
             # the words that differ are not a spacing of one another: "Bank of Chad" /
