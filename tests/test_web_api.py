@@ -237,11 +237,14 @@ def test_concurrent_decisions_both_kept(client: Any, store: Any) -> None:
 def test_pages_escape_manifest_values(client: Any) -> None:
     queue = client.get("/runs/1?state=all")
     assert queue.status_code == 200
-    assert "<script>alert" not in queue.text and "&lt;script&gt;alert" in queue.text
+    assert "<i>Zhuhai" not in queue.text and "&lt;i&gt;Zhuhai" in queue.text
+    searched = client.get("/runs/1", params={"state": "all", "q": "<script>alert(1)</script>"})
+    assert "<script>alert(1)" not in searched.text and "&lt;script&gt;alert(1)" in searched.text
     ref = next(h["hit"] for h in client.get("/api/runs/1/hits").json() if h["row"] == 4)
     page = client.get(f"/runs/1/hits/{ref}")
     assert page.status_code == 200
-    assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text
+    assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text  # the address
+    assert "<i>Zhuhai" not in page.text and "&lt;i&gt;Zhuhai" in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert "https://" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', page.text)
                                      ).replace("https://www.dhs.gov", "")
@@ -278,7 +281,8 @@ def test_download_is_report_run(client: Any, db: str, tmp_path: Path) -> None:
     assert (tmp_path / "review_sample.run1.reviewed.json").read_bytes() == got["json"].content
     assert (tmp_path / "review_sample.run1.reviewed.html").read_bytes() == got["html"].content
     data = got["json"].json()
-    assert data["rows"][0]["level"] == "low" and data["summary"]["levels"]["high"] == 2
+    # row 1 cleared; rows 2, 4 and 5 still match listed entities
+    assert data["rows"][0]["level"] == "low" and data["summary"]["levels"]["high"] == 3
     assert "cleared by ana" in got["html"].text
     assert client.get("/runs/1/download/exe").status_code == 404
 
