@@ -369,12 +369,57 @@ def test_xlsx_trailing_blank_rows_dropped_middle_kept(tmp_path: Path) -> None:
     assert m.row_numbers == [1, 2, 3]
 
 
-def test_xls_magic_bytes(tmp_path: Path) -> None:
+def test_ole_file_that_is_no_workbook_is_one_clear_error(tmp_path: Path) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-    message = r"legacy \.xls: open it in Excel/LibreOffice and save as \.xlsx or \.csv"
     for name in ("old.xls", "renamed.xlsx", "renamed.csv"):
-        with pytest.raises(InputError, match=message):
+        with pytest.raises(InputError, match=r"cannot open legacy Excel workbook"):
             read_manifest(write(tmp_path, name, ole))
+
+
+def _xls(path: Path, rows: list[list[object]]) -> Path:
+    """A legacy .xls written with xlwt (synthetic fixture)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Lieferanten")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value is not None:
+                sheet.write(i, j, value)
+    book.save(str(path))
+    return path
+
+
+def _ods(path: Path, rows: list[list[object]]) -> Path:
+    """An OpenDocument spreadsheet written with odfpy through pandas (synthetic fixture)."""
+    width = max(len(r) for r in rows)
+    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows])
+    frame.to_excel(path, engine="odf", header=False, index=False)
+    return path
+
+
+# synthetic rows: a title and a blank row above German headers
+TITLED = [["Lieferantenliste 2026 (Entwurf)"], [], ["Lieferant", "Ursprungsland", "Warenbeschreibung", "Zolltarifnummer"],
+          ["Nord Garn AG", "Deutschland", "Baumwollgarn", "5205.12"], ["Lakeside Textiles Ltd", "IN", "cotton yarn", 520512]]
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_xls_and_ods_are_read_with_title_rows_and_header_words(tmp_path: Path, fmt: str) -> None:
+    path = (_xls if fmt == "xls" else _ods)(tmp_path / f"lieferanten.{fmt}", TITLED)
+    m = read_manifest(path)
+    assert m.format == fmt and m.header_row == 3 and len(m) == 2
+    assert m.columns == {"supplier": "Lieferant", "country": "Ursprungsland", "goods": "Warenbeschreibung",
+                         "hs_code": "Zolltarifnummer"}
+    assert {r.role: (r.how, r.language) for r in m.roles.roles}["country"] == ("language", "de")
+    assert m.field("hs_code").tolist() == ["5205.12", "520512"]
+    assert any("header found on row 3" in p.reason for p in m.problems)
+
+
+def test_ods_named_xlsx_is_read_as_ods(tmp_path: Path) -> None:
+    src = _ods(tmp_path / "real.ods", [["Supplier", "Country"], ["Acme Co", "CN"]])
+    m = read_manifest(write(tmp_path, "renamed.xlsx", src.read_bytes()))
+    assert m.format == "ods" and m.field("supplier").tolist() == ["Acme Co"]
+    assert any("OpenDocument" in p.reason for p in m.problems)
 
 
 def test_xlsx_named_csv_is_read_as_workbook(tmp_path: Path) -> None:

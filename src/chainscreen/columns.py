@@ -82,6 +82,15 @@ _ATTRIBUTE_TOKENS = frozenset({
     "units", "group", "count", "rate", "tax", "vat", "duty", "account", "bank", "iban", "region",
     "site", "location", "year", "month", "day", "time", "size", "language", "flag", "audit",
     "destination", "import", "importer", "consignee", "customer", "percentage", "share", "std",
+    "phase", "capacity", "total", "lat", "lng", "latitude", "longitude",
+})
+
+# Columns whose values are never the party, the origin or the goods, whatever they look like.
+_NOT_CONTENT_TOKENS = frozenset({
+    "contact", "email", "mail", "phone", "telephone", "tel", "fax", "website", "url", "web",
+    "notes", "note", "comment", "comments", "remarks", "person", "manager", "buyer", "bank",
+    "iban", "account", "city", "state", "province", "region", "street", "zip", "postal",
+    "postcode", "lat", "lng", "latitude", "longitude", "status", "rating", "score", "audit",
 })
 
 _UNDECOMPOSED = str.maketrans({"ı": "i", "đ": "d", "ø": "o", "ł": "l", "ħ": "h"})
@@ -424,6 +433,14 @@ def assign_roles(
         taken.add(role)
         used.add(header)
     if rows:
+        # a "Country" column whose countries are the destination column's, row by row, is where
+        # the goods went (an export file), not where they came from
+        country = report.role("country")
+        if (country is not None and country.how != "map"
+                and _agrees_with_destination(report, headers, rows, headers.index(country.header))):
+            report.roles.remove(country)
+            report.set_aside.append(ColumnRole("destination", country.header, "content", None,
+                                               "its countries are the destination column's, row by row"))
         _content_roles(report, headers, rows, used, unmapped)
     order = {name: i for i, name in enumerate(FIELDS)}
     report.roles.sort(key=lambda r: order[r.role])
@@ -566,8 +583,7 @@ def _content_roles(report: ColumnReport, headers: list[str], rows: Sequence[Sequ
     for j, header in enumerate(headers):
         if header in used:
             continue
-        toks = set(_tokens(header))
-        if toks & (_ATTRIBUTE_TOKENS - {"country", "code", "type", "category"}) and not report.headerless:
+        if set(_tokens(header)) & _NOT_CONTENT_TOKENS and not report.headerless:
             continue
         values = _sample(rows, j)
         guess = content_role(values, "" if report.headerless else header)
@@ -582,7 +598,7 @@ def _content_roles(report: ColumnReport, headers: list[str], rows: Sequence[Sequ
                 continue
             if role == "country" and _agrees_with_destination(report, headers, rows, j):
                 report.set_aside.append(ColumnRole("destination", header, "content", None,
-                                                   "its countries are the destination column's"))
+                                                   "its countries are the destination column's, row by row"))
                 used.add(header)
                 continue
             report.roles.append(ColumnRole(role, header, "content", None, detail))
@@ -639,5 +655,14 @@ def looks_like_data(cells: Sequence[str], rows: Sequence[Sequence[str]]) -> bool
             return True
     # one column of names, no header word anywhere: a plain list of suppliers
     width = max((len([c for c in r if c.strip()]) for r in rows[:50]), default=0)
-    return (len([c for c in cells if c.strip()]) == 1 and width <= 1
-            and not _NUMERIC.match(cells[0]) and not cells[0].strip().endswith(":"))
+    if (len([c for c in cells if c.strip()]) == 1 and width <= 1
+            and not _NUMERIC.match(cells[0]) and not cells[0].strip().endswith(":")):
+        return True
+    # a header cell is not a number: a first row with a number where every row below has one
+    # ("Pomona, 552044992" over more names and registration numbers) is data
+    sample = [r for r in rows[:50] if any(c.strip() for c in r)]
+    for j, cell in enumerate(cells):
+        if cell.strip() and _NUMERIC.match(cell.strip()) and sample and all(
+                j < len(r) and r[j].strip() and _NUMERIC.match(r[j].strip()) for r in sample):
+            return True
+    return False

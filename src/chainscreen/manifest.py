@@ -49,7 +49,11 @@ __all__ = [
 ]
 
 #: Formats :func:`read_manifest` understands (``format=`` values; ``txt`` is CSV with a sniffed delimiter).
-FORMATS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl")
+FORMATS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "xls", "ods", "parquet", "jsonl")
+#: Spreadsheet formats, read whole (the same title-row and header rules as text). .xlsx goes through
+#: openpyxl, whose row-by-row parse places rows by their number and refuses hostile XML; legacy
+#: .xls and .ods through python-calamine.
+SPREADSHEETS: tuple[str, ...] = ("xlsx", "xls", "ods")
 
 _EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
@@ -58,6 +62,8 @@ _EXTENSIONS: dict[str, str] = {
     ".txt": "txt",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".ods": "ods",
     ".parquet": "parquet",
     ".pq": "parquet",
     ".jsonl": "jsonl",
@@ -67,7 +73,7 @@ _EXTENSIONS: dict[str, str] = {
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _PARQUET_MAGIC = b"PAR1"
-_LEGACY_XLS = "legacy .xls: open it in Excel/LibreOffice and save as .xlsx or .csv"
+_ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 
 # Header detection looks this far down for the real header below titles and banners.
 _HEADER_SCAN_ROWS = 20
@@ -311,6 +317,9 @@ def read_manifest(
     elif fmt == "xlsx":
         grid, sheet_name, formula_cells = _read_xlsx_grid(data, sheet, name, problems)
         table = _grid_to_table(grid, mapping, name, problems, trailing_blanks="rows")
+    elif fmt in SPREADSHEETS:
+        grid, sheet_name = _read_calamine_grid(data, fmt, sheet, name, problems)
+        table = _grid_to_table(grid, mapping, name, problems, trailing_blanks="rows")
     elif fmt == "parquet":
         table = _read_parquet(data, name)
     else:
@@ -356,8 +365,6 @@ def _resolve_format(path: Path, data: bytes, fmt: str | None, name: str, problem
         # Excel wraps a password-protected .xlsx in an OLE container with an EncryptedPackage stream
         raise InputError("is a password-protected (encrypted) workbook: remove the password in "
                          "Excel (File > Info > Protect Workbook) and save again", path=name)
-    if head == _OLE_MAGIC:
-        raise InputError(_LEGACY_XLS, path=name)
     if fmt is not None:
         fmt = fmt.lower().lstrip(".")
         fmt = _EXTENSIONS.get("." + fmt, fmt)
@@ -365,21 +372,30 @@ def _resolve_format(path: Path, data: bytes, fmt: str | None, name: str, problem
             raise InputError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}", path=name)
     ext = path.suffix.lower()
     by_name = fmt or _EXTENSIONS.get(ext)
+    if head == _OLE_MAGIC:
+        # a legacy Excel 97-2003 workbook (or another OLE document, which calamine refuses)
+        if by_name not in (None, "xls"):
+            problems.append(Problem(None, None, f"named {ext or 'without extension'} but is a legacy "
+                                    "Excel workbook; read as .xls", "warning"))
+        return "xls"
     if head.startswith(_ZIP_MAGIC):
-        if by_name not in (None, "xlsx"):
+        kind = "ods" if _ODS_MIMETYPE in data[:200] else "xlsx"
+        if by_name not in (None, kind):
+            what = "an OpenDocument spreadsheet" if kind == "ods" else "an Excel workbook"
             problems.append(Problem(None, None, f"named {ext or 'without extension'} but is a zip "
-                                    "file; read as an Excel workbook", "warning"))
-        return "xlsx"
+                                    f"file; read as {what}", "warning"))
+        return kind
     if head.startswith(_PARQUET_MAGIC):
         return "parquet"
     if head.startswith(b"%PDF"):
         raise InputError("is a PDF, not a table: export the table to .xlsx or .csv", path=name)
     if head.startswith(b"\x1f\x8b"):
         raise InputError("is gzip-compressed: decompress it first", path=name)
-    if by_name in ("xlsx", "parquet"):
-        kind = "an Excel .xlsx workbook" if by_name == "xlsx" else "a Parquet file"
+    if by_name in ("xlsx", "ods", "parquet"):
+        kind = {"xlsx": "an Excel .xlsx workbook", "ods": "an OpenDocument spreadsheet",
+                "parquet": "a Parquet file"}[by_name]
         raise InputError(f"is not {kind} (wrong content for its extension)", path=name)
-    if by_name is None:
+    if by_name is None or by_name == "xls":
         # .xls files that are really text (HTML/CSV exports) and files without extension
         return "txt"
     return by_name
@@ -712,6 +728,62 @@ def _workbook_error(exc: BaseException, name: str) -> InputError:
                           "unexpanded (save the sheet again from Excel, or as .csv)", path=name)
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return InputError(f"cannot open workbook: {text[:300]}", path=name)
+
+
+def _read_calamine_grid(
+    data: bytes, fmt: str, sheet: str | int | None, name: str, problems: list[Problem],
+) -> tuple[list[list[str]], str]:
+    """The cells of one sheet of a legacy .xls or an .ods as strings, from cell A1 (python-calamine)."""
+    from python_calamine import CalamineWorkbook
+
+    what = "legacy Excel workbook" if fmt == "xls" else "OpenDocument spreadsheet"
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+        raise InputError(f"cannot open {what}: {type(exc).__name__}: {exc}", path=name) from None
+    with book:
+        titles = list(book.sheet_names)
+        listing = ", ".join(repr(t) for t in titles)
+        order = titles if sheet is None else [_pick_sheet(titles, sheet, name, listing)]
+        grid: list[list[str]] = []
+        title = order[0] if order else ""
+        skipped = []
+        for title in order:
+            try:
+                sheet_data = book.get_sheet_by_name(title)
+                if sheet_data.height * max(sheet_data.width, 1) > _CALAMINE_MAX_CELLS:
+                    raise InputError(f"sheet {title!r} spans {sheet_data.height:,} rows × {sheet_data.width:,} "
+                                     "columns: too large to read whole; save the table as .csv", path=name)
+                grid = [_trimmed(row) for row in sheet_data.iter_rows()]
+            except InputError:
+                raise
+            except Exception as exc:  # chartsheets and sheets calamine cannot read
+                problems.append(Problem(None, None, f"sheet {title!r} cannot be read "
+                                        f"({type(exc).__name__}); skipped", "warning"))
+                grid = []
+            if any(any(c.strip() for c in r) for r in grid):
+                break
+            skipped.append(title)
+        else:
+            which = f"sheet {title!r}" if sheet is not None else "every sheet"
+            raise InputError(f"{which} is empty; sheets: {listing}", path=name)
+    if skipped and sheet is None:
+        problems.append(Problem(None, None, f"skipped empty sheet(s) "
+                                f"{', '.join(map(repr, skipped))}; read {title!r}", "warning"))
+    return grid, title
+
+
+# A legacy or OpenDocument sheet whose used range spans more cells than this is refused rather
+# than read whole (an .xls holds at most 65,536 × 256; an .ods with one stray far cell may not).
+_CALAMINE_MAX_CELLS = 50_000_000
+
+
+def _trimmed(row: Sequence[Any]) -> list[str]:
+    """A sheet row as strings without its trailing empty cells."""
+    cells = [_cell_text(v) for v in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def _pick_sheet(titles: list[str], sheet: str | int, name: str, listing: str) -> str:
@@ -1283,7 +1355,7 @@ def open_manifest(
         raise InputError("empty file", path=name)
     problems: list[Problem] = []
     fmt = _resolve_format(path, head, format, name, problems)
-    if fmt == "xlsx":
+    if fmt in SPREADSHEETS:
         return ManifestStream.from_manifest(read_manifest(source, sheet=sheet, mapping=mapping,
                                                           encoding=encoding, format=format))
     if fmt == "parquet":
