@@ -399,8 +399,10 @@ def _ods(path: Path, rows: list[list[object]]) -> Path:
 
 
 # synthetic rows: a title and a blank row above German headers
-TITLED = [["Lieferantenliste 2026 (Entwurf)"], [], ["Lieferant", "Ursprungsland", "Warenbeschreibung", "Zolltarifnummer"],
-          ["Nord Garn AG", "Deutschland", "Baumwollgarn", "5205.12"], ["Lakeside Textiles Ltd", "IN", "cotton yarn", 520512]]
+TITLED = [["Lieferantenliste 2026 (Entwurf)"], [],
+          ["Lieferant", "Ursprungsland", "Warenbeschreibung", "Zolltarifnummer"],
+          ["Nord Garn AG", "Deutschland", "Baumwollgarn", "5205.12"],
+          ["Lakeside Textiles Ltd", "IN", "cotton yarn", 520512]]
 
 
 @pytest.mark.parametrize("fmt", ["xls", "ods"])

@@ -140,6 +140,11 @@ class ColumnReport:
     set_aside: list[ColumnRole] = field(default_factory=list)
     #: True when the file had no header row and the columns were named ``column_N``
     headerless: bool = False
+    #: for a key role left without a column, the unmapped column whose values come closest
+    #: (what ``--map`` should name), with the share of its values that fit
+    candidates: dict[str, tuple[str, float]] = field(default_factory=dict)
+    #: every header of the file, in order (for the error and the advice when a role is missing)
+    headers: list[str] = field(default_factory=list)
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -161,6 +166,39 @@ class ColumnReport:
             if name not in mapped:
                 out.append(name)
         return out
+
+    def fix(self, role: str) -> str:
+        """The ``--map`` that gives a missing ``role`` a column: the closest candidate, or a template."""
+        if role in self.candidates:
+            header = self.candidates[role][0]
+            quoted = f'"{header}"' if not re.fullmatch(r"[\w.-]+", header) else header
+            return f"--map {role}={quoted}"
+        return f"--map {role}=HEADER"
+
+    def coverage(self, rows: int, unscreened: Mapping[str, int]) -> dict[str, Any]:
+        """What was and was not screened, as data for the receipt, the JSON summary and reports.
+
+        ``unscreened`` counts rows per facet (supplier, origin, goods) that could not be screened.
+        Each missing key role gets the ``--map`` that fixes it.
+        """
+        missing = self.missing()
+        facet = {"supplier": "supplier", "country": "origin", "goods": "goods"}
+        return {
+            "rows": rows,
+            "roles": [r.to_dict() for r in self.roles],
+            "set_aside": [r.to_dict() for r in self.set_aside],
+            "headerless": self.headerless,
+            "missing": [
+                {"role": role, "rows_unscreened": int(unscreened.get(facet[role], rows)),
+                 "fix": self.fix(role),
+                 "candidate": ({"header": self.candidates[role][0], "share": round(self.candidates[role][1], 2)}
+                               if role in self.candidates else None)}
+                for role in missing
+            ],
+            "unscreened": {k: int(v) for k, v in unscreened.items()},
+            "unmapped_headers": [h for h in self.headers
+                                 if h not in {r.header for r in (*self.roles, *self.set_aside)}],
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, for receipts and JSON."""
@@ -391,7 +429,7 @@ def assign_roles(
     for an unknown field or an override naming no header.
     """
     headers = [str(h) for h in headers]
-    report = ColumnReport(headerless=headerless)
+    report = ColumnReport(headerless=headerless, headers=list(headers))
     used: set[str] = set()
     unmapped: set[str] = set()
     for key, wanted in (overrides or {}).items():
@@ -542,6 +580,19 @@ def _has_goods_word(value: str) -> bool:
     return any(form in words for form in text_forms(value))
 
 
+def _shares(values: Sequence[str], header: str = "") -> dict[str, float]:
+    """The share of ``values`` fitting each content rule (countries, HS codes, parties, goods)."""
+    if not values:
+        return {}
+    out = {"country": _share([v for v in values if not v.isdigit()], _is_country)
+           * (1 - sum(v.isdigit() for v in values) / len(values))}
+    if not set(_tokens(header)) & _ID_WORDS:
+        out["hs_code"] = _share(values, _is_hs)
+    out["supplier"] = _share(values, _has_legal_form)
+    out["goods"] = _share(values, _has_goods_word)
+    return out
+
+
 def content_role(values: Sequence[str], header: str = "") -> tuple[str, str] | None:
     """The role a column's values suggest, with the share that decided it, or None.
 
@@ -604,6 +655,19 @@ def _content_roles(report: ColumnReport, headers: list[str], rows: Sequence[Sequ
             report.roles.append(ColumnRole(role, header, "content", None, detail))
             used.add(header)
             break
+    # for key roles still missing, the closest unmapped column: what --map should name
+    for role in ("supplier", "country", "goods"):
+        if report.role(role) is not None or (role == "goods" and report.role("hs_code") is not None):
+            continue
+        best: tuple[float, str] | None = None
+        for j, header in enumerate(headers):
+            if header in used or set(_tokens(header)) & _NOT_CONTENT_TOKENS:
+                continue
+            share = _shares(_sample(rows, j)[:100], header).get(role, 0.0)
+            if share >= 0.2 and (best is None or share > best[0]):
+                best = (share, header)
+        if best is not None:
+            report.candidates[role] = (best[1], best[0])
     # a headerless file of one text column is a list of names
     if report.headerless and "supplier" in wanted and not report.role("supplier"):
         text_columns = [j for j, h in enumerate(headers) if h not in used

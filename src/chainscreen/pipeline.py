@@ -123,7 +123,7 @@ class Screening:
     def receipt(self) -> dict[str, Any]:
         """The run's receipt; its row count and finish time are final once iteration ends."""
         return _receipt(self.stream, self.stream.rows, self.reference, self.settings, self.started,
-                        self._finished or _now(), complete=self.complete)
+                        self._finished or _now(), complete=self.complete, unscreened=self.unscreened)
 
     def __iter__(self) -> Iterator[ScreenChunk]:
         estimate = getattr(self.stream, "estimated_rows", 0) or 0
@@ -574,7 +574,8 @@ def now() -> str:
 
 
 def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, settings: Settings,
-             started: str, finished: str, *, complete: bool | None = None) -> dict[str, Any]:
+             started: str, finished: str, *, complete: bool | None = None,
+             unscreened: Mapping[str, int] | None = None) -> dict[str, Any]:
     receipt: dict[str, Any] = {
         "input": {
             "file": Path(source.path).name if source.path else None,
@@ -584,6 +585,8 @@ def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, se
             "sheet": source.sheet,
             "rows": rows,
             "columns": dict(source.columns),
+            # how each column got its role, and the columns set aside (a buyer, a destination)
+            "roles": source.roles.to_dict(),
         },
         "lists": [
             {"id": info.id, "edition": info.edition, "sha256": info.sha256, "records": info.records}
@@ -595,6 +598,9 @@ def _receipt(source: Manifest | ManifestStream, rows: int, ref: ReferenceSet, se
         "started": started,
         "finished": finished,
     }
+    if unscreened is not None:
+        # the roles found and missing, rows not screened per facet, and the --map that fixes it
+        receipt["coverage"] = source.roles.coverage(rows, unscreened)
     if complete is False:
         receipt["complete"] = False
     return receipt

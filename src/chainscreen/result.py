@@ -125,12 +125,19 @@ class ScreenResult:
         return {
             "rows": [r.to_dict() for r in self.rows],
             "receipt": self.receipt,
-            "summary": {"rows": len(self.rows), "levels": self.counts()},
+            "summary": {"rows": len(self.rows), "levels": self.counts(),
+                        "coverage": self.receipt.get("coverage")},
             "problems": [
                 {"row": p.row, "column": p.column, "reason": p.reason, "severity": p.severity}
                 for p in self.all_problems()
             ],
         }
+
+    @property
+    def coverage(self) -> dict[str, Any] | None:
+        """Roles found (header → role, how), roles missing with the ``--map`` that fixes them, and
+        rows not screened per facet (see :meth:`chainscreen.columns.ColumnReport.coverage`)."""
+        return self.receipt.get("coverage")
 
     def all_problems(self) -> list[Problem]:
         """File-level problems followed by every row's problems, in row order."""

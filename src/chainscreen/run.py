@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from chainscreen.errors import OutputError
+from chainscreen.errors import InputError, OutputError
 from chainscreen.models import Problem
 from chainscreen.report.outputs import (
     DEFAULT_FORMATS,
@@ -78,7 +78,7 @@ class Run:
             "input": str(self.input), "rows": self.rows, "levels": self.counts,
             "outputs": {k: str(v) for k, v in self.written.items()},
             "skipped": dict(self.skipped), "seconds": round(self.seconds, 3),
-            "streamed": self.streamed, "receipt": self.receipt,
+            "streamed": self.streamed, "coverage": self.receipt.get("coverage"), "receipt": self.receipt,
             "run": {"id": self.stored.id, "uid": self.stored.uid} if self.stored is not None else None,
         }
 
@@ -136,6 +136,8 @@ def screen_run(
     if engine != "local":
         raise OutputError(f"unknown engine {engine!r}; engines: local, spark")
     opened = open_manifest(source, sheet=sheet, mapping=mapping)
+    if settings.strict:
+        require_columns(opened, name)
     streamed = stream is True or (stream == "auto" and opened.estimated_rows > STREAM_ABOVE)
     skipped: dict[str, str] = {}
     if streamed:
@@ -162,6 +164,21 @@ def screen_run(
     run.skipped.update(skipped)
     run.seconds = time.perf_counter() - t0
     return run
+
+
+#: The columns ``--strict`` (setting ``strict``) requires: without them a row cannot be screened
+#: against the entity lists or the origin's country lists.
+STRICT_ROLES: tuple[str, ...] = ("supplier", "country")
+
+
+def require_columns(opened: ManifestStream, name: str) -> None:
+    """Raise InputError naming the missing supplier or country column and the ``--map`` to add."""
+    missing = opened.roles.missing(STRICT_ROLES)
+    if missing:
+        fixes = " ".join(opened.roles.fix(role) for role in missing)
+        headers = ", ".join(opened.headers) or "(none)"
+        raise InputError(f"no {' and no '.join(missing)} column (--strict); headers found: {headers}. "
+                         f"Add it with {fixes}", path=name)
 
 
 def _streamable(paths: dict[str, Path], estimated_rows: int) -> tuple[dict[str, Path], dict[str, str]]:

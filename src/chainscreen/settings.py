@@ -136,6 +136,9 @@ class Settings:
     lists: tuple[str, ...] | None = None
     # the name scorer's weights (table [scorer])
     scorer: ScorerParams = field(default_factory=lambda: DEFAULT_SCORER)
+    # a manifest without a supplier or a country column is an error rather than a partial screen
+    # (`screen --strict`)
+    strict: bool = False
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form of these settings."""
@@ -287,6 +290,11 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> Settings:
             scorer, problems = _scorer(settings.scorer, value)
             errors.extend(problems)
             changes["scorer"] = scorer
+        elif key == "strict":
+            if not isinstance(value, bool):
+                errors.append(f"strict must be true or false, not {_describe(value)}")
+            else:
+                changes["strict"] = value
         else:
             kind = str(known[key].type)
             number, problem = _number(key, value, integer=kind == "int")

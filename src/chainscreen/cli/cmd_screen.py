@@ -96,6 +96,9 @@ class _Progress:
               help="Run database, any SQLAlchemy URL (e.g. postgresql://user@host/db); default: "
                    "a SQLite file in the user data folder. Env: CHAINSCREEN_DB.")
 @click.option("--no-store", is_flag=True, help="Do not store the run in the run database.")
+@click.option("--strict", is_flag=True, default=None,
+              help="A missing supplier or country column is an error (exit 1), not a partial "
+                   "screen. Setting: strict = true.")
 @click.option("--stream/--no-stream", "stream", default=None,
               help=f"Read and write in chunks, in flat memory (default: above {STREAM_ABOVE:,} rows). "
                    "Streamed runs write xlsx (up to Excel's row limit), csv, parquet, jsonl, json and "
@@ -111,10 +114,10 @@ class _Progress:
 def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
            as_json: bool, quiet: bool, db: str | None, no_store: bool,
-           max_list_age: int | None, stream: bool | None,
+           max_list_age: int | None, stream: bool | None, strict: bool | None,
            require_latest: bool, engine: str, spark_master: str | None,
            partitions: int | None) -> None:
-    """Screen MANIFEST (csv, tsv, xlsx, parquet, jsonl) and write the outputs to --out.
+    """Screen MANIFEST (csv, tsv, txt, xlsx, xls, ods, parquet, jsonl) and write the outputs to --out.
 
     Every input row comes back with a risk level (high, elevated, low, clear, unscreenable),
     a score with its formula, the evidence found and the list editions it came from.
@@ -128,7 +131,10 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
       chainscreen screen lines.csv --db sqlite:///team-runs.sqlite   # then: chainscreen review latest
       chainscreen screen bills_of_lading.csv --format parquet,html --stream   # 10^7 rows
       chainscreen screen bills/ --engine spark --partitions 8 --format parquet,html   # a Parquet folder
+      chainscreen screen factory_list.xls --strict   # exit 1 without a supplier and a country column
     """
+    from dataclasses import replace
+
     from chainscreen.run import screen_run
 
     try:
@@ -138,6 +144,8 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
     mapping = _parse_map(maps)
     sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
     settings = load_settings_checked(settings_path, lists, max_list_age, require_latest)
+    if strict:
+        settings = replace(settings, strict=True)
     progress = _Progress(not quiet and not as_json and sys.stderr.isatty())
     if engine == "spark":
         from chainscreen.spark import spark_session
@@ -182,6 +190,7 @@ def _print_summary(run: Any) -> None:
     for level in LEVELS:
         click.echo("  " + click.style(f"{level:<13}", fg=LEVEL_COLOURS[level], bold=level == "high")
                    + f"{counts[level]:>9,}")
+    _print_columns(run.receipt.get("coverage"))
     if run.result is not None:
         _print_triage(run.result)
     problems = run.all_problems()
@@ -195,6 +204,30 @@ def _print_summary(run: Any) -> None:
     if run.stored is not None:
         click.echo(f"\nStored as run {run.stored.id} ({run.stored.uid[:8]}); review its hits with: "
                    f"chainscreen review {run.stored.id}")
+
+
+def _print_columns(coverage: dict[str, Any] | None) -> None:
+    """Which column holds what and how it was found; a missing key role loudly, with its fix."""
+    if not coverage:
+        return
+    how = {"map": "--map", "language": "language"}
+    found = [f"{r['role']} ← {r['header']!r} ({how.get(r['how'], r['how'])}"
+             + (f", {r['language']}" if r.get("language") else "") + ")" for r in coverage["roles"]]
+    click.echo("\nColumns: " + ("; ".join(found) if found else "none recognised"))
+    if coverage.get("headerless"):
+        click.echo("  (no header row: the columns were named column_1, column_2, ...)")
+    aside = [f"{r['header']!r} ({r['role']})" for r in coverage.get("set_aside", [])]
+    if aside:
+        click.echo("  not screened as supplier or origin: " + ", ".join(aside))
+    rows = coverage["rows"]
+    for gap in coverage["missing"]:
+        what = {"supplier": "the entity lists", "country": "the origin's country lists",
+                "goods": "the goods lists"}[gap["role"]]
+        click.echo(click.style(f"  MISSING {gap['role']} column: {gap['rows_unscreened']:,} of {rows:,} rows "
+                               f"not screened against {what}. Fix: {gap['fix']}", fg="yellow", bold=True))
+    if coverage["missing"] and coverage.get("unmapped_headers"):
+        click.echo("  other headers: " + ", ".join(coverage["unmapped_headers"][:12])
+                   + (" ..." if len(coverage["unmapped_headers"]) > 12 else ""))
 
 
 def _print_triage(result: Any) -> None:

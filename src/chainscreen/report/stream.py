@@ -246,7 +246,8 @@ class _JsonWriter(_JsonLinesWriter):
 
     def finish(self, screening: Screening) -> None:
         receipt = json.dumps(screening.receipt, ensure_ascii=False, indent=1, default=str)
-        summary = json.dumps({"rows": screening.rows, "levels": dict(screening.counts)})
+        summary = json.dumps({"rows": screening.rows, "levels": dict(screening.counts),
+                              "coverage": screening.receipt.get("coverage")}, ensure_ascii=False)
         self.fh.write(f'\n],\n"receipt": {receipt},\n"summary": {summary},\n"problems": [')
         file_level = [{"row": None, "column": p.column, "reason": p.reason, "severity": p.severity}
                       for p in screening.problems]
