@@ -183,3 +183,20 @@ def test_xinjiang_mentions(text: str, term: str) -> None:
 )
 def test_no_xinjiang_mention(text: str | None) -> None:
     assert mentions_xinjiang(text) is None
+
+
+@pytest.mark.parametrize(("value", "iso"), [
+    ("CN, CHINA", "CN"), ("CHN", "CN"), ("156", "CN"), ("076", "BR"), ("China (Mainland)", "CN"),
+    ("Korea, Republic of", "KR"), ("Hong Kong SAR", "HK"), ("Taiwan, Province of China", "TW"),
+    ("Viet Nam", "VN"), ("中国", "CN"), ("中國", "CN"), ("Türkiye", "TR"), ("Côte d'Ivoire", "CI"),
+    ("China - see note", "CN"), ("CHINA (SEE NOTE 3)", "CN"), ("Made in China", "CN"), ("PRC China", "CN"),
+    ("CN-China", "CN"), ("China PR", "CN"), ("US - United States", "US"), ("Macau SAR", "MO"),
+    ("Tiongkok", "CN"), ("Guinea-Bissau", "GW"), ("Timor-Leste", "TL"),
+])
+def test_countries_as_real_files_write_them(value: str, iso: str) -> None:
+    assert to_iso2(value) == iso
+
+
+@pytest.mark.parametrize("value", ["China / Vietnam", "4", "999", "Atlantis"])
+def test_two_countries_a_bare_number_or_no_country_stay_unknown(value: str) -> None:
+    assert to_iso2(value) is None

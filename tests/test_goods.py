@@ -287,3 +287,25 @@ def test_map_is_cached_and_returns_fresh_lists(mapper: GoodsMapper) -> None:
 def test_map_never_crashes(mapper: GoodsMapper, text: str) -> None:
     for hit in mapper.map(text, None):
         assert hit.scheme in ("dol", "uflpa") and hit.via in ("hs", "text")
+
+
+@pytest.mark.parametrize(("description", "goods"), [
+    ("Camisas de algodón", {"Cotton", "Garments"}),
+    ("T-shirts en coton", {"Cotton", "Garments"}),
+    ("棉质T恤", {"Cotton", "Garments"}),
+    ("Camisetas de algodão", {"Cotton", "Garments"}),
+    ("Chaussures en cuir", {"Footwear", "Leather"}),
+    ("多晶硅", {"Polysilicon"}),
+    ("Café verde en grano", {"Coffee"}),
+])
+def test_descriptions_in_other_languages(mapper: GoodsMapper, description: str, goods: set[str]) -> None:
+    hits = mapper.map(description, None)
+    assert goods <= {h.good for h in hits if h.scheme == "dol"}
+    # a hit found through the glossary says which word it came from
+    assert any(" from '" in h.detail for h in hits)
+
+
+def test_glossary_words_that_are_english_words_too_are_left_out(mapper: GoodsMapper) -> None:
+    # "tee" (German: tea), "rock" (skirt), "the" (French: tea): an English description stays English
+    assert {h.good for h in mapper.map("tee shirt with rock print", None)} == {"Garments", "apparel"}
+    assert not mapper.map("瓷砖", None)  # ceramic tiles are not bricks
