@@ -728,8 +728,10 @@ class Store:
         levels = dict(run.levels) if run.levels else _count_levels(rows)
         problems = [{"row": None, **p} for p in run.problems or []]
         problems += [{"row": row["row"], **p} for row in rows for p in row["problems"]]
-        return {"rows": rows, "receipt": run.receipt,
-                "summary": {"rows": len(rows), "levels": levels}, "problems": problems}
+        summary: dict[str, Any] = {"rows": len(rows), "levels": levels}
+        if run.receipt and "coverage" in run.receipt:  # runs stored before coverage have none
+            summary["coverage"] = run.receipt["coverage"]
+        return {"rows": rows, "receipt": run.receipt, "summary": summary, "problems": problems}
 
     def hits(self, run_id: int) -> list[Hit]:
         """The hits (candidates the matcher scored match or review) of a run, best first per row."""
