@@ -137,3 +137,10 @@ def test_strict_refuses_a_file_without_a_country_column(tmp_path) -> None:  # ty
     assert strict.exit_code == 1
     assert "no country column (--strict)" in strict.output and "--map country=HEADER" in strict.output
     assert not (tmp_path / "b").exists()
+
+
+def test_the_buying_side_is_never_suggested_as_the_origin() -> None:
+    headers = ["Exporter", "Consignee Address"]
+    rows = [["A Ltd", "Savannah, United States"], ["B Ltd", "United States"], ["C Ltd", "USA"]]
+    report = assign_roles(headers, rows=rows)
+    assert "country" not in report.candidates

@@ -85,6 +85,10 @@ _ATTRIBUTE_TOKENS = frozenset({
     "phase", "capacity", "total", "lat", "lng", "latitude", "longitude",
 })
 
+# Words naming the buying side of a trade: such a column never suggests the supplier or the origin.
+_OTHER_PARTY_TOKENS = frozenset({"consignee", "importer", "import", "buyer", "customer", "destination",
+                                 "notify", "client", "purchaser"})
+
 # Columns whose values are never the party, the origin or the goods, whatever they look like.
 _NOT_CONTENT_TOKENS = frozenset({
     "contact", "email", "mail", "phone", "telephone", "tel", "fax", "website", "url", "web",
@@ -661,7 +665,8 @@ def _content_roles(report: ColumnReport, headers: list[str], rows: Sequence[Sequ
             continue
         best: tuple[float, str] | None = None
         for j, header in enumerate(headers):
-            if header in used or set(_tokens(header)) & _NOT_CONTENT_TOKENS:
+            # a consignee's or importer's address is where the goods went: never the origin
+            if header in used or set(_tokens(header)) & (_NOT_CONTENT_TOKENS | _OTHER_PARTY_TOKENS):
                 continue
             share = _shares(_sample(rows, j)[:100], header).get(role, 0.0)
             if share >= 0.2 and (best is None or share > best[0]):
