@@ -265,15 +265,7 @@ def cross_validate(pairs: Sequence[Pair], scores: Sequence[float], k: int = 5,
 
     Folds are stratified by label and drawn with a fixed seed, so reruns agree.
     """
-    rng = random.Random(seed)
-    by_label: dict[int, list[int]] = {0: [], 1: []}
-    for i, p in enumerate(pairs):
-        by_label[p.label].append(i)
-    fold_of = [0] * len(pairs)
-    for idx in by_label.values():
-        rng.shuffle(idx)
-        for n, i in enumerate(idx):
-            fold_of[i] = n % k
+    fold_of = _folds(pairs, k, seed)
     labels = [p.label for p in pairs]
     folds = []
     for f in range(k):
