@@ -265,8 +265,10 @@ class ScreeningContext:
         from dataclasses import replace
 
         ref = self.reference
-        light = replace(ref, goods=None, tip=None, child_labour=None, wro_merchandise=None,
-                        uflpa_sectors=None, hs=None, concordance=None)
+        # the frames are dropped on purpose: nothing reads them once the context is built
+        light = replace(ref, goods=None, tip=None, child_labour=None,  # type: ignore[arg-type]
+                        wro_merchandise=None, uflpa_sectors=None, hs=None,  # type: ignore[arg-type]
+                        concordance=None)
         builder = EvidenceBuilder.__new__(EvidenceBuilder)
         builder.__dict__.update(self.builder.__dict__)
         builder.ref = light

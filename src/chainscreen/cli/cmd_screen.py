@@ -151,7 +151,7 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
         from chainscreen.spark import spark_session
 
         spark_session(spark_master, partitions)
-    with _maybe_store(False if no_store else db) as store:
+    with _maybe_store(db, stored=not no_store) as store:
         try:
             run = screen_run(manifest, settings, sheet=sheet_arg, mapping=mapping or None, store=store,
                              outdir=outdir, formats=fmts, force=force, reference=reference(settings.lists),
@@ -168,14 +168,14 @@ def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: 
 
 
 @contextmanager
-def _maybe_store(db: str | None | bool) -> Iterator[Any]:
-    """The run store (None with --no-store), closed afterwards."""
-    if db is False:
+def _maybe_store(db: str | None, *, stored: bool = True) -> Iterator[Any]:
+    """The run store (None when not ``stored``: --no-store), closed afterwards."""
+    if not stored:
         yield None
         return
     from chainscreen.store import open_store
 
-    store = open_store(store_url(db or None))
+    store = open_store(store_url(db))
     try:
         yield store
     finally:
