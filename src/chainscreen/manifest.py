@@ -482,21 +482,24 @@ def _literal_cells(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
 
 
-def _broken_quote(record: list[str], lines: list[str], delimiter: str) -> bool:
-    """Whether a record read over several lines is a quote opened and never closed (or closed
-    far below): read with its quotes as text, its lines are each a record of one same width
-    (at least two cells), which the record itself is not or which three lines or more make.
+def _broken_quote(lines: list[str], delimiter: str, width: int | None) -> bool:
+    """Whether a record read over several lines is a quote opened and never closed, or closed
+    lines below, rather than a cell that holds line breaks.
 
-    A field that legitimately holds line breaks (an address over two lines) does not split
-    into lines of one width, so it is left alone.
+    Never closed: the record ends at the end of the file inside the quote (its quotes do not
+    pair up). Closed lines below: read with quotes as text, every line of the record is a row
+    as wide as the table's rows (``width``, the commonest width of the records before it). A
+    cell that really holds line breaks splits the record's cells between its lines, so its
+    lines are narrower than the table (an address in the middle column of three: two and two).
     """
+    if sum(line.count('"') for line in lines) % 2:
+        return True
+    if width is None or width < 2:
+        return False
     widths = {len(cells) for cells in (_literal_cells(line, delimiter) for line in lines)
               if any(c.strip() for c in cells)}
     filled = sum(1 for line in lines if line.strip())
-    if len(widths) != 1 or filled < 2:
-        return False
-    width = widths.pop()
-    return width >= 2 and (len(record) != width or len(lines) >= 3)
+    return filled >= 2 and widths == {width}
 
 
 def _records(lines: Iterable[str], delimiter: str, repaired: list[tuple[int, int]],
@@ -509,8 +512,11 @@ def _records(lines: Iterable[str], delimiter: str, repaired: list[tuple[int, int
     the quote as text, the lines after it as they read on their own. ``repaired`` receives
     (record index, physical line) of each record read that way.
     """
+    from collections import Counter
+
     feed = _LineFeed(lines)
     reader = csv.reader(feed, delimiter=delimiter)
+    widths: Counter[int] = Counter()
     line = 1
     index = 0
     while True:
@@ -520,13 +526,16 @@ def _records(lines: Iterable[str], delimiter: str, repaired: list[tuple[int, int
         except StopIteration:
             return
         taken = feed.taken
-        if len(taken) >= 2 and _broken_quote(record, taken, delimiter):
-            feed.push_back(taken[1:])
-            repaired.append((index, line))
-            record = _literal_cells(taken[0], delimiter)
-            line += 1
-        else:
-            line += len(taken)
+        if len(taken) >= 2:
+            common = max(widths, key=lambda w: (widths[w], w)) if widths else None
+            if _broken_quote(taken, delimiter, common):
+                feed.push_back(taken[1:])
+                repaired.append((index, line))
+                record = _literal_cells(taken[0], delimiter)
+                taken = taken[:1]
+        line += len(taken)
+        if any(c.strip() for c in record):
+            widths[len(record)] += 1
         index += 1
         yield record
 
@@ -1103,7 +1112,7 @@ MAX_EXTRA_COLUMNS = 1024
 _SPARSE_CELLS = 5_000_000
 _MIN_FILL = 20
 #: A table of more rows than this must have data in at least 1 row in :data:`_MIN_ROW_FILL`.
-_SPARSE_ROWS = 100_000
+_SPARSE_ROWS = 10_000
 _MIN_ROW_FILL = 100
 
 

@@ -91,6 +91,7 @@ def write_workbook(result: ScreenResult, path: Path) -> Path:
             wb = ws = None
         else:
             _name_extra_columns(ws, m.frame.columns, header_row)
+            _unmerge_from(ws, header_row, first_added, notes)
     if wb is None or ws is None:
         wb = Workbook()
         ws = wb.active
@@ -211,12 +212,24 @@ def _last_used_column(ws: Worksheet, first_row: int, last_row: int) -> int:
     return max(used, default=0)
 
 
+def _unmerge_from(ws: Worksheet, first_row: int, first_col: int, notes: list[str]) -> None:
+    """Unmerge ranges reaching into the cells the added columns go to (a merged cell holds no
+    value of its own)."""
+    for rng in list(ws.merged_cells.ranges):
+        if rng.max_col >= first_col and rng.max_row >= first_row:
+            ws.unmerge_cells(rng.coord)
+            notes.append(f"merged range {rng.coord} unmerged: the added columns go there")
+
+
 def _name_extra_columns(ws: Worksheet, columns: Any, header_row: int) -> None:
     """Name the header cells over data the header did not name, as the other outputs do."""
+    from openpyxl.cell.cell import MergedCell
+
     for name in columns:
         m = re.fullmatch(r"column_(\d+)", str(name))
-        if m and ws.cell(row=header_row, column=int(m.group(1))).value in (None, ""):
-            _put(ws, header_row, int(m.group(1)), str(name))
+        cell = ws.cell(row=header_row, column=int(m.group(1))) if m else None
+        if cell is not None and not isinstance(cell, MergedCell) and cell.value in (None, ""):
+            _put(ws, header_row, cell.column, str(name))
 
 
 def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: int) -> None:
@@ -256,7 +269,7 @@ def _annotate(ws: Worksheet, result: ScreenResult, header_row: int, first_col: i
         if name == "Reasons":
             for row in range(header_row + 1, last_row + 1):
                 ws.cell(row=row, column=first_col + k).alignment = wrap
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"  # by name: the cell may be part of a merged range
     last_col = get_column_letter(first_col + len(ADDED_COLUMNS) - 1)
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
     for cell in ws[header_row]:
