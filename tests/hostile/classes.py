@@ -42,9 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypothesis import strategies as st
-
 from builders import add_cell, add_merge, renumber_row, reorder_rows, with_entity, xlsx
+from hypothesis import strategies as st
 
 # --------------------------------------------------------------------------------------------
 # the case and its verdict

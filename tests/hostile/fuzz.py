@@ -51,10 +51,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the generator; print the figures; 1 when any case failed."""
     args = _parse(argv)
-    from hypothesis import HealthCheck, Phase, given, seed, settings
-
     import classes
     from bounded import GIB, run_bounded
+    from hypothesis import HealthCheck, Phase, given, seed, settings
 
     names = [n.strip() for n in args.classes.split(",") if n.strip()] or list(classes.CLASSES)
     unknown = [n for n in names if n not in classes.CLASSES]
