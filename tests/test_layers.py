@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     "chainscreen.reference": 2, "chainscreen.match": 2, "chainscreen.evidence": 2,
     "chainscreen.score": 2, "chainscreen.bench": 2, "chainscreen.sector": 2,
     # 3 the records of a screening, and reviewer decisions over them
-    "chainscreen.result": 3, "chainscreen.review": 3,
+    "chainscreen.result": 3, "chainscreen.review": 3, "chainscreen.contract": 3,
     # 4 screening: chains the stages over a manifest
     "chainscreen.pipeline": 4, "chainscreen.engines": 4,
     # 5 outputs and the run store
