@@ -117,8 +117,13 @@ def table(draw: st.DrawFn, min_rows: int = 1, max_rows: int = 12) -> list[list[s
 
 
 def to_csv(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
+    """Rows as CSV text. The csv module leaves a lone CR unquoted when the line end is LF (a
+    reader then sees two lines): rows holding one are written fully quoted."""
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    plain = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
+    quoted = csv.writer(buf, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_ALL)
+    for row in rows:
+        (quoted if any("\r" in c for c in row) else plain).writerow(row)
     return buf.getvalue()
 
 
