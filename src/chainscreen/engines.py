@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainscreen.columns import ColumnReport
 from chainscreen.errors import InputError
 from chainscreen.models import LEVELS, Problem
-from chainscreen.result import ADDED_COLUMNS, Outcome, ScreenChunk, problem_text
+from chainscreen.result import ADDED_COLUMNS, FACETS, Outcome, ScreenChunk, problem_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -275,6 +276,8 @@ class SparkInput:
     headers: list[str]
     sheet: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: how each column got its role (the receipt's ``input.roles``, as for a local run)
+    roles: ColumnReport = field(default_factory=ColumnReport)
 
 
 def _sha256(path: Path) -> str | None:
@@ -330,7 +333,8 @@ def read_spark_input(spark: Any, source: str | Path, mapping: Mapping[str, str] 
     """
     from pyspark.sql import functions as F  # noqa: N812
 
-    from chainscreen.columns import list_headers, map_columns
+    from chainscreen.columns import assign_roles, list_headers
+    from chainscreen.manifest import CONTENT_ROWS
 
     path = Path(source)
     encoding = None
@@ -367,16 +371,20 @@ def read_spark_input(spark: Any, source: str | Path, mapping: Mapping[str, str] 
     headers = [str(c).lstrip("\ufeff") for c in df.columns]
     df = df.toDF(*headers)
     df = df.select(*[F.coalesce(F.col(f"`{h}`").cast("string"), F.lit("")).alias(h) for h in headers])
+    # the local reader's rules: roles from the headers, and from a sample of values where the
+    # headers leave one missing (the same rows the local reader looks at)
+    sample = [[str(v) for v in row] for row in df.limit(CONTENT_ROWS).collect()]
     try:
-        columns = map_columns(headers, mapping)
+        roles = assign_roles(headers, mapping, sample)
     except InputError as exc:
         raise InputError(str(exc), path=str(source)) from None
+    columns = roles.mapping
     if not any(k in columns for k in ("supplier", "goods", "hs_code")):
         raise InputError(f"no column for supplier, goods or HS code; headers found: {list_headers(headers)}. "
                          "Use --map supplier=HEADER", path=str(source))
     info = SparkInput(path=str(source) if fmt != "table" else None, format=fmt,
                       sha256=_sha256(path) if fmt != "table" else None, encoding=encoding,
-                      columns=columns, headers=headers)
+                      columns=columns, headers=headers, roles=roles)
     return df, info
 
 
@@ -417,6 +425,8 @@ class SparkScreening:
         self.settings = context.settings
         self.reference = context.reference
         self.counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
+        #: rows not screened on a facet (supplier, origin, goods): the receipt's coverage
+        self.unscreened: dict[str, int] = dict.fromkeys(FACETS, 0)
         self.complete = False
         self.rows = 0
         self.chunk_rows = chunk_rows
@@ -436,7 +446,7 @@ class SparkScreening:
         from chainscreen.pipeline import now, receipt_for
 
         receipt = receipt_for(self.info, self.rows, self.reference, self.settings, self.started,
-                              self._finished or now())
+                              self._finished or now(), unscreened=self.unscreened)
         receipt["engine"] = {"name": "spark", "master": self.spark.sparkContext.master,
                              "version": self.spark.version}
         if not self.complete:
@@ -500,6 +510,8 @@ class SparkScreening:
             screened = ScreenChunk(chunk, codes, self._outcomes)
             for level in screened.levels():
                 self.counts[level] += 1
+            for facet, n in screened.unscreened_counts().items():
+                self.unscreened[facet] += n
             yield screened
         from chainscreen.pipeline import now
 

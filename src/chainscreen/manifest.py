@@ -78,7 +78,7 @@ _ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 # Header detection looks this far down for the real header below titles and banners.
 _HEADER_SCAN_ROWS = 20
 # Rows whose values are looked at to find column roles the headers leave missing.
-_CONTENT_ROWS = 400
+CONTENT_ROWS = 400
 # Encoding detection reads at most this much; the whole file is then decoded with the result.
 _DETECT_BYTES = 1 << 20
 # Refuse xlsx files that would inflate beyond this (zip bombs, or simply too big for memory).
@@ -1060,7 +1060,7 @@ def _find_header_row(grid: list[list[str]], mapping: Mapping[str, str] | None) -
             if len(cells) >= 2 and len(map_columns(_dedupe(scan[i])[0])) >= 2:
                 return i
     first = next(i for i, cells in enumerate(filled) if cells)
-    if not wanted and looks_like_data(scan[first], grid[first + 1:first + 1 + _CONTENT_ROWS]):
+    if not wanted and looks_like_data(scan[first], grid[first + 1:first + 1 + CONTENT_ROWS]):
         return None
     for i, cells in enumerate(filled):
         if len(cells) == widest and sum(_looks_numeric(c) for c in cells) * 2 < len(cells):
@@ -1179,7 +1179,7 @@ def _build(table: _Table, mapping: Mapping[str, str] | None, name: str, problems
     columns = {h: [r[j] for r in padded] for j, h in enumerate(unique)}
     frame = pd.DataFrame(columns, dtype=object) if unique else pd.DataFrame(index=range(len(rows)))
     frame.index = pd.RangeIndex(len(rows))
-    report = _mapped(unique, mapping, name, padded[:_CONTENT_ROWS], headerless=table.headerless)
+    report = _mapped(unique, mapping, name, padded[:CONTENT_ROWS], headerless=table.headerless)
     return Manifest(
         path=None, format="", encoding=None, sha256="", frame=frame,
         row_numbers=list(range(1, len(rows) + 1)), columns=report.mapping,
@@ -1543,7 +1543,7 @@ def _open_text(
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
     if empty:
         problems.append(Problem(None, None, "empty header cell(s) named " + ", ".join(empty), "warning"))
-    report = _mapped(unique, mapping, name, sample_rows[:_CONTENT_ROWS], headerless=headerless)
+    report = _mapped(unique, mapping, name, sample_rows[:CONTENT_ROWS], headerless=headerless)
     stream = ManifestStream(path=name, format=fmt, encoding=chosen, headers=unique, columns=report.mapping,
                             problems=problems, header_row=None if headerless else index + 1, roles=report)
     stream.estimated_rows = _estimate(len(sample_rows), len(text), len(head), size, whole)
@@ -1759,7 +1759,7 @@ def _open_parquet(path: Path, name: str, mapping: Mapping[str, str] | None,
         problems.append(Problem(None, None, "duplicate header(s) renamed: " + "; ".join(renamed), "warning"))
     head_rows: list[list[str]] = []
     try:
-        first = next(parquet.iter_batches(batch_size=_CONTENT_ROWS), None)
+        first = next(parquet.iter_batches(batch_size=CONTENT_ROWS), None)
     except Exception:  # a damaged file fails again, with the row count, when read
         first = None
     if first is not None:

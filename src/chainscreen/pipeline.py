@@ -564,10 +564,11 @@ def _lists_used(ref: ReferenceSet) -> list[ListInfo]:
 
 
 def receipt_for(source: Any, rows: int, ref: ReferenceSet, settings: Settings, started: str,
-                finished: str) -> dict[str, Any]:
-    """The receipt of a run over ``source`` (anything with path, sha256, format, encoding, sheet
-    and columns, such as a :class:`ManifestStream`): what other engines record."""
-    return _receipt(source, rows, ref, settings, started, finished)
+                finished: str, *, unscreened: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The receipt of a run over ``source`` (anything with path, sha256, format, encoding, sheet,
+    columns and roles, such as a :class:`ManifestStream`): what other engines record.
+    ``unscreened`` (rows not screened per facet) adds the coverage record."""
+    return _receipt(source, rows, ref, settings, started, finished, unscreened=unscreened)
 
 
 def now() -> str:
