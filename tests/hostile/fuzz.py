@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             results.append(_record(case, outcome))
+            if results[-1]["failed"]:
+                r = results[-1]
+                print(f"  FAILED {r['class']} ({r['case']}): {r['kind']}: {r['why'][:300]}",
+                      file=sys.stderr, flush=True)
             done = len(results)
             if done % 100 == 0:
                 failed = sum(r["failed"] for r in results)
