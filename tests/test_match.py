@@ -228,8 +228,9 @@ def test_labelled_pairs_below_review_when_different() -> None:
 def test_chinese_names_reach_their_list_record() -> None:
     """Chinese registered names of listed entities (tests/data/match_cases.csv, the source of each
     pair noted there) against the shipped lists: the measured share that reaches the same list
-    record at review or above (0.69 when written; the target is 0.8, the misses are coined brands
-    such as 纳思达 / Ninestar), and Chinese names of well-known unlisted companies reach none."""
+    record at review or above (0.69 before the exchanges' short names, 38 of 48 = 0.79 with them;
+    the target is 0.8, the misses are brands no public table here holds, such as 溢达 / Esquel),
+    and Chinese names of well-known unlisted companies reach none."""
     from chainscreen.normalize.names import normalize_name
     from chainscreen.reference import load_reference
 
@@ -246,7 +247,7 @@ def test_chinese_names_reach_their_list_record() -> None:
         elif r["label"] == "0" and not r["right_name"]:
             assert not hits, (r["left_name"], hits[0].record.name, hits[0].reasons)
     assert total >= 45
-    assert reached / total >= 0.65
+    assert reached / total >= 0.78
 
 
 def test_matcher_finds_typos_aliases_and_cjk() -> None:

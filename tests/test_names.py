@@ -14,6 +14,7 @@ from chainscreen.normalize.names import (
     name_variants,
     normalize_name,
     place_country,
+    short_name_reading,
     translated_reading,
 )
 
@@ -62,7 +63,43 @@ def test_chinese_legal_forms_and_pinyin() -> None:
     assert normalize_name("浙江ABC集团有限公司") == "zhejiang abc group"
     assert normalize_name("合盛硅业（鄯善）有限公司") == "hesheng silicon industry shanshan"
     assert name_variants("合盛硅业（鄯善）有限公司") == {
-        "hesheng silicon industry shanshan", "he sheng silicon industry shanshan"}
+        "hesheng silicon industry shanshan", "he sheng silicon industry shanshan",
+        # the short name of SSE 603260 (tables/cn_short_names.csv)
+        "hoshine silicon industry shanshan"}
+
+
+def test_short_names_of_listed_companies_are_read_in_english() -> None:
+    """A Chinese short name from the exchanges' lists (tables/cn_short_names.csv) is read as the
+    English short name the company uses, the rest of the name as before; a name holding none has
+    no such reading."""
+    assert short_name_reading("珠海纳思达信息技术有限公司") == "zhuhai ninestar information technology"
+    assert short_name_reading("東海晶澳太陽能科技有限公司") == "donghai ja solar technology"  # traditional
+    assert "xinjiang gcl new energy materials technology" in name_variants("新疆协鑫新能源材料科技有限公司")
+    assert short_name_reading("新疆中泰化学股份有限公司") == ""  # 中泰 reads as its pinyin already
+    assert short_name_reading("Acme Trading") == ""
+
+
+def test_short_name_table_is_derived_not_written() -> None:
+    """The short-name table is what the build script derives from the exchanges' lists, row for
+    row: hundreds of companies, none added by hand (src/chainscreen/tables/PROVENANCE.md)."""
+    import csv
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tables = root / "src" / "chainscreen" / "tables"
+    with (tables / "cn_listed_companies.csv").open(encoding="utf-8") as fh:
+        companies = {(r["exchange"], r["code"]) for r in csv.DictReader(fh)}
+    with (tables / "cn_short_names.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(companies) >= 4000 and len(rows) >= 1000
+    assert all(tuple(r["example"].split()) in companies and len(r["zh"]) >= 2 for r in rows)
+    spec = importlib.util.spec_from_file_location("build_short_names", root / "scripts" / "build_short_names.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    derived = build.short_names(build.read_extract())
+    assert [(r["zh"], r["en"], int(r["companies"]), r["example"]) for r in rows] == derived
 
 
 def test_cjk_transliteration_is_deterministic() -> None:

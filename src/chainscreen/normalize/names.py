@@ -36,6 +36,8 @@ __all__ = [
     "name_variants",
     "normalize_name",
     "place_country",
+    "reading_words",
+    "short_name_reading",
     "translated_reading",
 ]
 
@@ -410,9 +412,9 @@ def name_variants(name: str | None) -> frozenset[str]:
         core, _forms = _split_legal(_clean_tokens(text, spaced=True))
         if core:
             out.add(" ".join(core))
-        translated = translated_reading(text)
-        if translated:
-            out.add(translated)
+        for reading in (translated_reading(text), short_name_reading(text)):
+            if reading:
+                out.add(reading)
     base = normalize_name(text)
     if base:
         out.add(base)
@@ -516,32 +518,114 @@ def translated_reading(name: str) -> str:
     as in :func:`normalize_name`, every other word segmented (rjieba) and read through a small
     business glossary and CC-CEDICT (长城 "great wall", 海螺 "conch", 腾讯 "tencent holdings"),
     or as pinyin word by word when neither knows it ("" when the segmenter is not installed)."""
+    words = reading_words(name)
+    core, _forms = _split_legal(_clean_tokens(" ".join(reading for _word, reading in words)))
+    return " ".join(core)
+
+
+@lru_cache(maxsize=65_536)
+def short_name_reading(name: str) -> str:
+    """:func:`translated_reading` with the Chinese short names of listed companies read as their
+    English short names (``tables/cn_short_names.csv``: 纳思达 "ninestar", 晶澳 "ja", 中粮
+    "cofco"), so 珠海纳思达信息技术有限公司 reads "zhuhai ninestar information technology"; ""
+    when the name holds none."""
+    words = reading_words(name, short_names=True)
+    if not any(word in _short_names() for word, _reading in words):
+        return ""
+    core, _forms = _split_legal(_clean_tokens(" ".join(reading for _word, reading in words)))
+    return " ".join(core)
+
+
+def reading_words(name: str, short_names: bool = False) -> tuple[tuple[str, str], ...]:
+    """The words of a name as read for translation, in order: (Han word, its reading), where the
+    reading is the English of a legal form, generic trade word or place, the glossary's or
+    CC-CEDICT's translation, or pinyin; text outside Han words comes as ("", text). With
+    ``short_names``, a known Chinese short name of a listed company (:func:`short_name_reading`)
+    is one word read as its English short name. Empty when the segmenter is not installed."""
+    return _reading_words(name, short_names)
+
+
+@lru_cache(maxsize=65_536)
+def _reading_words(name: str, short_names: bool) -> tuple[tuple[str, str], ...]:
     try:
         import rjieba
     except ImportError:
-        return ""
+        return ()
     text = unicodedata.normalize("NFKC", _simplified(name))
-    text = _CJK_TERMS.sub(lambda t: f" {_CJK_WORDS[t.group(0)]} ", text)
-    parts: list[str] = []
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for term in _CJK_TERMS.finditer(text):  # fixed words first: they also cut the Han runs
+        out.extend(_run_words(text[pos:term.start()], rjieba.cut, short_names))
+        out.append((term.group(0), _CJK_WORDS[term.group(0)]))
+        pos = term.end()
+    out.extend(_run_words(text[pos:], rjieba.cut, short_names))
+    return tuple(out)
+
+
+def _run_words(text: str, cut: Callable[[str], list[str]],
+               short_names: bool) -> list[tuple[str, str]]:
+    """(word, reading) of a stretch of text holding no fixed word (see :func:`reading_words`)."""
+    out: list[tuple[str, str]] = []
     pos = 0
     for m in _HAN_RUN.finditer(text):
-        parts.append(text[pos:m.start()])
+        if m.start() > pos:
+            out.append(("", text[pos:m.start()]))
         pos = m.end()
-        for word in _words(m.group(0), rjieba.cut):
-            fixed = _CJK_WORDS.get(word)
-            if fixed is not None:
-                parts.append(f" {fixed} ")
+        pieces = _short_name_pieces(m.group(0)) if short_names else [(m.group(0), None)]
+        for piece, english in pieces:
+            if english is not None:
+                out.append((piece, english))
                 continue
-            gloss = _gloss(word) if len(word) >= 2 or word in BUSINESS_GLOSSARY else None
-            if gloss is not None:
-                parts.append(f" {gloss} ")
-                continue
-            # a word the dictionary does not know: the generic words inside it (纳思达 has none,
-            # 有色金属 is one), the rest as pinyin
-            parts.append(f" {_CJK_TERMS.sub(lambda t: ' ' + _CJK_WORDS[t.group(0)] + ' ', word)} ")
-    parts.append(text[pos:])
-    core, _forms = _split_legal(_clean_tokens("".join(parts)))
-    return " ".join(core)
+            for word in _words(piece, cut):
+                gloss = _gloss(word) if len(word) >= 2 or word in BUSINESS_GLOSSARY else None
+                if gloss is None:  # a word no dictionary knows (纳思达): read as pinyin
+                    gloss = _transliterate(word, spaced=False).strip()
+                out.append((word, gloss))
+    if pos < len(text):
+        out.append(("", text[pos:]))
+    return out
+
+
+def _short_name_pieces(run: str) -> list[tuple[str, str | None]]:
+    """A run of Han characters cut at the known short names, longest first from the left:
+    (short name, its English) or (other characters, None)."""
+    table = _short_names()
+    longest = _short_name_longest()
+    out: list[tuple[str, str | None]] = []
+    i, rest = 0, ""
+    while i < len(run):
+        for j in range(min(len(run), i + longest), i + 1, -1):
+            english = table.get(run[i:j])
+            if english is not None:
+                if rest:
+                    out.append((rest, None))
+                    rest = ""
+                out.append((run[i:j], english))
+                i = j
+                break
+        else:
+            rest += run[i]
+            i += 1
+    if rest:
+        out.append((rest, None))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, str]:
+    """``tables/cn_short_names.csv``: Chinese short name -> English short name, derived from the
+    stock exchanges' lists of listed companies (see ``tables/PROVENANCE.md``)."""
+    import csv
+    import io
+    from importlib import resources
+
+    text = resources.files("chainscreen").joinpath("tables/cn_short_names.csv").read_text(encoding="utf-8")
+    return {row["zh"]: row["en"] for row in csv.DictReader(io.StringIO(text))}
+
+
+@lru_cache(maxsize=1)
+def _short_name_longest() -> int:
+    return max(map(len, _short_names()), default=0)
 
 
 def _known(word: str) -> bool:
