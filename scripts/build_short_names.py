@@ -16,9 +16,14 @@ order with the words of the English name (same word, same pinyin, or an abbrevia
 letters or more). Between two aligned words, Chinese words that the reading did not explain face
 English words that it did not explain: 纳思达 / "ninestar", 晶澳 / "ja" (晶澳太阳能科技 / "JA Solar
 Technology"), 协鑫 / "gcl" (协鑫能源科技 / "GCL Energy Technology"). Such a pair becomes a short
-name when the Chinese side has two to six characters, the English side one to four words, and
-the English is not simply the pinyin of the Chinese (中泰 / "zhongtai" needs no table). A short
-name seen with different English in several companies keeps the English most companies use.
+name when the Chinese side has two to six characters; the English side, once places, generic
+and company-form words are trimmed from its ends ("ningbo menovo pharmaceutical" -> "menovo"),
+one to four words, and not trimmed down to plain English words (中新 / "china singapore suzhou
+industrial park development" would leave "park"); the English not simply the pinyin of the
+Chinese (中泰 / "zhongtai" needs no table); and the Chinese not a dictionary word with a
+translation of its own (节能 "energy saving") nor, unless two companies agree, any other
+dictionary word. A short name seen with different English in several companies keeps the
+English most companies use.
 
     python scripts/build_short_names.py extract --szse A股列表.xlsx --sse GPLIST.xls
     python scripts/build_short_names.py derive
@@ -156,6 +161,16 @@ def _trim(words: list[str]) -> list[str]:
     return words
 
 
+def _english_vocabulary() -> frozenset[str]:
+    """Plain English words: every word written in small letters in CC-CEDICT's English
+    definitions (names and acronyms are capitalised there: "CITIC", "Tencent")."""
+    import re
+
+    from chainscreen.normalize.names import _cedict
+
+    return frozenset(w for d in _cedict().values() for w in re.findall(r"\b[a-z]+\b", d))
+
+
 def read_extract() -> list[dict[str, str]]:
     with EXTRACT.open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -169,11 +184,14 @@ def short_names(companies: list[dict[str, str]]) -> list[tuple[str, str, int, st
 
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     example: dict[tuple[str, str], str] = {}
+    english_words = _english_vocabulary()
     for row in companies:
         for zh, en in align(row["name_zh"], row["name_en"]):
             words = _trim(en.split())
             if not 2 <= len(zh) <= 6 or not 1 <= len(words) <= 4:
                 continue
+            if len(words) < len(en.split()) and all(w in english_words for w in words):
+                continue  # trimmed down to plain English: 中新 / "china singapore ... park" -> "park"
             if "".join(words) == "".join(lazy_pinyin(zh)):
                 continue  # the pinyin reading already says it
             en = " ".join(words)
