@@ -100,6 +100,10 @@ def test_short_name_table_is_derived_not_written() -> None:
     spec.loader.exec_module(build)
     derived = build.short_names(build.read_extract())
     assert [(r["zh"], r["en"], int(r["companies"]), r["example"]) for r in rows] == derived
+    # the rule: what neither the reading nor the pinyin explains, between aligned words
+    assert build.align("晶澳太阳能科技股份有限公司", "JA Solar Technology Co., Ltd.") == [("晶澳", "ja")]
+    assert build.align("新疆中泰化学股份有限公司", "XINJIANG ZHONGTAI CHEMICAL CO.,LTD.") == []
+    assert "中新" not in {zh for zh, *_ in derived}  # China-Singapore ... Park: not "park"
 
 
 def test_cjk_transliteration_is_deterministic() -> None:
