@@ -529,8 +529,13 @@ def short_name_reading(name: str) -> str:
     English short names (``tables/cn_short_names.csv``: 纳思达 "ninestar", 晶澳 "ja", 中粮
     "cofco"), so 珠海纳思达信息技术有限公司 reads "zhuhai ninestar information technology"; ""
     when the name holds none."""
+    table, longest = _short_names(), _short_name_longest()
+    text = _simplified(name)
+    if not any(text[i:j] in table for i in range(len(text))
+               for j in range(i + 2, min(len(text), i + longest) + 1)):
+        return ""  # no short name in it: no second segmentation
     words = reading_words(name, short_names=True)
-    if not any(word in _short_names() for word, _reading in words):
+    if not any(word in table for word, _reading in words):
         return ""
     core, _forms = _split_legal(_clean_tokens(" ".join(reading for _word, reading in words)))
     return " ".join(core)
