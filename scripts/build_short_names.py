@@ -166,9 +166,9 @@ def _english_vocabulary() -> frozenset[str]:
     definitions (names and acronyms are capitalised there: "CITIC", "Tencent")."""
     import re
 
-    from chainscreen.normalize.names import _cedict
+    from chainscreen.normalize.names import _cedict, _definitions
 
-    return frozenset(w for d in _cedict().values() for w in re.findall(r"\b[a-z]+\b", d))
+    return frozenset(w for word in _cedict() for w in re.findall(r"\b[a-z]+\b", _definitions(word) or ""))
 
 
 def read_extract() -> list[dict[str, str]]:
