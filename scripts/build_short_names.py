@@ -100,8 +100,8 @@ def _matches(word: str, reading: list[str], pinyin: str, english: list[str], j: 
                 return k
     if n == 1 and j < len(english):
         a, b = reading[0], english[j]
-        if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
-            return 1  # an abbreviation: "tech", "intl"
+        if len(b) >= 3 and a.startswith(b):
+            return 1  # the English abbreviates: "tech", "mag" (not "xin" of "xintonglian")
         common = len(os.path.commonprefix([a, b]))
         if common >= 5 and common >= 0.7 * min(len(a), len(b)):
             return 1  # another form of one word: "integrated" / "integration"
@@ -187,6 +187,7 @@ def short_names(companies: list[dict[str, str]]) -> list[tuple[str, str, int, st
     english_words = _english_vocabulary()
     for row in companies:
         for zh, en in align(row["name_zh"], row["name_en"]):
+            zh = zh.lstrip("市省")  # the end of a city's or province's name: 东莞市宇瞳 -> 宇瞳
             words = _trim(en.split())
             if not 2 <= len(zh) <= 6 or not 1 <= len(words) <= 4:
                 continue
