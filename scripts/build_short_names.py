@@ -27,6 +27,7 @@ English most companies use.
 
     python scripts/build_short_names.py extract --szse A股列表.xlsx --sse GPLIST.xls
     python scripts/build_short_names.py derive
+    python scripts/build_short_names.py check --train SZSE --test SSE   # held out
 """
 
 from __future__ import annotations
@@ -218,6 +219,39 @@ def derive() -> None:
     print(f"{len(companies)} companies -> {len(out)} short names -> {SHORT_NAMES}")
 
 
+def check(train: str, test: str) -> None:
+    """Short names derived from the ``train`` exchange's companies (or ``all``), and the Chinese
+    names of the ``test`` exchange's companies screened against the shipped lists with and
+    without them: the hits at review or above that the short names add or remove."""
+    from chainscreen.match import EntityMatcher, name_keys
+    from chainscreen.normalize import names
+    from chainscreen.reference import load_reference
+    from chainscreen.settings import Settings
+
+    companies = read_extract()
+    table = {zh: en for zh, en, _n, _e in short_names(
+        [r for r in companies if train in ("all", r["exchange"])])}
+    tested = [r for r in companies if test in ("all", r["exchange"])]
+    entities = load_reference(user=False).entities
+    found = []
+    for using in ({}, table):  # the table in use, swapped in for this check only
+        names._short_names = lambda using=using: using  # type: ignore[assignment]
+        names._short_name_longest = lambda using=using: max(map(len, using), default=0)  # type: ignore[assignment]
+        for cached in (names.short_name_reading, names.name_variants, names._reading_words, name_keys):
+            cached.cache_clear()
+        matcher = EntityMatcher(entities, Settings(), workers=1)
+        results = matcher.match_many([(r["name_zh"], "CN") for r in tested])
+        found.append({(r["exchange"], r["code"], r["name_zh"], r["name_en"], c.record.name, c.decision)
+                      for r, cands in zip(tested, results, strict=True) for c in cands
+                      if c.decision in ("match", "review")})
+    print(f"{len(table)} short names from {train}; {len(tested)} Chinese names of {test} companies; "
+          f"hits at review or above: {len(found[0])} without, {len(found[1])} with")
+    for hit in sorted(found[1] - found[0]):
+        print("  added:  ", " | ".join(hit))
+    for hit in sorted(found[0] - found[1]):
+        print("  removed:", " | ".join(hit))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -225,9 +259,14 @@ def main(argv: list[str]) -> None:
     ex.add_argument("--szse", type=Path)
     ex.add_argument("--sse", type=Path)
     sub.add_parser("derive")
+    ch = sub.add_parser("check")
+    ch.add_argument("--train", choices=["SZSE", "SSE", "all"], default="all")
+    ch.add_argument("--test", choices=["SZSE", "SSE", "all"], default="all")
     args = parser.parse_args(argv)
     if args.step == "extract":
         extract(args.szse, args.sse)
+    elif args.step == "check":
+        check(args.train, args.test)
     else:
         derive()
 
