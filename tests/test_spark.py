@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from chainscreen.engines import spark_available
+from chainscreen.spark import spark_available
 
 WHY = spark_available()
 pytestmark = [
@@ -100,20 +100,62 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["broker_entries.csv", "mixed.csv"])
-def test_a_spark_run_equals_a_local_run(spark: Any, tmp_path: Path, name: str) -> None:
+def _blank_lines(path: Path, *, title: bool) -> Path:
+    """SYNTHETIC: blank and whitespace-only lines between rows and at the end, quoted line
+    breaks (LF and CRLF), a quote never closed, and (``title``) a title row and an empty row
+    above the header."""
+    lines = [
+        *(["Supplier master export FY2026 (SYNTHETIC test data),,,,", ",,,,"] if title else []),
+        ",".join(HEADER),
+        f'{listed_names()[0]},CN,polysilicon,2804.61,"Shanshan,\nXinjiang"',
+        "",
+        "Dhaka Knit Garments Ltd,BD,cotton t-shirts,6109.10,Dhaka",
+        "   ",
+        ",,,,",
+        'Müller Textil GmbH,Deutschland,"Wolle\r\nund Garn",5106.10,Köln',
+        '"Unclosed Quote Co,CN,plastic toys,9503,',
+        "Acme Plastics GmbH,XX,plastic toys,95O3,",
+        "",
+        "",
+    ]
+    path.write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    return path
+
+
+#: Every sample input, and SYNTHETIC files: (name, how the Spark engine reads it)
+INPUTS = [
+    ("broker_entries.csv", "driver"),  # cp1252: the local reader decodes it
+    ("procurement_prescreen.csv", "spark"),
+    ("importer_suppliers.xlsx", "driver"),  # title rows above the header; Spark reads no xlsx
+    ("mixed.csv", "driver"),  # a lone CR inside a quoted value: read locally, to be sure
+    ("blank_lines.csv", "driver"),
+    ("titled_blank_lines.csv", "driver"),
+]
+
+
+def _input(tmp_path: Path, name: str) -> Path:
+    if name == "mixed.csv":
+        return _write_csv(tmp_path / name, mixed_rows(2000))
+    if name.endswith("blank_lines.csv"):
+        return _blank_lines(tmp_path / name, title=name.startswith("titled"))
+    return ROOT / "sample_inputs" / name
+
+
+@pytest.mark.parametrize(("name", "reader"), INPUTS)
+def test_a_spark_run_equals_a_local_run(spark: Any, tmp_path: Path, name: str, reader: str) -> None:
     import pyarrow.parquet as pq
 
     from chainscreen.run import screen_run
     from chainscreen.store import COMPLETE, open_store
 
-    source = ROOT / "sample_inputs" / name if name != "mixed.csv" else _write_csv(tmp_path / name, mixed_rows(2000))
+    source = _input(tmp_path, name)
     store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
     try:
         fmts = "parquet,html,json"
         local = screen_run(source, outdir=tmp_path / "local", formats=fmts, store=store, stream=True)
         remote = screen_run(source, outdir=tmp_path / "spark", formats=fmts, store=store, engine="spark")
         assert remote.counts == local.counts and remote.rows == local.rows
+        assert remote.problems == local.problems
         theirs = pq.read_table(remote.written["parquet"]).sort_by("Row").to_pylist()
         ours = pq.read_table(local.written["parquet"]).to_pylist()
         assert theirs == ours
@@ -123,8 +165,51 @@ def test_a_spark_run_equals_a_local_run(spark: Any, tmp_path: Path, name: str) -
         assert {k: v for k, v in a["receipt"].items() if k not in ("started", "finished", "engine")} == \
             {k: v for k, v in b["receipt"].items() if k not in ("started", "finished")}
         assert a["receipt"]["engine"]["name"] == "spark"
+        assert a["receipt"]["engine"]["reader"] == reader
         assert remote.written["html"].exists()
         assert remote.stored is not None and remote.stored.status == COMPLETE
         assert remote.stored.levels == local.counts
     finally:
         store.close()
+    if name.endswith("blank_lines.csv"):
+        # the rows after the blank lines keep the local numbers; the reader's own problems are kept
+        assert [r["Row"] for r in theirs] == list(range(1, 9))
+        assert theirs[2]["Supplier"] == "Dhaka Knit Garments Ltd"
+        assert "never closed" in theirs[6]["Problems"]
+        assert any("blank lines at the end" in p.reason for p in remote.problems)
+
+
+def test_a_url_is_read_by_spark(spark: Any, tmp_path: Path) -> None:
+    """``file://`` URLs (standing in for s3a://, abfss://): a file, and a folder whose files name
+    the format; through the command line, which keeps the URL as text."""
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from chainscreen.cli import cli
+    from chainscreen.run import screen_run
+
+    folder = tmp_path / "bills"
+    folder.mkdir()
+    source = _write_csv(folder / "part-1.csv", mixed_rows(300))
+    local = screen_run(source, outdir=tmp_path / "local", formats="parquet", stream=True)
+    ours = pq.read_table(local.written["parquet"]).to_pylist()
+    url = source.as_uri()
+    remote = screen_run(folder.as_uri(), outdir=tmp_path / "folder", formats="parquet,json", engine="spark")
+    assert remote.input == folder.as_uri() and remote.written["parquet"].name == "bills.screened.parquet"
+    assert pq.read_table(remote.written["parquet"]).sort_by("Row").to_pylist() == ours
+    receipt = json.loads(remote.written["json"].read_text(encoding="utf-8"))["receipt"]
+    assert receipt["input"]["file"] == "bills" and receipt["engine"]["reader"] == "spark"
+    result = CliRunner().invoke(cli, ["screen", url, "--engine", "spark", "-o", str(tmp_path / "cli"),
+                                      "--format", "parquet", "--no-store", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"] == url
+    written = tmp_path / "cli" / "part-1.screened.parquet"
+    assert pq.read_table(written).sort_by("Row").to_pylist() == ours
+
+
+def test_a_url_needs_the_spark_engine(tmp_path: Path) -> None:
+    from chainscreen.errors import InputError
+    from chainscreen.run import screen_run
+
+    with pytest.raises(InputError, match="--engine spark"):
+        screen_run("s3a://lake/bills.csv", outdir=tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,26 @@ from chainscreen.errors import OutputError
 
 #: Leading characters that make spreadsheet programs evaluate a cell (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+#: ``scheme://`` at the start of an input name: a URL (``s3a://``, ``abfss://``, ``file://``), not a path.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def is_url(source: str | Path) -> bool:
+    """True for a URL such as ``s3a://bucket/bills.csv`` given as text (``Path`` would fold its
+    ``//`` into ``/``); a one-letter scheme is a Windows drive, not a URL."""
+    return isinstance(source, str) and _URL.match(source) is not None
+
+
+def url_name(url: str) -> str:
+    """The last part of a URL's path (``bills.csv`` of ``s3a://lake/in/bills.csv``, ``in`` of
+    ``s3a://lake/in/``), or its host when the path is empty."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    return segments[-1] if segments else parts.netloc or url
 
 
 def neutralise(value: Any) -> Any:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chainscreen.errors import InputError, OutputError
+from chainscreen.files import is_url, url_name
 from chainscreen.models import Problem
 from chainscreen.report.outputs import (
     DEFAULT_FORMATS,
@@ -36,6 +37,7 @@ from chainscreen.review import apply_decisions
 from chainscreen.settings import Settings
 
 if TYPE_CHECKING:
+    from chainscreen.engines import SparkInput
     from chainscreen.manifest import ManifestStream
     from chainscreen.reference import ReferenceSet
     from chainscreen.result import ScreenResult
@@ -51,7 +53,8 @@ ProgressCallback = Callable[[int, int], None]
 class Run:
     """What a run produced: the result (None when streamed), counts, outputs, the stored run."""
 
-    input: Path
+    #: the input file (a URL stays text: ``s3a://lake/bills.csv``)
+    input: Path | str
     receipt: dict[str, Any]
     counts: dict[str, int]
     rows: int
@@ -113,28 +116,34 @@ def screen_run(
     when ``source`` is a temporary copy.
 
     ``engine="spark"`` screens on Apache Spark (:mod:`chainscreen.engines`; ``spark_master``,
-    ``partitions``): ``source`` is a csv/tsv/parquet/jsonl file or folder, or a Spark table by
-    name; Spark writes the Parquet results, and the rows come back in order for the store and
-    the html/json/jsonl outputs, exactly as a streamed local run.
+    ``partitions``): ``source`` is any file the local engine reads, a folder of csv/tsv/parquet/
+    jsonl files, a URL Spark reads (``s3a://...``, given as text) or a Spark table by name;
+    Spark writes the Parquet results, and the rows come back in order for the store and the
+    html/json/jsonl outputs, exactly as a streamed local run.
     """
     from chainscreen.manifest import open_manifest
 
     t0 = time.perf_counter()
     settings = settings or Settings()
-    source = Path(source)
-    name = input_name or source.name
+    if is_url(source) and engine != "spark":
+        raise InputError("a URL is read by the Spark engine (--engine spark); to screen it here, "
+                         "download the file first", path=str(source))
+    # a URL stays text: Path would fold its "//" into "/"
+    target: Path | str = str(source) if is_url(source) else Path(source)
+    name = input_name or (target.name if isinstance(target, Path) else url_name(target))
     paths = targets(name, outdir, parse_formats(formats)) if outdir is not None else {}
     # a Spark run's earlier Parquet results are a folder, replaced (with force) once the new one is written
     check_targets({f: p for f, p in paths.items()
                    if not (engine == "spark" and f == "parquet" and p.is_dir() and force)},
-                  force=force, inputs=[source])
+                  force=force, inputs=[target] if isinstance(target, Path) else [])
     if engine == "spark":
-        run = _screen_spark(source, settings, mapping, paths, reference, store, name, input_path,
+        run = _screen_spark(target, settings, sheet, mapping, paths, reference, store, name, input_path,
                             options, spark_master, partitions)
         run.seconds = time.perf_counter() - t0
         return run
     if engine != "local":
         raise OutputError(f"unknown engine {engine!r}; engines: local, spark")
+    source = Path(source)
     opened = open_manifest(source, sheet=sheet, mapping=mapping)
     if settings.strict:
         require_columns(opened, name)
@@ -171,7 +180,7 @@ def screen_run(
 STRICT_ROLES: tuple[str, ...] = ("supplier", "country")
 
 
-def require_columns(opened: ManifestStream, name: str) -> None:
+def require_columns(opened: ManifestStream | SparkInput, name: str) -> None:
     """Raise InputError naming the missing supplier or country column and the ``--map`` to add."""
     missing = opened.roles.missing(STRICT_ROLES)
     if missing:
@@ -240,9 +249,10 @@ def _screen_streamed(opened: ManifestStream, source: Path, paths: dict[str, Path
 SPARK_FORMATS: tuple[str, ...] = ("parquet", "html", "json", "jsonl")
 
 
-def _screen_spark(source: Path, settings: Settings, mapping: Mapping[str, str] | None,
-                  paths: dict[str, Path], reference: ReferenceSet | None, store: Store | None,
-                  name: str, input_path: str | None, options: Mapping[str, Any] | None,
+def _screen_spark(source: Path | str, settings: Settings, sheet: str | int | None,
+                  mapping: Mapping[str, str] | None, paths: dict[str, Path],
+                  reference: ReferenceSet | None, store: Store | None, name: str,
+                  input_path: str | None, options: Mapping[str, Any] | None,
                   master: str | None, partitions: int | None) -> Run:
     from chainscreen.engines import spark_screening
 
@@ -257,13 +267,15 @@ def _screen_spark(source: Path, settings: Settings, mapping: Mapping[str, str] |
         reference = load_reference(lists=settings.lists)
     stored = None
     if store is not None:
-        opts = {"mapping": dict(mapping or {}), "lists": list(settings.lists or ()), "engine": "spark",
-                **(options or {})}
-        stored = store.start_run(source if source.is_file() else None, options=opts, input_name=name,
-                                 input_path=input_path)
+        opts = {"sheet": sheet, "mapping": dict(mapping or {}), "lists": list(settings.lists or ()),
+                "engine": "spark", **(options or {})}
+        local_file = isinstance(source, Path) and source.is_file()
+        stored = store.start_run(source if local_file else None, options=opts, input_name=name,
+                                 input_path=input_path if input_path is not None or local_file else str(source))
     try:
         screening = spark_screening(source, settings, reference, mapping=mapping, master=master,
-                                    partitions=partitions, parquet=paths.get("parquet"))
+                                    partitions=partitions, parquet=paths.get("parquet"), sheet=sheet,
+                                    check=(lambda read: require_columns(read, name)) if settings.strict else None)
         run = _drive_streamed(screening, source, keep, store, stored)
     except BaseException as exc:
         if store is not None and stored is not None:
@@ -274,7 +286,7 @@ def _screen_spark(source: Path, settings: Settings, mapping: Mapping[str, str] |
     return run
 
 
-def _drive_streamed(screening: Any, source: Path, paths: dict[str, Path], store: Store | None,
+def _drive_streamed(screening: Any, source: Path | str, paths: dict[str, Path], store: Store | None,
                     stored: RunInfo | None) -> Run:
     """Store and write a screening chunk by chunk (a local :class:`~chainscreen.pipeline.Screening`
     or a :class:`~chainscreen.engines.SparkScreening`)."""

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chainscreen import engines
-from chainscreen.engines import BatchContext, screen_spark_frame, spark_available
+from chainscreen.engines import BatchContext, screen_spark_frame
 from chainscreen.errors import InputError
 
 if TYPE_CHECKING:
@@ -33,12 +33,19 @@ if TYPE_CHECKING:
 __all__ = ["BatchContext", "screen_dataframe", "spark_available", "spark_session"]
 
 
+def spark_available() -> str | None:
+    """None when pyspark and Java 17 or newer (``$JAVA_HOME``'s, else the PATH's) are here;
+    otherwise why Spark cannot run."""
+    return engines.spark_available(os.environ.get("JAVA_HOME") or None)
+
+
 def spark_session(master: str | None = None, partitions: int | None = None) -> Any:
-    """The active SparkSession, or a new one on ``master`` (default ``local[*]``); in local mode
-    the Python workers run this interpreter, where chainscreen is installed."""
+    """The active SparkSession, or a new one on ``master`` (default ``local[*]``) once its Java
+    (``$JAVA_HOME``'s, else the PATH's) is known to be 17 or newer; in local mode the Python
+    workers run this interpreter, where chainscreen is installed."""
     if master is None or master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    return engines.spark_session(master, partitions)
+    return engines.spark_session(master, partitions, java_home=os.environ.get("JAVA_HOME") or None)
 
 
 def screen_dataframe(spark_df: Any, settings: Settings | None = None, mapping: Mapping[str, str] | None = None,

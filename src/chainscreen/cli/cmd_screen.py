@@ -79,7 +79,7 @@ class _Progress:
 
 
 @cli.command()
-@click.argument("manifest", type=click.Path(path_type=Path))
+@click.argument("manifest", type=click.Path(path_type=str))
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("chainscreen-out"), show_default=True, help="Folder for the outputs.")
 @click.option("-f", "--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
@@ -105,13 +105,14 @@ class _Progress:
                    "a summary html; Markdown is skipped, with the reason.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
               help="spark: screen on Apache Spark (pip install 'chainscreen[spark]', Java 17); MANIFEST "
-                   "is then a csv/tsv/parquet/jsonl file or folder, or a Spark table name; writes "
-                   "parquet (a folder), html, json and jsonl.")
+                   "may then also be a folder of csv/tsv/parquet/jsonl files, a URL Spark reads "
+                   "(s3a://..., file://...) or a Spark table name; writes parquet (a folder), "
+                   "html, json and jsonl.")
 @click.option("--spark-master", metavar="URL",
               help="With --engine spark: the Spark master (default: the active session, else local[*]).")
 @click.option("--partitions", type=click.IntRange(min=1), metavar="N",
               help="With --engine spark: tasks that screen the distinct facts (spark.sql.shuffle.partitions).")
-def screen(manifest: Path, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
+def screen(manifest: str, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
            as_json: bool, quiet: bool, db: str | None, no_store: bool,
            max_list_age: int | None, stream: bool | None, strict: bool | None,
