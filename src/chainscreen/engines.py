@@ -12,10 +12,11 @@ so their results are identical row for row:
   outcome, pickled. Spark calls it from ``mapInArrow``; any other engine can.
 - :func:`screen_spark_frame` screens a Spark DataFrame: the distinct facts are screened once
   against the broadcast context and joined back to the rows. :func:`spark_screening` is the
-  Spark engine of ``chainscreen screen --engine spark``: it reads the input with Spark, writes the
-  Parquet results with Spark and yields the rows to the run flow (:mod:`chainscreen.run`) as
-  :class:`~chainscreen.result.ScreenChunk` s, so the receipt, the summary HTML and the stored run
-  are made exactly as for a local run.
+  Spark engine of ``chainscreen screen --engine spark``: it reads the input
+  (:func:`read_spark_input`: with Spark, or with the local reader on the driver for a file
+  Spark would read otherwise), writes the Parquet results with Spark and yields the rows to the
+  run flow (:mod:`chainscreen.run`) as :class:`~chainscreen.result.ScreenChunk` s, so the
+  receipt, the summary HTML and the stored run are made exactly as for a local run.
 
 pyspark is an optional dependency (``pip install 'chainscreen[spark]'``) and needs Java 17.
 """
