@@ -96,3 +96,66 @@ def test_check_imports_neither_pandas_nor_pyarrow(tmp_path: Path) -> None:
                              timeout=600, check=False)
         assert "HIGH" in out.stdout, out.stderr[-2000:]
     assert "HEAVY []" in out.stdout, (run, out.stdout[-500:])
+
+
+# -- the match index a screening run keeps per list edition ----------------------------------------
+
+
+def _count_indexes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    built: list[int] = []
+    real = pipeline.EntityMatcher._build
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline.EntityMatcher, "_build", counting)
+    return built
+
+
+def test_a_screen_reads_the_match_index_the_last_one_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainscreen.reference import load_reference
+    from chainscreen.run import screen_run
+
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text("supplier,country\nHoshine Silicon Industry (Shanshan) Co Ltd,CN\nNordic Paper AB,SE\n")
+    reference = load_reference(user=False)
+    built = _count_indexes(monkeypatch)
+    cache = tmp_path / "cache"
+    first = screen_run(manifest, Settings(), reference=reference, cache=cache)
+    (index,) = cache.glob("index-*.pickle")
+    second = screen_run(manifest, Settings(), reference=reference, cache=cache)
+    assert len(built) == 1
+    assert first.result is not None and second.result is not None
+    assert [r.to_dict() for r in first.result.rows] == [r.to_dict() for r in second.result.rows]
+    assert first.counts["high"] == 1
+    # other settings: another index, the older file replaced
+    screen_run(manifest, Settings(match_threshold=0.9), reference=reference, cache=cache)
+    assert len(built) == 2
+    assert [p.name for p in cache.glob("index-*.pickle")] != [index.name]
+
+
+def test_a_damaged_match_index_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainscreen.pipeline import cached_matcher
+    from chainscreen.reference import load_reference
+
+    reference = load_reference(user=False)
+    cached_matcher(reference, Settings(), tmp_path)
+    (path,) = tmp_path.glob("index-*.pickle")
+    blob = path.read_bytes()
+    path.write_bytes(blob[:-100] + bytes([blob[-100] ^ 0xFF]) + blob[-99:])
+    built = _count_indexes(monkeypatch)
+    matcher = cached_matcher(reference, Settings(), tmp_path)
+    assert len(built) == 1
+    assert matcher.size > 300
+    assert path.read_bytes() == blob
+
+
+def test_an_unwritable_cache_folder_is_worked_without(tmp_path: Path) -> None:
+    from chainscreen.pipeline import cached_matcher
+    from chainscreen.reference import load_reference
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    matcher = cached_matcher(load_reference(user=False), Settings(), blocker / "cache")
+    assert matcher.size > 300

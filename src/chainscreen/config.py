@@ -47,6 +47,12 @@ class Config:
         return self.data_dir / "lists"
 
     @property
+    def cache_dir(self) -> Path:
+        """What is rebuilt from the lists when missing: the match index per list edition, the
+        screening context ``check`` reads."""
+        return self.data_dir / "cache"
+
+    @property
     def store_url(self) -> str:
         """The run database: :attr:`db_url`, else ``runs.sqlite`` in :attr:`data_dir`."""
         return self.db_url or f"sqlite:///{self.data_dir / 'runs.sqlite'}"

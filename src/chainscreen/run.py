@@ -39,6 +39,7 @@ from chainscreen.settings import Settings
 if TYPE_CHECKING:
     from chainscreen.engines import SparkInput
     from chainscreen.manifest import ManifestStream
+    from chainscreen.pipeline import ScreeningContext
     from chainscreen.reference import ReferenceSet
     from chainscreen.result import ScreenResult
     from chainscreen.store import RunInfo, Store
@@ -105,6 +106,7 @@ def screen_run(
     engine: Literal["local", "spark"] = "local",
     spark_master: str | None = None,
     partitions: int | None = None,
+    cache: Path | None = None,
 ) -> Run:
     """Screen ``source`` and, as asked, store the run and write its outputs to ``outdir``.
 
@@ -113,7 +115,9 @@ def screen_run(
     the whole file; "auto" streams above :data:`STREAM_ABOVE` rows. Outputs are checked for
     writability before any screening. ``options`` (sheet, mapping, lists, ...) are kept with the
     stored run so ``rescreen`` can repeat it; ``input_name`` / ``input_path`` name the input
-    when ``source`` is a temporary copy.
+    when ``source`` is a temporary copy. ``cache``: a folder where the match index is kept per
+    list edition (:func:`chainscreen.pipeline.cached_matcher`; the command line uses
+    ``<data dir>/cache``), so a long watchlist is indexed once, not on every run.
 
     ``engine="spark"`` screens on Apache Spark (:mod:`chainscreen.engines`; ``spark_master``,
     ``partitions``): ``source`` is any file the local engine reads, a folder of csv/tsv/parquet/
@@ -155,6 +159,9 @@ def screen_run(
         from chainscreen.reference import load_reference
 
         reference = load_reference(lists=settings.lists)
+    from chainscreen.pipeline import ScreeningContext
+
+    context = ScreeningContext.build(reference, settings, cache=cache)
     stored = None
     if store is not None:
         opts = {"sheet": sheet, "mapping": dict(mapping or {}), "lists": list(settings.lists or ()),
@@ -162,10 +169,11 @@ def screen_run(
         stored = store.start_run(source, options=opts, input_name=name, input_path=input_path)
     try:
         if streamed:
-            run = _screen_streamed(opened, source, paths, settings, reference, store, stored, progress)
+            run = _screen_streamed(opened, source, paths, settings, reference, context, store, stored,
+                                   progress)
         else:
-            run = _screen_whole(opened, source, sheet, mapping, paths, settings, reference, store,
-                                stored, progress)
+            run = _screen_whole(opened, source, sheet, mapping, paths, settings, reference, context,
+                                store, stored, progress)
     except BaseException as exc:
         if store is not None and stored is not None:
             store.fail_run(stored.id, f"{type(exc).__name__}: {exc}")
@@ -211,15 +219,15 @@ def _streamable(paths: dict[str, Path], estimated_rows: int) -> tuple[dict[str, 
 
 def _screen_whole(opened: ManifestStream, source: Path, sheet: str | int | None,
                   mapping: Mapping[str, str] | None, paths: dict[str, Path], settings: Settings,
-                  reference: ReferenceSet, store: Store | None, stored: RunInfo | None,
-                  progress: ProgressCallback | None) -> Run:
+                  reference: ReferenceSet, context: ScreeningContext, store: Store | None,
+                  stored: RunInfo | None, progress: ProgressCallback | None) -> Run:
     from chainscreen.manifest import read_manifest
     from chainscreen.pipeline import screen
 
     # an xlsx input was read whole to open it: screen that reading, do not parse the file again
     manifest = opened.manifest if opened.manifest is not None else read_manifest(
         source, sheet=sheet, mapping=mapping)
-    result = screen(manifest, settings=settings, reference=reference, progress=progress)
+    result = screen(manifest, settings=settings, reference=reference, progress=progress, context=context)
     screened = result.counts()  # what the store keeps: levels as screened
     if store is not None and stored is not None:
         decisions = store.decisions()
@@ -237,11 +245,13 @@ def _screen_whole(opened: ManifestStream, source: Path, sheet: str | int | None,
 
 
 def _screen_streamed(opened: ManifestStream, source: Path, paths: dict[str, Path],
-                     settings: Settings, reference: ReferenceSet, store: Store | None,
-                     stored: RunInfo | None, progress: ProgressCallback | None) -> Run:
+                     settings: Settings, reference: ReferenceSet, context: ScreeningContext,
+                     store: Store | None, stored: RunInfo | None,
+                     progress: ProgressCallback | None) -> Run:
     from chainscreen.pipeline import iter_screen
 
-    screening = iter_screen(opened, settings=settings, reference=reference, progress=progress)
+    screening = iter_screen(opened, settings=settings, reference=reference, progress=progress,
+                            context=context)
     return _drive_streamed(screening, source, paths, store, stored)
 
 
@@ -321,7 +331,7 @@ class Rescreen:
 
 def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path | None = None,
                  formats: str | Iterable[str] = DEFAULT_FORMATS, force: bool = False,
-                 reference: ReferenceSet | None = None) -> Rescreen:
+                 reference: ReferenceSet | None = None, cache: Path | None = None) -> Rescreen:
     """Re-screen a stored run's input against the current lists and ``settings``; store the new
     run (recording the original input's name and path) and diff it against the old one."""
     from chainscreen.review import diff_runs, list_changes
@@ -333,7 +343,7 @@ def rescreen_run(store: Store, run_ref: str, settings: Settings, *, outdir: Path
         run = screen_run(path, settings, sheet=opts.get("sheet"), mapping=opts.get("mapping") or None,
                          store=store, outdir=outdir, formats=formats, force=force, reference=reference,
                          options={"rescreen_of": old.id}, input_name=old.input_name,
-                         input_path=old.input_path)
+                         input_path=old.input_path, cache=cache)
     assert run.stored is not None
     if old.status != COMPLETE:
         return Rescreen(old=old, run=run, changes=[], lists={}, compared=False)

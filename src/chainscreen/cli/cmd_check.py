@@ -64,7 +64,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
         from chainscreen.pipeline import cached_context, screen_one
 
         cfg = config()
-        ctx = cached_context(settings, cfg.data_dir / "cache", **reference_args())
+        ctx = cached_context(settings, cfg.cache_dir, **reference_args())
         facts = {k: v for k, v in given.items() if v}
         counts = dict.fromkeys(LEVELS, 0)
         for i, name in enumerate(names, start=1):

@@ -282,7 +282,7 @@ def rescreen(run_ref: str, settings_path: Path | None, lists: tuple[str, ...],
         chosen = list(lists) or sorted({x.partition("@")[0] for x in old.options.get("lists") or []})
         settings = load_settings(settings_path, lists=chosen or None)
         done = rescreen_run(store, run_ref, settings, outdir=outdir, formats=formats, force=force,
-                            reference=reference(settings.lists))
+                            reference=reference(settings.lists), cache=config().cache_dir)
     old, new, changes, written = done.old, done.run.stored, done.changes, done.run.written
     assert new is not None
     lists_changed = done.lists

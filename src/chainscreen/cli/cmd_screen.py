@@ -15,6 +15,7 @@ import click
 from chainscreen.cli import (
     LEVEL_COLOURS,
     cli,
+    config,
     exit_on_hits,
     load_settings_checked,
     reference,
@@ -158,7 +159,7 @@ def screen(manifest: str, outdir: Path, formats: str, sheet: str | None, maps: t
                              outdir=outdir, formats=fmts, force=force, reference=reference(settings.lists),
                              stream="auto" if stream is None else stream, progress=progress,
                              options={"lists": list(lists)}, engine=engine,  # type: ignore[arg-type]
-                             spark_master=spark_master, partitions=partitions)
+                             spark_master=spark_master, partitions=partitions, cache=config().cache_dir)
         finally:
             progress.close()
     if as_json:
