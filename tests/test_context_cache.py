@@ -159,3 +159,52 @@ def test_an_unwritable_cache_folder_is_worked_without(tmp_path: Path) -> None:
     blocker.write_text("a file where the cache folder would be")
     matcher = cached_matcher(load_reference(user=False), Settings(), blocker / "cache")
     assert matcher.size > 300
+
+
+def test_a_long_list_index_is_kept_in_an_index_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above DISK_INDEX_MIN list names the index goes to an SQLite file read key by key; its
+    candidates equal the in-memory index's, in this process and in forked workers."""
+    from chainscreen.match import EntityMatcher
+    from chainscreen.pipeline import cached_matcher
+    from chainscreen.reference import load_reference
+
+    monkeypatch.setattr(pipeline, "DISK_INDEX_MIN", 10)
+    reference = load_reference(user=False)
+    built = cached_matcher(reference, Settings(), tmp_path)
+    (disk,) = tmp_path.glob("index-*.sqlite")
+    assert not list(tmp_path.glob("index-*.pickle"))
+    opened = cached_matcher(reference, Settings(), tmp_path)
+    assert not isinstance(opened._entries, list)  # read from the file
+    assert opened.size == built.size
+    parties = [(r.name, r.country) for r in reference.entities[:40]]
+    parties += [(a + " Co", None) for r in reference.entities[:40] for a in r.aliases[:1]]
+    parties += [("Hoshine Silicon", "CN"), ("Nordic Office Paper AB", "SE"), ("XPCC", None), ("", None)]
+    expect = [[(c.record.record_id, c.matched_name, c.score, c.decision, c.reasons) for c in cands]
+              for cands in EntityMatcher(reference.entities, Settings(), workers=1).match_many(parties)]
+    got = [[(c.record.record_id, c.matched_name, c.score, c.decision, c.reasons) for c in cands]
+           for cands in opened.match_many(parties)]
+    assert got == expect
+    assert any(cands and cands[0][3] == "match" for cands in got)
+    workers = EntityMatcher.open(disk)
+    workers.workers, workers.parallel_min = 2, 4
+    assert workers.match("Hoshine Silicon Industry", "CN")  # a connection open before the fork
+    got = [[(c.record.record_id, c.matched_name, c.score, c.decision, c.reasons) for c in cands]
+           for cands in workers.match_many(parties)]
+    assert got == expect
+
+
+def test_a_damaged_index_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainscreen.pipeline import cached_matcher
+    from chainscreen.reference import load_reference
+
+    monkeypatch.setattr(pipeline, "DISK_INDEX_MIN", 10)
+    reference = load_reference(user=False)
+    cached_matcher(reference, Settings(), tmp_path)
+    (disk,) = tmp_path.glob("index-*.sqlite")
+    blob = disk.read_bytes()
+    disk.write_bytes(blob[: len(blob) // 2])
+    built = _count_indexes(monkeypatch)
+    matcher = cached_matcher(reference, Settings(), tmp_path)
+    assert len(built) == 1
+    assert isinstance(matcher._entries, list)
+    assert disk.stat().st_size == len(blob)

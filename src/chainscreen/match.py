@@ -969,6 +969,95 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+#: List names from which a screening keeps its match index in an SQLite file rather than in a
+#: pickle (:meth:`EntityMatcher.save`): a run then reads only the keys and list names its own
+#: parties need, not the whole index.
+DISK_INDEX_MIN = 100_000
+
+_INDEX_TABLES = """
+CREATE TABLE meta (state BLOB NOT NULL);
+CREATE TABLE postings (key TEXT PRIMARY KEY, one INTEGER, many BLOB) WITHOUT ROWID;
+CREATE TABLE entries (idx INTEGER PRIMARY KEY, entry BLOB NOT NULL);
+"""
+
+
+class _IndexFile:
+    """One read-only connection to an index file per process (a connection does not survive a
+    fork: the matching workers open their own)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: Any = None
+        self._pid = 0
+
+    def execute(self, sql: str, args: tuple[Any, ...]) -> Any:
+        if self._pid != os.getpid():
+            import sqlite3
+
+            self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._pid = os.getpid()
+        return self._conn.execute(sql, args)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "_conn": None, "_pid": 0}
+
+
+class _DiskPostings:
+    """The key → list names map of an index file, read key by key and remembered."""
+
+    def __init__(self, db: _IndexFile) -> None:
+        self._db = db
+        self._memo: dict[str, int | array[int] | None] = {}
+
+    def get(self, key: str, default: Any = None) -> int | array[int] | None:
+        memo = self._memo
+        if key in memo:
+            found = memo[key]
+        else:
+            row = self._db.execute("SELECT one, many FROM postings WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                found = None
+            elif row[1] is None:
+                found = row[0]
+            else:
+                found = array("i")
+                found.frombytes(row[1])
+            memo[key] = found
+        return default if found is None else found
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: str) -> int | array[int]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
+class _DiskEntries:
+    """The indexed list names of an index file, read one by one and remembered."""
+
+    def __init__(self, db: _IndexFile, n: int) -> None:
+        self._db = db
+        self._n = n
+        self._memo: dict[int, _IndexEntry] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, idx: int) -> _IndexEntry:
+        found = self._memo.get(idx)
+        if found is None:
+            import pickle
+
+            row = self._db.execute("SELECT entry FROM entries WHERE idx = ?", (idx,)).fetchone()
+            if row is None:
+                raise IndexError(idx)
+            found = self._memo[idx] = pickle.loads(row[0])
+        return found
+
+
 class EntityMatcher:
     """Match party names against the entity lists; reusable across many rows.
 
@@ -1064,6 +1153,48 @@ class EntityMatcher:
     def size(self) -> int:
         """Number of indexed list names (primary names plus aliases)."""
         return len(self._entries)
+
+    #: what :meth:`save` keeps besides the postings and the list names
+    _SAVED = ("schemas", "skipped", "settings", "params", "workers", "parallel_min", "_n", "_cap",
+              "_top_idf")
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the index to an SQLite file at ``path`` (which must not exist) for :meth:`open`."""
+        import pickle
+        import sqlite3
+
+        conn = sqlite3.connect(os.fspath(path))
+        try:
+            conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _INDEX_TABLES)
+            state = {k: getattr(self, k) for k in self._SAVED}
+            conn.execute("INSERT INTO meta VALUES (?)", (pickle.dumps(state, pickle.HIGHEST_PROTOCOL),))
+            conn.executemany("INSERT INTO postings VALUES (?, ?, ?)", (
+                (k, v, None) if isinstance(v, int) else (k, None, v.tobytes())
+                for k, v in self._postings.items()))
+            conn.executemany("INSERT INTO entries VALUES (?, ?)", (
+                (i, pickle.dumps(e, pickle.HIGHEST_PROTOCOL)) for i, e in enumerate(self._entries)))
+            conn.commit()
+        finally:
+            conn.close()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> EntityMatcher:
+        """A matcher over an index file written by :meth:`save`: keys and list names are read
+        from the file as parties need them (a few per party), so opening costs nothing like
+        building, and memory holds only what the run's parties touched."""
+        import pickle
+
+        db = _IndexFile(os.fspath(path))
+        (state,) = db.execute("SELECT state FROM meta", ()).fetchone()
+        self = cls.__new__(cls)
+        self.__dict__.update(pickle.loads(state))
+        self._entries = _DiskEntries(db, self._n)  # type: ignore[assignment]
+        self._postings = _DiskPostings(db)  # type: ignore[assignment]
+        self._cache = {}
+        self._names = {}
+        self._keep_pool = 0
+        self._pool = None
+        return self
 
     def match(self, name: str | None, country: str | None = None) -> tuple[Candidate, ...]:
         """Candidates for one party, best first (rejected ones above the floor included)."""

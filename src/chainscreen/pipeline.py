@@ -25,7 +25,7 @@ from chainscreen.manifest import (
     open_manifest,
     read_manifest,
 )
-from chainscreen.match import EntityMatcher, gc_paused
+from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
@@ -356,12 +356,72 @@ def cached_matcher(reference: ReferenceSet, settings: Settings, folder: Path) ->
         json.dumps(editions), str(len(reference.entities)), settings.digest(), __version__,
         _code_digest()]).encode()).hexdigest()
     path = folder / f"index-{key[:24]}.pickle"
+    disk = folder / f"index-{key[:24]}.sqlite"
     matcher = _read_cached(path, _INDEX_MAGIC, key)
     if isinstance(matcher, EntityMatcher):
         return matcher
+    if _verified(disk, key):
+        return EntityMatcher.open(disk)
     matcher = EntityMatcher(reference.entities, settings)
-    _write_cached(path, _INDEX_MAGIC, key, matcher)
+    if matcher.size >= DISK_INDEX_MIN:
+        _write_index_file(disk, key, matcher)
+    else:
+        _write_cached(path, _INDEX_MAGIC, key, matcher)
     return matcher
+
+
+def _verified(path: Path, key: str) -> bool:
+    """Whether the index file at ``path`` is whole and was written under ``key`` (its sha256
+    and key are kept beside it, written once the file was complete)."""
+    import hashlib
+
+    try:
+        magic, stored_key, checksum = Path(f"{path}.sum").read_bytes().split(b"\n")
+        if magic != _INDEX_MAGIC or stored_key.decode() != key:
+            return False
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+        return digest.hexdigest() == checksum.decode()
+    except (OSError, ValueError):
+        return False
+
+
+def _write_index_file(path: Path, key: str, matcher: EntityMatcher) -> None:
+    """:meth:`EntityMatcher.save` to ``path`` through a temporary file, then its checksum
+    beside it; older index files of the folder are removed. Skipped when the folder cannot be
+    written to."""
+    import hashlib
+    import os
+    import tempfile
+
+    folder = path.parent
+    tmp = ""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".part", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)  # SQLite creates it
+        matcher.save(tmp)
+        digest = hashlib.sha256()
+        with open(tmp, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+        os.replace(tmp, path)
+        fd, tmp_sum = tempfile.mkstemp(prefix=".index.", suffix=".part", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\n".join([_INDEX_MAGIC, key.encode(), digest.hexdigest().encode()]))
+        os.replace(tmp_sum, f"{path}.sum")
+        for old in [*folder.glob("index-*.sqlite"), *folder.glob("index-*.sqlite.sum"),
+                    *folder.glob("index-*.pickle")]:
+            if old.name not in (path.name, f"{path.name}.sum"):
+                old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 - a read-only folder, a full disk: work without the cache
+        Path(f"{path}.sum").unlink(missing_ok=True)
+    finally:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _read_cached(path: Path, magic: bytes, key: str) -> Any:
@@ -401,7 +461,7 @@ def _write_cached(path: Path, magic: bytes, key: str, value: Any) -> None:
             fh.write(b"\n".join([magic, key.encode(), hashlib.sha256(payload).hexdigest().encode(),
                                  payload]))
         os.replace(tmp, path)
-        for old in folder.glob(f"{kind}-*.pickle"):
+        for old in [*folder.glob(f"{kind}-*.pickle"), *folder.glob(f"{kind}-*.sqlite*")]:
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
