@@ -10,7 +10,8 @@ Each case runs in a forked child with a time limit (``--timeout``, 60 s) and a c
 ends in an internal error, a hang, the memory cap, lost rows, or an outcome its class does not
 allow. The figures (cases tried, failures, internal errors, rows lost, hangs, peak memory per
 case, time) are printed as a Markdown table for docs/ROBUSTNESS.md; ``--json FILE`` keeps every
-case's outcome. Exit status 1 when any case failed.
+case's outcome. A run stopped early (``--max-minutes``, Ctrl-C, SIGTERM) still prints the figures
+of the cases it tried, and says it stopped. Exit status 1 when any case failed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -45,6 +47,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-gib", type=float, default=2.0, help="new memory cap per case")
     parser.add_argument("--json", type=Path, help="write every case's outcome to this file")
     parser.add_argument("--show", type=int, default=20, help="failures to list (default 20)")
+    parser.add_argument("--max-minutes", type=float, default=0.0,
+                        help="stop generating after this long and report the cases tried (default: no limit)")
     return parser.parse_args(argv)
 
 
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(classes.environment(base))
     os.environ.pop("CHAINSCREEN_DEBUG", None)
     results: list[dict[str, Any]] = []
+    stopped = ""
     t0 = time.perf_counter()
     try:
         classes.warm(base / "warm")  # lists, caches and templates loaded once, inherited by cases
@@ -85,19 +90,40 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  FAILED {r['class']} ({r['case']}): {r['kind']}: {r['why'][:300]}",
                       file=sys.stderr, flush=True)
             done = len(results)
+            if args.max_minutes and time.perf_counter() - t0 > args.max_minutes * 60:
+                raise _OutOfTime
             if done % 100 == 0:
                 failed = sum(r["failed"] for r in results)
                 print(f"  {done:,} cases, {failed} failed, {time.perf_counter() - t0:,.0f} s",
                       file=sys.stderr, flush=True)
 
-        one()
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            one()
+        except (KeyboardInterrupt, _OutOfTime) as exc:
+            stopped = "time limit" if isinstance(exc, _OutOfTime) else "interrupted"
     finally:
         shutil.rmtree(base, ignore_errors=True)
     elapsed = time.perf_counter() - t0
-    print(report(results, args, elapsed, baseline))
+    print(report(results, args, elapsed, baseline, stopped))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
     return 1 if any(r["failed"] for r in results) else 0
+
+
+class _OutOfTime(Exception):  # noqa: N818 - a signal to stop, not an error
+    """``--max-minutes`` has passed."""
+
+
+_PARENT = os.getpid()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM stops the run like Ctrl-C; a case's forked child dies of it as usual."""
+    if os.getpid() != _PARENT:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    raise KeyboardInterrupt
 
 
 def _rss() -> int:
@@ -133,20 +159,22 @@ def _record(case: Any, outcome: Any) -> dict[str, Any]:
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace, elapsed: float,
-           baseline: int) -> str:
+           baseline: int, stopped: str = "") -> str:
     """The figures as Markdown: totals, then one line per class, then the first failures."""
     kinds = Counter(r["kind"] for r in results if r["failed"])
     peaks = [r["peak_rss"] for r in results if r["peak_rss"]]
     slowest = max((r["seconds"] for r in results), default=0.0)
     lines = [
         f"Command: `python -m tests.hostile.fuzz --examples {args.examples} --seed {args.seed}`"
-        + (f" `--classes {args.classes}`" if args.classes else ""),
+        + (f" `--classes {args.classes}`" if args.classes else "")
+        + (f" `--max-minutes {args.max_minutes:g}`" if args.max_minutes else ""),
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
         f"load average at the end {os.getloadavg()[0]:.1f} (shared machine: times are noisy)",
         "",
         "| figure | value |",
         "|---|---|",
-        f"| cases tried | {len(results):,} |",
+        f"| cases tried | {len(results):,}"
+        + (f" of {args.examples:,} (stopped early: {stopped})" if stopped else "") + " |",
         f"| failures | {sum(r['failed'] for r in results):,} |",
         f"| internal errors | {kinds.get('internal error', 0):,} |",
         f"| hangs over {args.timeout:g} s | {kinds.get('hang', 0):,} |",
