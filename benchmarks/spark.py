@@ -1,22 +1,28 @@
 """Spark benchmark: the local engine beside Spark in local mode, on the same synthetic manifest.
 
 Run:  python -m benchmarks.spark [--sizes 1e6,1e7] [--masters "local[1],local[2]"]
-                                 [--dir /tmp/chainscreen-spark-bench] [--suppliers N]
+                                 [--driver-read "local[2]"] [--dir /tmp/chainscreen-spark-bench]
+                                 [--suppliers N]
 
 For each size it generates the manifest once (benchmarks/generate.py, SYNTHETIC data), then in
 fresh processes: (1) pyarrow alone reads the file (the I/O floor, for a ratio that means the same
 on a loaded machine), (2) ``chainscreen screen FILE --stream --format parquet --no-store`` (the
 local engine), (3) ``chainscreen screen FILE --engine spark --spark-master M --format parquet
---no-store`` for each master. It prints wall seconds, rows/s, the peak resident memory of the
-whole process tree (the JVM and Python workers included; sampled from /proc every 0.2 s), the
-ratio to the pyarrow read, whether the verdicts are identical (every Parquet column of every
-row, ordered by ``Row``), and the load average. Nothing here asserts a time.
+--no-store`` for each master (the generated CSV is plain UTF-8: Spark's CSV reader reads it),
+(4) with ``--driver-read M``, the same on master M for a copy of the file with an empty line at
+the end, which the Spark engine reads on the driver with the local reader and hands to Spark as
+Parquet (the cost of that path; the rows are the same). It prints wall seconds, rows/s, the
+peak resident memory of the whole process tree (the JVM and Python workers included; sampled
+from /proc every 0.2 s), the ratio to the pyarrow read, whether the verdicts are identical to
+the local engine's (every Parquet column of every row, ordered by ``Row``), and the load
+average (1/5/15 min) at the start and at the end of each run. Nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -86,6 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1e6", help="comma-separated row counts (default 1e6)")
     parser.add_argument("--masters", default="local[1],local[2]", help="Spark masters to compare")
+    parser.add_argument("--driver-read", default="", metavar="MASTERS",
+                        help="Spark masters to run again on a copy read on the driver (default: none)")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/chainscreen-spark-bench"))
     parser.add_argument("--suppliers", type=int, help="distinct suppliers (default: generate.py's by size)")
     args = parser.parse_args(argv)
@@ -93,27 +101,39 @@ def main(argv: list[str] | None = None) -> None:
 
     args.dir.mkdir(parents=True, exist_ok=True)
     chainscreen = [sys.executable, "-m", "chainscreen"]
-    print(f"{'rows':>10} {'engine':<16} {'wall s':>8} {'rows/s':>9} {'peak MiB':>9} {'x read':>7} "
-          f"{'identical':>9}  load")
+    print(f"{'rows':>10} {'engine':<28} {'wall s':>8} {'rows/s':>9} {'peak MiB':>9} {'x read':>7} "
+          f"{'identical':>9}  load at start → end")
     for size in (int(float(s)) for s in args.sizes.split(",")):
         path = args.dir / f"bench_{size}.csv"
         if not path.exists():
             generate(size, path, suppliers=args.suppliers)
         read, _ = _run([sys.executable, "-c", _READ, str(path)])
-        runs: list[tuple[str, list[str]]] = [("local", [])]
-        runs += [(f"spark {m}", ["--engine", "spark", "--spark-master", m]) for m in args.masters.split(",")]
+        runs: list[tuple[str, Path, list[str]]] = [("local", path, [])]
+        runs += [(f"spark {m}", path, ["--engine", "spark", "--spark-master", m])
+                 for m in args.masters.split(",") if m]
+        if args.driver_read:
+            # an empty last line: the local reader drops it, and the Spark engine reads the file
+            # on the driver (Spark's CSV reader would not drop it)
+            copy = args.dir / f"bench_{size}_driver.csv"
+            if not copy.exists():
+                shutil.copyfile(path, copy)
+                with open(copy, "ab") as fh:
+                    fh.write(b"\n")
+            runs += [(f"spark {m} driver-read", copy, ["--engine", "spark", "--spark-master", m])
+                     for m in args.driver_read.split(",") if m]
         reference: Path | None = None
-        for name, extra in runs:
+        for name, source, extra in runs:
             out = args.dir / name.replace(" ", "_").replace("[", "").replace("]", "")
-            cmd = [*chainscreen, "screen", str(path), "-o", str(out), "--format", "parquet", "--no-store",
+            cmd = [*chainscreen, "screen", str(source), "-o", str(out), "--format", "parquet", "--no-store",
                    "--force", "-q", *(["--stream"] if not extra else []), *extra]
+            before = " ".join(f"{x:.1f}" for x in os.getloadavg())
             wall, peak = _run(cmd)
-            result = out / f"{path.stem}.screened.parquet"
+            result = out / f"{source.stem}.screened.parquet"
             same = "-" if reference is None else ("yes" if _same(reference, result) else "NO")
             reference = reference or result
             load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-            print(f"{size:>10,} {name:<16} {wall:>8.1f} {size / wall:>9,.0f} {peak:>9,.0f} {wall / read:>7.1f} "
-                  f"{same:>9}  {load}", flush=True)
+            print(f"{size:>10,} {name:<28} {wall:>8.1f} {size / wall:>9,.0f} {peak:>9,.0f} {wall / read:>7.1f} "
+                  f"{same:>9}  {before} → {load}", flush=True)
 
 
 if __name__ == "__main__":

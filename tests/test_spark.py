@@ -199,6 +199,9 @@ def test_a_url_is_read_by_spark(spark: Any, tmp_path: Path) -> None:
     assert pq.read_table(remote.written["parquet"]).sort_by("Row").to_pylist() == ours
     receipt = json.loads(remote.written["json"].read_text(encoding="utf-8"))["receipt"]
     assert receipt["input"]["file"] == "bills" and receipt["engine"]["reader"] == "spark"
+    # two tasks per core (local[2]) screened the facts; the session's own setting is back
+    assert receipt["engine"]["partitions"] == 4
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
     result = CliRunner().invoke(cli, ["screen", url, "--engine", "spark", "-o", str(tmp_path / "cli"),
                                       "--format", "parquet", "--no-store", "--json"])
     assert result.exit_code == 0, result.output

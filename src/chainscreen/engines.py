@@ -638,7 +638,7 @@ class SparkScreening:
     """
 
     def __init__(self, spark: Any, df: Any, info: SparkInput, context: BatchContext,
-                 parquet: Path | None, chunk_rows: int = 50_000) -> None:
+                 parquet: Path | None, chunk_rows: int = 50_000, partitions: int | None = None) -> None:
         from chainscreen.pipeline import now
 
         self.spark = spark
@@ -658,6 +658,9 @@ class SparkScreening:
         self.written: dict[str, Path] = {}
         self._df = df
         self._parquet = parquet
+        #: tasks that screen the distinct facts (and join them back): the caller's, else
+        #: :func:`default_partitions`
+        self.partitions = partitions or default_partitions(spark)
 
     @property
     def problems(self) -> list[Problem]:
@@ -670,13 +673,26 @@ class SparkScreening:
         receipt = receipt_for(self.info, self.rows, self.reference, self.settings, self.started,
                               self._finished or now(), unscreened=self.unscreened)
         receipt["engine"] = {"name": "spark", "master": self.spark.sparkContext.master,
-                             "version": self.spark.version, "reader": self.info.reader}
+                             "version": self.spark.version, "reader": self.info.reader,
+                             "partitions": self.partitions}
         if not self.complete:
             receipt["complete"] = False
         return receipt
 
     def run(self) -> None:
-        """Screen on Spark and write the Parquet results; the rows are then iterated."""
+        """Screen on Spark and write the Parquet results; the rows are then iterated.
+
+        The shuffles of this run (the distinct facts, a join too large to broadcast) have
+        :attr:`partitions` partitions; the session's setting is restored afterwards."""
+        conf = self.spark.conf
+        before = conf.get(SHUFFLE_PARTITIONS)
+        conf.set(SHUFFLE_PARTITIONS, str(self.partitions))
+        try:
+            self._run()
+        finally:
+            conf.set(SHUFFLE_PARTITIONS, before)
+
+    def _run(self) -> None:
         from pyspark import StorageLevel
         from pyspark.sql import functions as F  # noqa: N812
 
@@ -752,6 +768,16 @@ class SparkScreening:
             shutil.rmtree(self.info.staged, ignore_errors=True)
 
 
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+
+
+def default_partitions(spark: Any) -> int:
+    """Tasks for screening the distinct facts when none are asked for: two per core Spark has
+    (``defaultParallelism``). Spark's own default (200 shuffle partitions) costs each small run
+    200 Python tasks: about 50 s on two loaded cores for 1,800 distinct facts (docs/PERFORMANCE.md)."""
+    return max(2, 2 * int(spark.sparkContext.defaultParallelism))
+
+
 def write_spark_parquet(df: Any, path: Path) -> None:
     """Write ``df`` as a Parquet dataset (a folder of part files) at ``path``, replacing it only
     once the whole dataset is written."""
@@ -777,7 +803,7 @@ def spark_screening(source: str | Path, context_settings: Settings, reference: R
     if check is not None:
         check(info)
     context = BatchContext.load(context_settings, info.columns, reference)
-    screening = SparkScreening(spark, df, info, context, parquet)
+    screening = SparkScreening(spark, df, info, context, parquet, partitions=partitions)
     screening.run()
     return screening
 

@@ -112,7 +112,8 @@ class _Progress:
 @click.option("--spark-master", metavar="URL",
               help="With --engine spark: the Spark master (default: the active session, else local[*]).")
 @click.option("--partitions", type=click.IntRange(min=1), metavar="N",
-              help="With --engine spark: tasks that screen the distinct facts (spark.sql.shuffle.partitions).")
+              help="With --engine spark: tasks that screen the distinct facts (spark.sql.shuffle.partitions; "
+                   "default: two per core Spark has).")
 def screen(manifest: str, outdir: Path, formats: str, sheet: str | None, maps: tuple[str, ...],
            settings_path: Path | None, lists: tuple[str, ...], fail_on: str | None, force: bool,
            as_json: bool, quiet: bool, db: str | None, no_store: bool,
