@@ -70,3 +70,25 @@ def test_chunk_columns_match_row_results(tmp_path: Path) -> None:
         for j, (_name, array) in enumerate(arrays.items()):
             assert array.to_pylist() == [added_cells(r)[j] for r in rows]
         assert sum(chunk.level_counts().values()) == len(rows)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_whole_and_streamed_files_are_the_same_bytes(path: Path, tmp_path: Path) -> None:
+    """A run held in memory writes the csv a streamed run writes (columns, Problems, quoting,
+    line ends, formula guard), and Parquet and JSON lines with the same rows."""
+    import pyarrow.parquet as pq
+
+    from chainscreen.run import screen_run
+
+    screen_run(path, outdir=tmp_path / "whole", formats="csv,parquet,jsonl", stream=False)
+    screen_run(path, outdir=tmp_path / "streamed", formats="csv,parquet,jsonl", stream=True)
+    for fmt in ("csv", "jsonl"):
+        (whole,) = (tmp_path / "whole").glob(f"*.{fmt}")
+        (streamed,) = (tmp_path / "streamed").glob(f"*.{fmt}")
+        assert whole.read_bytes() == streamed.read_bytes(), fmt
+    (whole,) = (tmp_path / "whole").glob("*.parquet")
+    (streamed,) = (tmp_path / "streamed").glob("*.parquet")
+    assert pq.read_table(whole).to_pylist() == pq.read_table(streamed).to_pylist()
+    text = next((tmp_path / "whole").glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].endswith(',"Problems"')
+    assert "\r\n" not in text

@@ -104,9 +104,7 @@ def write_outputs(result: ScreenResult, paths: Mapping[str, Path]) -> dict[str, 
             written[fmt] = render.write_text(render.render(result, "screening.md.j2"), path)
         elif fmt == "json":
             written[fmt] = render.write_json(result, path)
-        elif fmt == "csv":
-            written[fmt] = render.write_csv(result, path)
-        elif fmt in ("parquet", "jsonl"):
+        elif fmt in ("csv", "parquet", "jsonl"):
             from chainscreen.report.stream import write_result
 
             written[fmt] = write_result(result, fmt, path)

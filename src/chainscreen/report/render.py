@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter
@@ -10,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chainscreen.files import atomic_open, neutralise
+from chainscreen.files import atomic_open
 from chainscreen.models import LEVELS
 from chainscreen.resources import templates_dir
 from chainscreen.score import FORMULA, level_rules
@@ -246,16 +245,4 @@ def write_json(result: ScreenResult, path: Path) -> Path:
     with atomic_open(path, "w", encoding="utf-8") as fh:
         json.dump(result.to_dict(), fh, ensure_ascii=False, indent=1, default=str)
         fh.write("\n")
-    return path
-
-
-def write_csv(result: ScreenResult, path: Path) -> Path:
-    """The user's rows plus the added columns, UTF-8 with BOM (Excel opens it right), neutralised."""
-    frame = result.frame
-    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([neutralise(str(c)) for c in frame.columns])
-        for row in frame.itertuples(index=False, name=None):
-            writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else neutralise(v)
-                             for v in row])
     return path

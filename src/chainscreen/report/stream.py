@@ -603,19 +603,40 @@ def _alive(pid: int) -> bool:
 
 
 def write_result(result: Any, fmt: str, path: Path) -> Path:
-    """Write an in-memory ScreenResult as ``parquet`` or ``jsonl``, with the streamed layout."""
-    import pyarrow as pa
+    """Write an in-memory ScreenResult as ``csv``, ``parquet`` or ``jsonl``, with the streamed
+    layout: the same columns (Problems included), quoting, line ends and formula guard as a
+    streamed run's file, built column by column in Arrow."""
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
-
-    from chainscreen.result import ADDED_COLUMNS, problem_text
 
     if fmt == "jsonl":
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             for r in result.rows:
                 fh.write(json.dumps(r.to_dict(), ensure_ascii=False, default=str) + "\n")
         return path
-    if fmt != "parquet":
-        raise ValueError(f"write_result writes parquet or jsonl, not {fmt}")
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"write_result writes csv, parquet or jsonl, not {fmt}")
+    table = result_table(result)
+    if fmt == "parquet":
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp)
+        return path
+    table = table.drop_columns(["Row"])
+    table = table.rename_columns([_neutralise_text(n) for n in table.column_names])
+    table = table.from_arrays([_neutralise_array(c) for c in table.columns], names=table.column_names)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write("\ufeff".encode())  # Excel reads UTF-8 only with a BOM
+        pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return path
+
+
+def result_table(result: Any) -> Any:
+    """An in-memory ScreenResult as one Arrow table: Row, the user's columns, the added columns
+    and Problems (reader and row problems), as :func:`chunk_table` lays out a streamed chunk."""
+    import pyarrow as pa
+
+    from chainscreen.result import ADDED_COLUMNS, problem_text
+
     reader: dict[int, list[str]] = {}
     for p in result.manifest.problems:
         if p.row is not None:
@@ -633,7 +654,4 @@ def write_result(result: Any, fmt: str, path: Path) -> Path:
         kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
         arrays.append(pa.array(values, kind))
     arrays.append(pa.array(problems, pa.string()))
-    table = pa.Table.from_arrays(arrays, names=["Row", *output_columns(headers)])
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
-    return path
+    return pa.Table.from_arrays(arrays, names=["Row", *output_columns(headers)])
