@@ -184,3 +184,43 @@ def test_run_stored_before_0002_still_loads(db_url: str, tmp_path: Path) -> None
                            "--today", "2026-11-23")
     assert code == 0, err
     assert "6 supply-chain rows" in (tmp_path / "old.md").read_text(encoding="utf-8")
+
+
+def test_report_from_run_applies_the_reviewers_decisions(db_url: str, tmp_path: Path) -> None:
+    """A hit a reviewer dismissed no longer makes its row high in a draft drafted from the run
+    (the run's JSON output, written before the review, still shows it as screened)."""
+    from chainscreen.cli.cmd_report import load_runs
+    from chainscreen.normalize.countries import mentions_xinjiang
+
+    with (reference_dir() / "uflpa_entity_list.csv").open(encoding="utf-8", newline="") as fh:
+        name = next(r["name"] for r in csv.DictReader(fh)
+                    if r["country"] == "CN" and not mentions_xinjiang(r["name"]))
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text(f"Supplier Name,Country of Origin,Description of Goods\n\"{name}\",CN,toys\n"
+                        "Nordic Office Paper AB,SE,copy paper\n", encoding="utf-8")
+    code, _, err = cli_run("screen", str(manifest), "-o", str(tmp_path / "out"), "--format", "json",
+                           "--db", db_url, "--quiet")
+    assert code in (0, 3), err
+    row = json.loads((tmp_path / "out" / "lines.json").read_text(encoding="utf-8"))["rows"][0]
+    assert row["level"] == "high", row["reasons"]
+    for hit in row["candidates"]:
+        if hit["decision"] in ("match", "review"):
+            code, out, err = cli_run("review", "latest", "--db", db_url, "--decide",
+                                     f"1:{hit['record_id']}", "dismiss", "--note",
+                                     "another company, checked the registry", "--by", "ana")
+            assert code == 0, err
+    (after,) = load_runs(("latest",), db=db_url)
+    validate(after)
+    decided = after["rows"][0]
+    assert decided["decision"]["status"] == "dismiss"
+    assert decided["level"] != "high", decided["reasons"]
+    assert after["summary"]["levels"]["high"] == 0
+    common = ("--profile", str(PROFILE), "--format", "md", "--today", "2026-11-23")
+    code, _, err = cli_run("report", "uflpa-evidence", *common, "--run", "latest", "--db", db_url,
+                           "-o", str(tmp_path / "reviewed.md"))
+    assert code == 0, err
+    code, _, err = cli_run("report", "uflpa-evidence", *common, "--results",
+                           str(tmp_path / "out" / "lines.json"), "-o", str(tmp_path / "screened.md"))
+    assert code == 0, err
+    assert (tmp_path / "reviewed.md").read_text(encoding="utf-8") != \
+        (tmp_path / "screened.md").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from chainscreen.cli import cli, reference, store_url
+from chainscreen.cli import cli, reference, reference_args, store_url
 from chainscreen.errors import ExitCode, InputError
 
 DRAFT_FORMATS = ("html", "md", "docx", "pdf")
@@ -105,7 +105,11 @@ def _remember_db(ctx: click.Context, _param: click.Parameter, value: str | None)
 
 
 def load_runs(refs: tuple[str, ...], db: str | None = None) -> list[dict[str, Any]]:
-    """Stored runs as ``ScreenResult.to_dict()`` dicts (``Store.result_dict``), in the order given.
+    """Stored runs as ``ScreenResult.to_dict()`` dicts, in the order given, with the reviewers'
+    decisions in force applied: a dismissed hit no longer counts towards its row's level, so a
+    draft does not report a supplier a reviewer cleared. A run whose input was not kept (over
+    100 MiB) and whose file is gone or changed comes as stored (``Store.result_dict``), its
+    decisions not applied, and says so in its problems.
 
     ``refs`` are what ``chainscreen runs`` accepts: an id, ``latest`` or a uid prefix. ``db`` is
     the database URL; by default the ``--db`` option's value (``$CHAINSCREEN_DB``), else the
@@ -113,13 +117,26 @@ def load_runs(refs: tuple[str, ...], db: str | None = None) -> list[dict[str, An
     """
     if not refs:
         return []
-    from chainscreen.store import open_store
+    from chainscreen.reviewed import run_reference, stored_result
+    from chainscreen.store import StoreError, open_store
 
     if db is None:
         ctx = click.get_current_context(silent=True)
         db = ctx.meta.get(DB_META) if ctx is not None else None
+    out: list[dict[str, Any]] = []
     with open_store(store_url(db)) as st:
-        return [st.result_dict(st.resolve(ref).id) for ref in refs]
+        for ref in refs:
+            run = st.resolve(ref)
+            data = st.result_dict(run.id)  # raises for a run that did not finish
+            try:
+                with stored_result(st, run, reference=run_reference(run, **reference_args())) as result:
+                    data = result.to_dict()
+            except StoreError as exc:  # the input is neither kept nor unchanged on disk
+                data["problems"].append({"row": None, "column": None, "severity": "warning",
+                                         "reason": f"{exc}; the reviewers' decisions are not "
+                                                   "applied to its rows"})
+            out.append(data)
+    return out
 
 
 def gather_results(results: tuple[Path, ...], manifests: tuple[Path, ...],
