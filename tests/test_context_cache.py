@@ -208,3 +208,25 @@ def test_a_damaged_index_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mon
     assert len(built) == 1
     assert isinstance(matcher._entries, list)
     assert disk.stat().st_size == len(blob)
+
+
+def test_an_index_file_in_use_is_not_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run writing a newer index removes an older index file only when no matcher reads it."""
+    from chainscreen.match import EntityMatcher, remove_unused_index
+    from chainscreen.pipeline import cached_matcher
+    from chainscreen.reference import load_reference
+
+    monkeypatch.setattr(pipeline, "DISK_INDEX_MIN", 10)
+    reference = load_reference(user=False)
+    cached_matcher(reference, Settings(), tmp_path)
+    (disk,) = tmp_path.glob("index-*.sqlite")
+    reading = EntityMatcher.open(disk)
+    assert not remove_unused_index(disk)
+    cached_matcher(reference, Settings(match_threshold=0.9), tmp_path)  # another key
+    assert disk.exists() and len(list(tmp_path.glob("index-*.sqlite"))) == 2
+    assert reading.match("Hoshine Silicon Industry", "CN")
+    del reading
+    cached_matcher(reference, Settings(), tmp_path)  # the first key again: read, nothing written
+    cached_matcher(reference, Settings(review_threshold=0.7), tmp_path)  # a third key: both go
+    assert len(list(tmp_path.glob("index-*.sqlite"))) == 1
+    assert not disk.exists()

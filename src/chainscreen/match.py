@@ -989,6 +989,12 @@ class _IndexFile:
         self.path = path
         self._conn: Any = None
         self._pid = 0
+        self._lock = _hold_shared(path)
+
+    def __del__(self) -> None:
+        lock = getattr(self, "_lock", None)
+        if lock is not None:  # the lock goes when the last process holding it closes it
+            os.close(lock)
 
     def execute(self, sql: str, args: tuple[Any, ...]) -> Any:
         if self._pid != os.getpid():
@@ -999,7 +1005,43 @@ class _IndexFile:
         return self._conn.execute(sql, args)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "_conn": None, "_pid": 0}
+        return {"path": self.path, "_conn": None, "_pid": 0, "_lock": None}
+
+
+def _hold_shared(path: str) -> int | None:
+    """A shared lock on an index file for as long as a matcher reads it (forked workers share
+    it): a run that writes a newer index removes an older file only when nobody holds one."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: older index files are left in place
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def remove_unused_index(path: str | os.PathLike[str]) -> bool:
+    """Remove an index file no matcher is reading (no shared lock held on it); True if removed."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    try:
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 class _DiskPostings:

@@ -25,7 +25,7 @@ from chainscreen.manifest import (
     open_manifest,
     read_manifest,
 )
-from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused
+from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused, remove_unused_index
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
 from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
@@ -413,10 +413,12 @@ def _write_index_file(path: Path, key: str, matcher: EntityMatcher) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(b"\n".join([_INDEX_MAGIC, key.encode(), digest.hexdigest().encode()]))
         os.replace(tmp_sum, f"{path}.sum")
-        for old in [*folder.glob("index-*.sqlite"), *folder.glob("index-*.sqlite.sum"),
-                    *folder.glob("index-*.pickle")]:
-            if old.name not in (path.name, f"{path.name}.sum"):
-                old.unlink(missing_ok=True)
+        for old in folder.glob("index-*.sqlite"):
+            # an index another run is reading right now stays until a later run finds it free
+            if old.name != path.name and remove_unused_index(old):
+                Path(f"{old}.sum").unlink(missing_ok=True)
+        for old in folder.glob("index-*.pickle"):
+            old.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 - a read-only folder, a full disk: work without the cache
         Path(f"{path}.sum").unlink(missing_ok=True)
     finally:
@@ -461,9 +463,12 @@ def _write_cached(path: Path, magic: bytes, key: str, value: Any) -> None:
             fh.write(b"\n".join([magic, key.encode(), hashlib.sha256(payload).hexdigest().encode(),
                                  payload]))
         os.replace(tmp, path)
-        for old in [*folder.glob(f"{kind}-*.pickle"), *folder.glob(f"{kind}-*.sqlite*")]:
+        for old in folder.glob(f"{kind}-*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
+        for old in folder.glob(f"{kind}-*.sqlite"):
+            if remove_unused_index(old):
+                Path(f"{old}.sum").unlink(missing_ok=True)
     except OSError:
         pass  # a read-only data folder: work without the cache
 
