@@ -361,7 +361,10 @@ def cached_matcher(reference: ReferenceSet, settings: Settings, folder: Path) ->
     if isinstance(matcher, EntityMatcher):
         return matcher
     if _verified(disk, key):
-        return EntityMatcher.open(disk)
+        try:
+            return EntityMatcher.open(disk)
+        except Exception:  # noqa: BLE001 - removed or damaged since it was checked: build it again
+            pass
     matcher = EntityMatcher(reference.entities, settings)
     if matcher.size >= DISK_INDEX_MIN:
         _write_index_file(disk, key, matcher)
