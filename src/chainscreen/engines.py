@@ -234,11 +234,30 @@ def spark_session(master: str | None = None, partitions: int | None = None, *,
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         if (master or "local").startswith("local"):
             builder = builder.config("spark.ui.enabled", "false")
+            for key, value in local_memory().items():
+                builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     if partitions:
         spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     return spark
+
+
+def local_memory() -> dict[str, str]:
+    """Memory settings for a local-mode session, where the driver's JVM is also the executor.
+
+    The driver receives every distinct fact's outcome (about 1.7 KB pickled) and 16 bytes and
+    the mapped extra fields of every row; with Spark's defaults (a 1 GB heap, 1 GB of collected
+    results) a 10^7-row manifest with a few hundred thousand distinct facts fails. A quarter of
+    the machine's memory (at most 8 GB) for the heap, and no cap on collected results: the heap
+    is the limit. On a cluster, set ``spark.driver.memory`` and ``spark.driver.maxResultSize``
+    for the same reason (docs/SPARK.md)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 << 30
+    gigabytes = max(1, min(8, total // (4 << 30)))
+    return {"spark.driver.memory": f"{gigabytes}g", "spark.driver.maxResultSize": "0"}
 
 
 def _fact_exprs(columns: Mapping[str, str]) -> list[Any]:
