@@ -179,3 +179,25 @@ def test_lists_prints_catalogue() -> None:
     code, out, _ = run("lists", "--json")
     ids = {x["id"] for x in json.loads(out)}
     assert "uflpa-entity-list" in ids
+
+
+def test_every_command_is_loaded_from_its_module() -> None:
+    """The commands ``chainscreen --help`` lists are those their modules register, each module
+    named right in ``COMMANDS`` (a command missing there would never be found)."""
+    import importlib
+    import pkgutil
+
+    import chainscreen.cli as package
+    from chainscreen.cli import COMMANDS
+
+    modules = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_"))
+    assert sorted(set(COMMANDS.values())) == modules
+    for name in modules:
+        importlib.import_module(f"chainscreen.cli.{name}")
+    assert set(cli.commands) == set(COMMANDS)
+    for command, module in COMMANDS.items():
+        assert cli.commands[command].callback.__module__ == f"chainscreen.cli.{module}", command
+    out = CliRunner().invoke(cli, ["--help"])
+    assert out.exit_code == 0
+    listed = out.output.split("Commands:")[1].split()
+    assert all(command in listed for command in COMMANDS)

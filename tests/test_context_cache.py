@@ -80,7 +80,7 @@ def test_the_fingerprint_follows_the_list_files(tmp_path: Path) -> None:
     assert reference_fingerprint(root, user=False) != before
 
 
-def test_check_imports_neither_pandas_nor_pyarrow(tmp_path: Path) -> None:
+def test_check_imports_neither_pandas_nor_pyarrow_nor_other_commands(tmp_path: Path) -> None:
     code = (
         "import runpy, sys\n"
         "sys.argv = ['chainscreen', 'check', 'Hoshine Silicon Industry (Shanshan) Co Ltd', '--country', 'CN']\n"
@@ -88,7 +88,8 @@ def test_check_imports_neither_pandas_nor_pyarrow(tmp_path: Path) -> None:
         "    runpy.run_module('chainscreen', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('HEAVY', sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
+        "print('HEAVY', sorted(m for m in ('pandas', 'pyarrow', 'pycountry', 'chainscreen.manifest',\n"
+        "      'chainscreen.cli.cmd_screen', 'chainscreen.cli.cmd_review') if m in sys.modules))\n"
     )
     env = {**os.environ, "CHAINSCREEN_DATA_DIR": str(tmp_path)}
     for run in range(2):  # noqa: B007 - building the cache (lists loaded with pandas), then reading it

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from chainscreen.importers import MULTI_SEP, UFLPA_SECTIONS
-from chainscreen.models import Candidate, Evidence
+from chainscreen.models import MULTI_SEP, UFLPA_SECTIONS, Candidate, Evidence
 from chainscreen.normalize.countries import country_name
 from chainscreen.normalize.goods import GoodsHit
 from chainscreen.reference import ReferenceSet

@@ -43,6 +43,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from chainscreen.errors import InputError
+from chainscreen.models import MULTI_SEP, UFLPA_SECTIONS
 
 # ---------------------------------------------------------------------------
 # helpers shared with scripts/build_reference.py
@@ -86,8 +87,6 @@ COUNTRY_OVERRIDES: dict[str, str] = {
 #: Codes that are not in ISO 3166-1 but are accepted on purpose (see reference/PROVENANCE.md).
 NON_ISO_CODES = frozenset({"XK"})
 
-#: The separator of multi-valued cells (aliases, identifiers) in chainscreen's list files.
-MULTI_SEP = " | "
 
 
 def clean_name(text: str) -> str:
@@ -1162,22 +1161,6 @@ def read_opensanctions(path: Path) -> ImportedList:
 # dhs-uflpa-html: the DHS UFLPA Entity List page as a browser saves it
 
 UFLPA_URL = "https://www.dhs.gov/uflpa-entity-list"
-#: UFLPA section 2(d)(2)(B) clauses in page order, with what each lists (the statute's words,
-#: shortened). Clause (iii) lists products, not entities, and has no table on the page.
-UFLPA_SECTIONS: dict[str, str] = {
-    "i": "entities in Xinjiang that mine, produce or manufacture goods wholly or in part with "
-         "forced labour",
-    "ii": "entities working with the government of Xinjiang to recruit, transport, transfer, "
-          "harbour or receive forced labour or Uyghurs, Kazakhs, Kyrgyz or members of other "
-          "persecuted groups out of Xinjiang",
-    "iii": "products made by entities listed under (i) or (ii)",
-    "iv": "entities that exported products made by entities listed under (i) or (ii) from the "
-          "PRC into the United States",
-    "v": "facilities and entities, including the XPCC, that source material from Xinjiang or "
-         "from persons working with the government of Xinjiang or the XPCC for 'poverty "
-         "alleviation', 'pairing assistance' or any other government labour scheme that uses "
-         "forced labour",
-}
 #: Columns of the UFLPA Entity List file (shipped and imported).
 UFLPA_HEADER = ("record_id", "name", "aliases", "country", "listed", "sections",
                 "effective_dates", "notes", "page_rows")

@@ -21,6 +21,26 @@ FIELDS: tuple[str, ...] = (
 
 LEVELS: tuple[str, ...] = ("high", "elevated", "low", "clear", "unscreenable")
 
+#: The separator of multi-valued cells (aliases, identifiers) in chainscreen's list files.
+MULTI_SEP = " | "
+
+#: UFLPA section 2(d)(2)(B) clauses in page order, with what each lists (the statute's words,
+#: shortened). Clause (iii) lists products, not entities, and has no table on the page.
+UFLPA_SECTIONS: dict[str, str] = {
+    "i": "entities in Xinjiang that mine, produce or manufacture goods wholly or in part with "
+         "forced labour",
+    "ii": "entities working with the government of Xinjiang to recruit, transport, transfer, "
+          "harbour or receive forced labour or Uyghurs, Kazakhs, Kyrgyz or members of other "
+          "persecuted groups out of Xinjiang",
+    "iii": "products made by entities listed under (i) or (ii)",
+    "iv": "entities that exported products made by entities listed under (i) or (ii) from the "
+          "PRC into the United States",
+    "v": "facilities and entities, including the XPCC, that source material from Xinjiang or "
+         "from persons working with the government of Xinjiang or the XPCC for 'poverty "
+         "alleviation', 'pairing assistance' or any other government labour scheme that uses "
+         "forced labour",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

@@ -17,17 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainscreen.evidence import EvidenceBuilder
-from chainscreen.manifest import (
-    CHUNK_ROWS,
-    Manifest,
-    ManifestChunk,
-    ManifestStream,
-    open_manifest,
-    read_manifest,
-)
 from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused, remove_unused_index
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
-from chainscreen.normalize.countries import mentions_xinjiang, to_iso2
+from chainscreen.normalize.countries import common_forms, mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import placeholder_kind
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
@@ -38,6 +30,8 @@ from chainscreen.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from chainscreen.manifest import Manifest, ManifestChunk, ManifestStream
 
 ProgressCallback = Callable[[int, int], None]
 CHUNK = 5000
@@ -60,6 +54,8 @@ def screen(
     the formula, the evidence (each item naming its list and edition) and reasons in words.
     The whole manifest is held in memory; for files of millions of rows use :func:`iter_screen`.
     """
+    from chainscreen.manifest import Manifest, read_manifest
+
     manifest = source if isinstance(source, Manifest) else read_manifest(
         source, sheet=sheet, mapping=mapping)
     screening = iter_screen(manifest, settings=settings, reference=reference, lists=lists,
@@ -333,7 +329,10 @@ def cached_context(settings: Settings, folder: Path, *, root: Path | None = None
     if isinstance(ctx, ScreeningContext):
         return ctx
     ctx = ScreeningContext.build(load_reference(root, lists=settings.lists, user=user), settings)
-    _write_cached(path, _CACHE_MAGIC, key, ctx.without_frames())
+    kept = ctx.without_frames()
+    # country codes and names resolved ahead: a check read from disk need not load pycountry
+    kept.iso.update(common_forms())
+    _write_cached(path, _CACHE_MAGIC, key, kept)
     return ctx
 
 
@@ -545,7 +544,7 @@ def iter_screen(
     mapping: Mapping[str, str] | None = None,
     reference: ReferenceSet | None = None,
     lists: Sequence[str] | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: ProgressCallback | None = None,
     context: ScreeningContext | None = None,
 ) -> Screening:
@@ -562,9 +561,14 @@ def iter_screen(
 
     ``progress(done, estimated_total)`` is called after each chunk. ``context`` is a
     :class:`ScreeningContext` built over ``reference`` with the same settings, to share between
-    screenings (its match index is the costly part).
+    screenings (its match index is the costly part). ``chunk_rows``: rows per chunk (default
+    :data:`chainscreen.manifest.CHUNK_ROWS`).
     """
+    # the reader is imported here, not above: ``chainscreen check`` screens without it
+    from chainscreen.manifest import CHUNK_ROWS, Manifest, ManifestStream, open_manifest, read_manifest
+
     settings = settings or Settings()
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if isinstance(source, ManifestStream):
         stream = source
     elif isinstance(source, Manifest):

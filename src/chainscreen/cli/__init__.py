@@ -24,8 +24,29 @@ if TYPE_CHECKING:
 LEVEL_COLOURS = dict(zip(LEVELS, ("red", "yellow", "bright_yellow", "green", "white"), strict=True))
 
 
+#: Each command's module (``cmd_*.py``): imported when the command is run or listed, so
+#: ``chainscreen check`` does not pay for importing what ``screen`` or ``serve`` need.
+COMMANDS = {
+    "bench": "cmd_bench", "check": "cmd_check", "explain": "cmd_explain", "lists": "cmd_lists",
+    "report": "cmd_report", "rescreen": "cmd_runs", "review": "cmd_review", "runs": "cmd_runs",
+    "screen": "cmd_screen", "serve": "cmd_serve",
+}
+
+
 class _Group(click.Group):
-    """Turns ChainscreenError into one line on stderr and its exit code, never a traceback."""
+    """Turns ChainscreenError into one line on stderr and its exit code, never a traceback;
+    loads each command's module (:data:`COMMANDS`) when the command is first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | (set(COMMANDS) if self is cli else set()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self is cli and cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            # imported for its side effect of adding its commands to ``cli``
+            importlib.import_module(f"chainscreen.cli.{COMMANDS[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -156,23 +177,3 @@ def load_settings_checked(settings_path: Path | None, lists: tuple[str, ...],
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="chainscreen")
-
-
-
-
-def _register() -> None:
-    # Imported for their side effect of adding commands to ``cli``.
-    from chainscreen.cli import (  # noqa: F401
-        cmd_bench,
-        cmd_check,
-        cmd_explain,
-        cmd_lists,
-        cmd_report,
-        cmd_review,
-        cmd_runs,
-        cmd_screen,
-        cmd_serve,
-    )
-
-
-_register()

@@ -324,6 +324,23 @@ def to_iso2(value: str | None) -> str | None:
     return _resolve_parts(text) or _resolve_pieces(text)
 
 
+def common_forms() -> dict[str, str | None]:
+    """Every ISO 3166-1 alpha-2 and alpha-3 code and every English short, common and official
+    name as pycountry writes it, mapped by :func:`to_iso2` (so to exactly what it answers).
+
+    A screening context kept on disk carries these as resolved, so ``chainscreen check
+    --country SE`` answers without loading pycountry's tables."""
+    import pycountry
+
+    forms: dict[str, str | None] = {}
+    for c in pycountry.countries:
+        for attr in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                forms[value] = to_iso2(value)
+    return forms
+
+
 @cache
 def _numeric_map() -> dict[str, str]:
     import pycountry

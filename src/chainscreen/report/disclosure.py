@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainscreen.errors import InputError
-from chainscreen.importers import UFLPA_SECTIONS
+from chainscreen.models import UFLPA_SECTIONS
 from chainscreen.reference import (
     SUPPORT_KINDS,
     behind_known,
