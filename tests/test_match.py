@@ -410,6 +410,74 @@ def test_a_kept_pool_takes_later_small_batches() -> None:
     assert got == expected
 
 
+def test_prefetched_parties_give_the_serial_candidates() -> None:
+    # SYNTHETIC names, as above: parties handed to the workers ahead (what a streamed run does
+    # with the next chunk) come back with the serial candidates, matched in the workers only;
+    # a batch asked for while its parties are still in flight waits for them.
+    from chainscreen.bench import synthetic_names
+
+    listed = synthetic_names(2000, seed=41)
+    records = [EntityRecord("synthetic", f"syn-{i}", nm, country="CN") for i, nm in enumerate(listed)]
+    first = [(nm, "CN") for nm in synthetic_names(1200, seed=42)]
+    later = [(nm.replace("e", "a", 1), "CN" if i % 2 else None) for i, nm in enumerate(listed[:400])]
+    serial = EntityMatcher(records, Settings(), workers=1)
+    expected = serial.match_many(first), serial.match_many(later)
+    matcher = EntityMatcher(records, Settings(), workers=2, parallel_min=1000)
+    ran: list[int] = []
+    real = matcher._rank_one
+
+    def counting(name: str, country: str | None) -> object:
+        ran.append(1)  # only calls made in this process are counted
+        return real(name, country)
+
+    matcher._rank_one = counting  # type: ignore[method-assign]
+    assert matcher.prefetch(first) == 0, "handed over outside pooled()"
+    with matcher.pooled():
+        assert matcher.prefetch(first) == len(set(first))
+        assert matcher.prefetch(later) == len(set(later))
+        assert matcher.prefetch(later) == 0  # in flight already
+        got = matcher.match_many(first), matcher.match_many(later)
+        assert not matcher._inflight
+        assert matcher.prefetch(first[:300]) == 0  # matched already
+    assert not ran, "a prefetched party was matched in this process"
+    assert got == expected
+
+
+def test_a_streamed_run_hands_the_next_chunk_to_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SYNTHETIC manifest: the rows of each chunk are matched by the workers, handed over while
+    # the chunk before was screened, and the rows are those of a run matched in one process.
+    import pandas as pd
+
+    from chainscreen.bench import synthetic_names
+    from chainscreen.pipeline import ScreeningContext, iter_screen
+    from chainscreen.reference import load_reference
+
+    names = synthetic_names(1500, seed=51)
+    frame = pd.DataFrame({"supplier": names + names[:300], "country": ["CN", "VN", ""] * 600})
+    reference = load_reference(user=False)
+    handed: list[int] = []
+    real = EntityMatcher.prefetch
+
+    def counting(self: EntityMatcher, parties: object) -> int:
+        n = real(self, parties)  # type: ignore[arg-type]
+        handed.append(n)
+        return n
+
+    monkeypatch.setattr(EntityMatcher, "prefetch", counting)
+
+    def rows(workers: int) -> list[tuple[object, ...]]:
+        context = ScreeningContext.build(reference, Settings())
+        context.matcher.workers, context.matcher.parallel_min = workers, 400
+        screening = iter_screen(frame, reference=reference, chunk_rows=450, context=context)
+        return [(r.row, r.level, r.score, r.reasons, r.candidates) for chunk in screening for r in chunk.rows]
+
+    serial = rows(1)
+    assert not any(handed)
+    handed.clear()
+    assert rows(2) == serial
+    assert len(handed) == 4 and all(n >= 400 for n in handed[:3]), handed
+
+
 def test_real_name_benchmark_counts_judgements(tmp_path: Path) -> None:
     from chainscreen.bench import (
         fp_levels,

@@ -1123,6 +1123,8 @@ class EntityMatcher:
         self.parallel_min = parallel_min
         self._keep_pool = 0
         self._pool: Any = None
+        #: parties handed to the kept pool by :meth:`prefetch`: (future, position in its batch)
+        self._inflight: dict[tuple[str, str | None], tuple[Any, int]] = {}
 
     @contextmanager
     def pooled(self) -> Iterator[EntityMatcher]:
@@ -1143,6 +1145,7 @@ class EntityMatcher:
 
     def _close_pool(self) -> None:
         pool, self._pool = self._pool, None
+        self._inflight.clear()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
             gc.unfreeze()
@@ -1236,6 +1239,7 @@ class EntityMatcher:
         self._names = {}
         self._keep_pool = 0
         self._pool = None
+        self._inflight = {}
         return self
 
     def match(self, name: str | None, country: str | None = None) -> tuple[Candidate, ...]:
@@ -1265,12 +1269,63 @@ class EntityMatcher:
             if todo:
                 # whether a value is a name at all is decided with its ranking (in the workers,
                 # for a large batch): it costs as much as a quarter of the matching
-                pending = list(todo)
+                inflight = self._inflight
+                pending = [k for k in todo if k not in inflight]
                 names = self._names
                 for ckey, ranked in zip(pending, self._rank_many(pending), strict=True):
                     names[ckey[0]] = ranked is not None
                     cache[ckey] = self._candidates_of(ranked) if ranked is not None else ()
+                for ckey in todo:  # those :meth:`prefetch` handed to the workers earlier
+                    if ckey in inflight:
+                        future, at = inflight.pop(ckey)
+                        ranked = future.result()[at]
+                        names[ckey[0]] = ranked is not None
+                        cache[ckey] = self._candidates_of(ranked) if ranked is not None else ()
             return [cache[k] if k is not None else () for k in keys]
+
+    def prefetch(self, parties: Iterable[tuple[str, str | None]]) -> int:
+        """Start matching ``parties`` (name, ISO country) in the worker processes and return at
+        once; a later :meth:`match_many` of the same parties waits for what is still running.
+
+        Only inside :meth:`pooled`, and only a batch worth the workers (the pool is started by
+        a batch of ``parallel_min`` new parties, as in :meth:`match_many`; a running pool takes
+        :data:`POOL_BATCH_MIN` or more): a streamed run hands over the next chunk's parties
+        while it works on this one, so the workers match while this process reads, scores and
+        writes. Returns how many parties were handed over (0: they will be matched when asked
+        for). The candidates are the same either way.
+        """
+        if not self._keep_pool:
+            return 0
+        cache, inflight = self._cache, self._inflight
+        todo = [k for k in dict.fromkeys((str(n), c or None) for n, c in parties if n and str(n).strip())
+                if k not in cache and k not in inflight]
+        if len(todo) < POOL_BATCH_MIN:
+            return 0
+        pool = self._pool
+        if pool is None and len(todo) >= self.parallel_min:
+            pool = self._start_pool()
+        if pool is None:
+            return 0
+        size = -(-len(todo) // (self.workers * 4))
+        for start in range(0, len(todo), size):
+            part = todo[start:start + size]
+            future = pool.submit(_worker_rank, part)
+            for at, ckey in enumerate(part):
+                inflight[ckey] = (future, at)
+        return len(todo)
+
+    def _start_pool(self) -> Any:
+        """The worker pool kept for :meth:`pooled` (None where workers cannot be forked)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if (self.workers < 2 or "fork" not in multiprocessing.get_all_start_methods()
+                or threading.active_count() > 1):  # forking a threaded process is unsafe
+            return None
+        gc.freeze()  # keep the collector off the shared pages in the forked workers
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_worker_init, initargs=(self,))
+        return self._pool
 
     def is_name(self, name: str | None) -> bool:
         """:func:`~chainscreen.normalize.names.is_meaningful_name`, answered from the batches
@@ -1295,16 +1350,15 @@ class EntityMatcher:
                 or "fork" not in multiprocessing.get_all_start_methods()
                 or threading.active_count() > 1):  # forking a threaded process is unsafe
             return [self._rank_party(name, country) for name, country in parties]
+        if self._keep_pool:
+            kept = self._start_pool()
+            if kept is not None:
+                return self._map(kept, self.workers, parties)
         from concurrent.futures import ProcessPoolExecutor
 
-        if self._keep_pool:
-            workers = self.workers
         gc.freeze()  # keep the collector off the shared pages in the forked workers
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_worker_init, initargs=(self,))
-        if self._keep_pool:
-            self._pool = pool
-            return self._map(pool, workers, parties)
         try:
             with pool:
                 return self._map(pool, workers, parties)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainscreen.evidence import EvidenceBuilder
 from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused, remove_unused_index
-from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem
+from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem, Verdict
 from chainscreen.normalize.countries import common_forms, mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import placeholder_kind
@@ -104,11 +104,12 @@ class Screening:
         self._values: dict[str, dict[str, int]] = {f: {} for f in _FACT_FIELDS}
         self._strings: dict[str, list[str]] = {f: [] for f in _FACT_FIELDS}
         self._value_count = 0
+        self._rows = 0
 
     @property
     def rows(self) -> int:
-        """Rows screened so far."""
-        return self.stream.rows
+        """Rows screened so far (all rows read, once iteration is over)."""
+        return self._rows if not self.complete else self.stream.rows
 
     @property
     def problems(self) -> list[Problem]:
@@ -123,17 +124,28 @@ class Screening:
 
     def __iter__(self) -> Iterator[ScreenChunk]:
         estimate = getattr(self.stream, "estimated_rows", 0) or 0
-        # one pool of matching workers for the whole run, not one per chunk
+        # One pool of matching workers for the whole run, not one per chunk. Each chunk is read
+        # one ahead and its new parties handed to the workers (ScreeningContext.prefetch), so
+        # they match while this process screens, and the caller writes, the chunk before it.
         with self.context.matcher.pooled():
-            for chunk in self.stream.iter_chunks(rows=self.chunk_rows):
+            chunks = self.stream.iter_chunks(rows=self.chunk_rows)
+            chunk = next(chunks, None)
+            if chunk is not None:
+                self.context.prefetch(chunk)
+            while chunk is not None:
+                ahead = next(chunks, None)
+                if ahead is not None:
+                    self.context.prefetch(ahead)
                 screened = self._screen(chunk)
                 for level, n in screened.level_counts().items():
                     self.counts[level] += n
                 for facet, n in screened.unscreened_counts().items():
                     self.unscreened[facet] += n
+                self._rows += len(chunk)
                 if self.progress is not None:
-                    self.progress(self.stream.rows, max(estimate, self.stream.rows))
+                    self.progress(self._rows, max(estimate, self.stream.rows))
                 yield screened
+                chunk = ahead
         self.complete = True
         self._finished = _now()
 
@@ -245,6 +257,11 @@ class ScreeningContext:
         default_factory=dict)
     origin: dict[tuple[str | None, str, str], tuple[tuple[GoodsHit, ...], tuple[Evidence, ...],
                                                    tuple[str, ...]]] = field(default_factory=dict)
+    #: the verdict of each (party evidence, origin evidence, notes) seen, keyed by the two
+    #: memoised evidence tuples' ids; each entry holds its tuples, so an id is not reused
+    #: while its entry is here
+    verdicts: dict[tuple[int, int, tuple[str, ...]],
+                   tuple[Verdict, tuple[Evidence, ...], tuple[Evidence, ...]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, reference: ReferenceSet, settings: Settings,
@@ -276,9 +293,28 @@ class ScreeningContext:
         builder.ref = light
         return ScreeningContext(light, self.settings, self.matcher, self.mapper, builder)
 
+    def prefetch(self, chunk: ManifestChunk) -> int:
+        """Hand the distinct parties (supplier, country) of ``chunk`` to the matcher's worker
+        processes without waiting (:meth:`EntityMatcher.prefetch`); :func:`screen_facts` then
+        finds them matched, or waits for them. Parties are cleaned as :func:`screen_facts`
+        cleans them. Returns how many were handed over."""
+        header = chunk.columns.get("supplier")
+        if header is None or not len(chunk):
+            return 0
+        iso = self.iso
+        parties: dict[tuple[str, str | None], None] = {}
+        for s, c in _distinct_pairs(chunk, header, chunk.columns.get("country")):
+            s, c = s.strip()[:MAX_FACT_CHARS], c.strip()[:MAX_FACT_CHARS]
+            if not s:
+                continue
+            if c and c not in iso:
+                iso[c] = to_iso2(c)
+            parties[(s, iso.get(c) if c else None)] = None
+        return self.matcher.prefetch(parties)
+
     def clear_memos(self) -> None:
         """Forget the memos (memory stays flat on a manifest of ever-new values)."""
-        for memo in (self.hs, self.xinjiang, self.party, self.origin):
+        for memo in (self.hs, self.xinjiang, self.party, self.origin, self.verdicts):
             memo.clear()
 
     def parse_hs(self, raw: str) -> tuple[HSCode | None, str | None]:
@@ -299,6 +335,31 @@ class ScreeningContext:
             return memo[text]
         term = memo[text] = mentions_xinjiang(text)
         return term
+
+
+def _distinct_pairs(chunk: ManifestChunk, first: str, second: str | None) -> list[tuple[str, str]]:
+    """The distinct (value of column ``first``, value of column ``second``) pairs of ``chunk``
+    as text ("" for an empty cell or no ``second`` column), found on Arrow's dictionary codes."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def encoded(header: str) -> tuple[list[str], Any]:
+        column = chunk.table.column(header)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())
+        codes = pc.dictionary_encode(pc.fill_null(column, ""))
+        return codes.dictionary.to_pylist(), codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    names, name_codes = encoded(first)
+    if second is None:
+        return [(names[i], "") for i in np.unique(name_codes).tolist()]
+    others, other_codes = encoded(second)
+    width = max(len(others), 1)
+    return [(names[i // width], others[i % width])
+            for i in np.unique(name_codes * width + other_codes).tolist()]
 
 
 def cached_context(settings: Settings, folder: Path, *, root: Path | None = None,
@@ -509,7 +570,7 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
     """The outcome of each distinct set of row facts (supplier, country, goods text, HS code,
     address), in order: the per-batch screening core. ``cols`` names the user's column of each
     fact (for problems). Parties are matched in one batch (in worker processes when large)."""
-    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin)) > _MAX_MEMO:
+    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin), len(ctx.verdicts)) > _MAX_MEMO:
         ctx.clear_memos()
     clean = [tuple(v.strip() for v in k) for k in keys]
     long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
@@ -596,7 +657,8 @@ def _screen_facts(
     problems: list[Problem] = []
     missing: list[str] = []
     unscreened: list[str] = []
-    placeholder = placeholder_kind(supplier) if supplier else None
+    # a name the matcher took as a name is no placeholder (is_meaningful_name checks)
+    placeholder = placeholder_kind(supplier) if supplier and not has_name else None
     if placeholder is not None:
         problems.append(Problem(None, cols.get("supplier"),
                                 f"supplier {supplier[:60]!r} is a placeholder ({placeholder}), not a name",
@@ -662,10 +724,19 @@ def _screen_facts(
     party_evidence, party_notes_t = party
     # the order of EvidenceBuilder.build, for the evidence and for the notes: party, Xinjiang, origin
     notes = list(party_notes_t)
-    evidence = [*party_evidence, *builder.xinjiang(term, where, country, notes), *origin_evidence]
+    nexus = builder.xinjiang(term, where, country, notes)
     notes.extend(origin_notes)
     # the level comes from what was screened; what was not is said in the reasons
-    verdict = combine(evidence, ctx.settings, notes=notes)
+    if nexus:
+        verdict = combine([*party_evidence, *nexus, *origin_evidence], ctx.settings, notes=notes)
+    else:  # most rows share their party and origin evidence with others: scored once
+        vkey = (id(party_evidence), id(origin_evidence), tuple(notes))
+        known = ctx.verdicts.get(vkey)
+        if known is None:
+            known = ctx.verdicts[vkey] = (
+                combine([*party_evidence, *origin_evidence], ctx.settings, notes=notes),
+                party_evidence, origin_evidence)
+        verdict = known[0]
     reasons = verdict.reasons + tuple(f"not screened: {m}" for m in missing)
     status = "partial" if missing else "screened"
     return RowResult(0, status, verdict.level, verdict.score, verdict.formula,

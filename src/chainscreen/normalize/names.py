@@ -233,6 +233,19 @@ _PLACEHOLDER_KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
 )
 
 
+def _first_kinds(pick: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, kind in enumerate(_PLACEHOLDER_KINDS):
+        for phrase in kind[pick]:
+            out.setdefault(phrase, i)
+    return out
+
+
+#: whole value -> the first kind holding it; first-word phrase -> the first kind holding it
+_PLACEHOLDER_WHOLE = _first_kinds(1)
+_PLACEHOLDER_START = _first_kinds(2)
+_PLACEHOLDER_START_WORDS = max((p.count(" ") + 1 for p in _PLACEHOLDER_START), default=1)
+
 def _ascii(text: str) -> str:
     if text.isascii():
         return text
@@ -739,10 +752,13 @@ def placeholder_kind(name: str | None) -> str | None:
     words = " ".join(_clean_tokens(text))
     if not words:
         return "not given" if text.strip("-_./*?# ") == "" else None
-    for kind, whole, starts in _PLACEHOLDER_KINDS:
-        if words in whole or any(words == s or words.startswith(s + " ") for s in starts):
-            return kind
-    return None
+    # the first kind (in _PLACEHOLDER_KINDS order) whose whole values hold the words or whose
+    # first words begin them: looked up by the words' leading phrases, not kind by kind
+    found = _PLACEHOLDER_WHOLE.get(words, len(_PLACEHOLDER_KINDS))
+    parts = words.split(" ", _PLACEHOLDER_START_WORDS)
+    for n in range(1, min(len(parts), _PLACEHOLDER_START_WORDS) + 1):
+        found = min(found, _PLACEHOLDER_START.get(" ".join(parts[:n]), found))
+    return _PLACEHOLDER_KINDS[found][0] if found < len(_PLACEHOLDER_KINDS) else None
 
 
 @lru_cache(maxsize=200_000)
