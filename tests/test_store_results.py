@@ -224,3 +224,50 @@ def test_report_from_run_applies_the_reviewers_decisions(db_url: str, tmp_path: 
     assert code == 0, err
     assert (tmp_path / "reviewed.md").read_text(encoding="utf-8") != \
         (tmp_path / "screened.md").read_text(encoding="utf-8")
+
+
+def test_streamed_and_whole_runs_show_the_decisions_alike(tmp_path: Path) -> None:
+    """A run screened after a reviewer dismissed a hit shows the decision (and the row's level
+    without the dismissed hit) in its outputs, streamed or held in memory: the same CSV bytes.
+    The store keeps both runs' levels as screened."""
+    from chainscreen.normalize.countries import mentions_xinjiang
+    from chainscreen.store import open_store
+
+    db_url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    with (reference_dir() / "uflpa_entity_list.csv").open(encoding="utf-8", newline="") as fh:
+        name = next(r["name"] for r in csv.DictReader(fh)
+                    if r["country"] == "CN" and not mentions_xinjiang(r["name"]))
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text(f"Supplier Name,Country of Origin,Description of Goods\n\"{name}\",CN,toys\n"
+                        "Nordic Office Paper AB,SE,copy paper\n"
+                        f"\"{name}\",CN,toys\n", encoding="utf-8")
+    code, _, err = cli_run("screen", str(manifest), "-o", str(tmp_path / "first"), "--format", "json",
+                           "--db", db_url, "--quiet")
+    assert code in (0, 3), err
+    row = json.loads((tmp_path / "first" / "lines.json").read_text(encoding="utf-8"))["rows"][0]
+    assert row["level"] == "high", row["reasons"]
+    for hit in row["candidates"]:
+        if hit["decision"] in ("match", "review"):
+            code, out, err = cli_run("review", "latest", "--db", db_url, "--decide",
+                                     f"1:{hit['record_id']}", "dismiss", "--note",
+                                     "another company, checked the registry", "--by", "ana")
+            assert code == 0, err
+    files = {}
+    for how in ("whole", "stream"):
+        extra = ["--stream"] if how == "stream" else []
+        code, _, err = cli_run("screen", str(manifest), "-o", str(tmp_path / how), "--format", "csv,json",
+                               "--db", db_url, "--quiet", *extra)
+        assert code == 0, err
+        files[how] = (tmp_path / how / "lines.screened.csv").read_bytes()
+        summary = json.loads((tmp_path / how / "lines.json").read_text(encoding="utf-8"))["summary"]
+        assert summary["levels"]["high"] == 0, (how, summary)
+    assert files["whole"] == files["stream"]
+    rows = list(csv.DictReader(files["stream"].decode("utf-8-sig").splitlines()))
+    assert [r["Decision"].startswith("cleared by ana") for r in rows] == [True, False, True], rows
+    assert [r["Risk level"] for r in rows] != ["high", "clear", "high"]
+    store = open_store(db_url)
+    try:
+        runs = store.runs()
+        assert [r.levels["high"] for r in runs[:2]] == [2, 2]
+    finally:
+        store.close()

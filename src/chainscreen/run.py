@@ -33,7 +33,7 @@ from chainscreen.report.outputs import (
     targets,
     write_outputs,
 )
-from chainscreen.review import apply_decisions
+from chainscreen.review import apply_decisions, apply_row_decisions, latest
 from chainscreen.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from chainscreen.manifest import ManifestStream
     from chainscreen.pipeline import ScreeningContext
     from chainscreen.reference import ReferenceSet
-    from chainscreen.result import ScreenResult
+    from chainscreen.result import RowResult, ScreenChunk, ScreenResult
     from chainscreen.store import RunInfo, Store
 
 #: Above this many (estimated) rows a run streams unless told otherwise.
@@ -301,20 +301,70 @@ def _drive_streamed(screening: Any, source: Path | str, paths: dict[str, Path], 
     """Store and write a screening chunk by chunk (a local :class:`~chainscreen.pipeline.Screening`
     or a :class:`~chainscreen.engines.SparkScreening`)."""
     decisions = store.decisions() if store is not None else None
+    in_force = latest(decisions) if decisions else None
+    # rows whose level the reviewers' decisions changed: the store keeps the levels as screened,
+    # the outputs (and the counts they print) show the decisions, as a run held in memory does
+    shift: dict[str, int] = {}
     with stream_outputs(paths) as outputs:
         for chunk in screening:
             if store is not None and stored is not None:
                 rows = chunk.rows
-                store.save_rows(stored.id, rows, chunk.chunk.values("address"), decisions=decisions)
+                addresses = chunk.chunk.values("address")
+                store.save_rows(stored.id, rows, addresses, decisions=decisions)
+                if in_force:
+                    chunk = _with_decisions(chunk, rows, addresses, in_force, screening, shift)
             outputs.write(chunk)
-        written = outputs.commit(screening)
+        screened = dict(screening.counts)
+        for level, n in shift.items():
+            screening.counts[level] += n
+        try:
+            written = outputs.commit(screening)
+        finally:
+            shown = dict(screening.counts)
+            screening.counts.clear()
+            screening.counts.update(screened)
         dropped = outputs.skipped
     if store is not None and stored is not None:
-        stored = store.complete_run(stored.id, screening.receipt, dict(screening.counts),
+        stored = store.complete_run(stored.id, screening.receipt, screened,
                                     screening.problems, screening.reference)
-    return Run(input=source, receipt=screening.receipt, counts=dict(screening.counts),
+    return Run(input=source, receipt=screening.receipt, counts=shown,
                rows=screening.rows, streamed=True, seconds=0.0, problems=screening.problems,
                written=written, skipped=dropped, stored=stored)
+
+
+def _with_decisions(chunk: ScreenChunk, rows: list[RowResult], addresses: Iterable[str],
+                    in_force: Mapping[Any, Any], screening: Any, shift: dict[str, int]) -> ScreenChunk:
+    """``chunk`` with the rows a decision in force covers rescored (a dismissed hit no longer
+    counts, :func:`~chainscreen.review.apply_row_decisions`) and their Decision cells filled;
+    ``shift`` gains the change in rows per level. ``rows`` are the chunk's rows (with the
+    decisions the store set on them)."""
+    from dataclasses import replace
+
+    from chainscreen.result import Outcome, ScreenChunk, added_cells
+
+    before = [(r.level, r.decision) for r in rows]
+    apply_row_decisions(rows, list(addresses), in_force, reference=screening.reference,
+                        settings=screening.settings)
+    codes = chunk.code_list()
+    outcomes = chunk.outcomes
+    extra: list[Outcome] = []
+    changed: dict[int, int] = {}
+    for i, (r, (level, _decision)) in enumerate(zip(rows, before, strict=True)):
+        if r.decision is None:
+            continue
+        if r.level != level:
+            shift[level] = shift.get(level, 0) - 1
+            shift[r.level] = shift.get(r.level, 0) + 1
+        was = outcomes[codes[i]]
+        # the reader's problems of the row are added again per row: the outcome keeps the screening's
+        template = replace(r, row=0, problems=was.template.problems)
+        changed[i] = len(outcomes) + len(extra)
+        extra.append(Outcome(template, added_cells(template), was.unscreened))
+    if not extra:
+        return chunk
+    for i, code in changed.items():
+        codes[i] = code
+    return ScreenChunk(chunk.chunk, codes, [*outcomes, *extra])
 
 
 @dataclass
