@@ -105,13 +105,28 @@ def press(driver: Any, *keys: str) -> None:
 
 def navigating(driver: Any, action: Any, timeout: float = 30) -> None:
     """Do ``action`` and wait until the browser has loaded the next page."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
+
+    def left(_driver: Any) -> bool:
+        # Chromium may answer a check made while the page is being replaced with "Node with
+        # given id does not belong to the document" rather than a stale reference: both say
+        # the old page is gone
+        try:
+            return bool(expected_conditions.staleness_of(old)(_driver))
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+
     action()
-    WebDriverWait(driver, timeout, poll_frequency=0.02).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, timeout, poll_frequency=0.02).until(left)
     WebDriverWait(driver, timeout, poll_frequency=0.02).until(
         lambda d: d.execute_script("return document.readyState") == "complete")
 

@@ -1629,16 +1629,38 @@ def _arrow_csv(path: Path, delimiter: str, skip: int, headers: list[str]) -> Ite
 
 
 def _has_nul(table: Any) -> bool:
-    import pyarrow.compute as pc
-
-    return any(pc.any(pc.match_substring(c, "\x00")).as_py() for c in table.columns)
+    return _holds_byte(table, (b"\x00",))
 
 
 def _has_line_break(table: Any) -> bool:
+    return _holds_byte(table, (b"\n", b"\r"))
+
+
+def _holds_byte(table: Any, needles: tuple[bytes, ...]) -> bool:
+    """Whether any text cell of ``table`` holds one of ``needles`` (single bytes; UTF-8 never
+    uses them inside another character): searched in each array's character data, the bytes
+    between its first and last value offsets, not cell by cell."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return any(pc.any(pc.match_substring(c, "\n")).as_py() or pc.any(pc.match_substring(c, "\r")).as_py()
-               for c in table.columns)
+    for column in table.columns:
+        for array in column.chunks:
+            if not len(array):
+                continue
+            if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+                _validity, offsets, data = array.buffers()
+                if data is None:
+                    continue
+                width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+                ends = np.frombuffer(offsets, width)[array.offset: array.offset + len(array) + 1]
+                blob = data.slice(int(ends[0]), int(ends[-1] - ends[0])).to_pybytes()
+                if any(needle in blob for needle in needles):
+                    return True
+            elif any(pc.any(pc.match_substring(array.cast(pa.string()), needle.decode())).as_py()
+                     for needle in needles):
+                return True
+    return False
 
 
 def _capped_lines(handle: Any, counter: list[int] | None = None) -> Iterator[str]:
