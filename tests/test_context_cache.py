@@ -231,3 +231,19 @@ def test_an_index_file_in_use_is_not_removed(tmp_path: Path, monkeypatch: pytest
     cached_matcher(reference, Settings(review_threshold=0.7), tmp_path)  # a third key: both go
     assert len(list(tmp_path.glob("index-*.sqlite"))) == 1
     assert not disk.exists()
+
+
+def test_the_cache_key_follows_the_data_tables(tmp_path: Path) -> None:
+    """A rebuilt data table (the Chinese short names the index reads names with) gives another
+    code digest, so an index built with the old table is not used; compiled files do not."""
+    package = tmp_path / "chainscreen"
+    (package / "tables").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "match.py").write_text("x = 1\n")
+    table = package / "tables" / "cn_short_names.csv"
+    table.write_text("zh,en\n", encoding="utf-8")
+    before = pipeline._code_digest(package)
+    (package / "__pycache__" / "match.cpython-311.pyc").write_bytes(b"compiled")
+    assert pipeline._code_digest(package) == before
+    table.write_text("zh,en\n纳思达,ninestar\n", encoding="utf-8")
+    assert pipeline._code_digest(package) != before

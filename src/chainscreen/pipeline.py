@@ -540,14 +540,17 @@ _CACHE_MAGIC = b"chainscreen screening context 1"
 _INDEX_MAGIC = b"chainscreen match index 1"
 
 
-def _code_digest() -> str:
-    """Size and modification time of every module of the package (a changed checkout, not only
-    a new version number, gives a new cache key)."""
+def _code_digest(root: Path | None = None) -> str:
+    """Size and modification time of every module and data file of the package (a changed
+    checkout, not only a new version number, gives a new cache key; so do rebuilt data tables,
+    e.g. the Chinese short names the match index reads names with). ``root``: the package."""
     import hashlib
 
-    root = Path(__file__).resolve().parent
+    root = root or Path(__file__).resolve().parent
     parts = []
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
+            continue
         st = path.stat()
         parts.append(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
