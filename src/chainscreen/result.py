@@ -115,10 +115,23 @@ class ScreenResult:
         return base
 
     def added_frame(self) -> pd.DataFrame:
-        """Only the added columns, one row per input row."""
+        """Only the added columns, one row per input row.
+
+        Rows screened from the same facts share their reasons, evidence, candidates and goods
+        (the same tuples): their cells are built once. The key is those objects' ids, which
+        stay unique while the rows hold them; a row a decision changed has tuples of its own."""
         import pandas as pd
 
-        return pd.DataFrame.from_records([added_cells(r) for r in self.rows], columns=list(ADDED_COLUMNS))
+        built: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        cells = []
+        for r in self.rows:
+            key = (id(r.reasons), id(r.evidence), id(r.candidates), id(r.goods), id(r.decision),
+                   r.level, r.score, r.status, r.country, r.formula)
+            found = built.get(key)
+            if found is None:
+                found = built[key] = added_cells(r)
+            cells.append(found)
+        return pd.DataFrame.from_records(cells, columns=list(ADDED_COLUMNS))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON output contract: ``rows``, ``receipt``, ``summary``, ``problems``."""
