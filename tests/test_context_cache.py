@@ -247,3 +247,20 @@ def test_the_cache_key_follows_the_data_tables(tmp_path: Path) -> None:
     assert pipeline._code_digest(package) == before
     table.write_text("zh,en\n纳思达,ninestar\n", encoding="utf-8")
     assert pipeline._code_digest(package) != before
+
+
+def test_memos_keyed_by_object_ids_stay_in_their_process() -> None:
+    """A context sent to another process (pickled: a Spark executor, the cache on disk) leaves
+    behind the memos keyed by object ids, whose keys could name other objects there."""
+    import pickle
+
+    from chainscreen.pipeline import ScreeningContext
+    from chainscreen.reference import load_reference
+
+    ctx = ScreeningContext.build(load_reference(user=False), Settings())
+    screen_one(ctx, HOSHINE)
+    assert ctx.verdicts or ctx.cells
+    copy = pickle.loads(pickle.dumps(ctx))
+    assert not copy.verdicts and not copy.cells
+    assert copy.party  # the memos keyed by values travel
+    assert screen_one(copy, HOSHINE).score == screen_one(ctx, HOSHINE).score

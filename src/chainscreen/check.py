@@ -66,6 +66,6 @@ class Checker:
         columns.update({k: [v] * len(clean) for k, v in given.items() if v})
         # the index is shared; the memos of looked-up values start empty, so a long-running server
         # does not keep every name it was ever asked about
-        context = replace(self.context, iso={}, hs={}, xinjiang={}, party={}, origin={}, verdicts={})
+        context = replace(self.context, iso={}, hs={}, xinjiang={}, party={}, origin={}, verdicts={}, cells={})
         return screen(pd.DataFrame(columns), settings=self.settings, mapping={f: f for f in columns},
                       reference=self.reference, context=context)

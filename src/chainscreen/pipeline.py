@@ -262,6 +262,9 @@ class ScreeningContext:
     #: while its entry is here
     verdicts: dict[tuple[int, int, tuple[str, ...]],
                    tuple[Verdict, tuple[Evidence, ...], tuple[Evidence, ...]]] = field(default_factory=dict)
+    #: the added output cells of each result seen, keyed as :func:`_cells` says; each entry
+    #: holds the objects whose ids key it
+    cells: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, reference: ReferenceSet, settings: Settings,
@@ -276,6 +279,11 @@ class ScreeningContext:
         matcher = (cached_matcher(reference, settings, cache) if cache is not None
                    else EntityMatcher(reference.entities, settings))
         return cls(reference, settings, matcher, mapper, EvidenceBuilder(reference, settings))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the memos keyed by object ids mean nothing in another process (a Spark executor, the
+        # cache on disk): their keys could meet other objects there
+        return {**self.__dict__, "verdicts": {}, "cells": {}}
 
     def without_frames(self) -> ScreeningContext:
         """A copy whose reference keeps its catalogue, editions and entities but not the list
@@ -314,7 +322,7 @@ class ScreeningContext:
 
     def clear_memos(self) -> None:
         """Forget the memos (memory stays flat on a manifest of ever-new values)."""
-        for memo in (self.hs, self.xinjiang, self.party, self.origin, self.verdicts):
+        for memo in (self.hs, self.xinjiang, self.party, self.origin, self.verdicts, self.cells):
             memo.clear()
 
     def parse_hs(self, raw: str) -> tuple[HSCode | None, str | None]:
@@ -573,7 +581,8 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
     """The outcome of each distinct set of row facts (supplier, country, goods text, HS code,
     address), in order: the per-batch screening core. ``cols`` names the user's column of each
     fact (for problems). Parties are matched in one batch (in worker processes when large)."""
-    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin), len(ctx.verdicts)) > _MAX_MEMO:
+    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin), len(ctx.verdicts),
+           len(ctx.cells)) > _MAX_MEMO:
         ctx.clear_memos()
     clean = [tuple(v.strip() for v in k) for k in keys]
     long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
@@ -596,8 +605,21 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
             result.problems = (Problem(None, cols.get(fields[0]), f"{', '.join(fields)} longer than "
                                        f"{MAX_FACT_CHARS:,} characters; the first {MAX_FACT_CHARS:,} "
                                        "were screened", "warning"), *result.problems)
-        out.append(Outcome(result, added_cells(result), unscreened))
+        out.append(Outcome(result, _cells(ctx, result), unscreened))
     return out
+
+
+def _cells(ctx: ScreeningContext, r: RowResult) -> tuple[Any, ...]:
+    """:func:`~chainscreen.result.added_cells` of ``r``, built once for results that share their
+    reasons, evidence, candidates and goods (the same tuples: many suppliers with no list match
+    share a verdict and goods) and agree on the rest the cells show."""
+    key = (id(r.reasons), id(r.evidence), id(r.candidates), id(r.goods), id(r.decision),
+           r.level, r.score, r.status, r.country, r.formula)
+    found = ctx.cells.get(key)
+    if found is None:
+        found = ctx.cells[key] = (added_cells(r), r.reasons, r.evidence, r.candidates, r.goods,
+                                  r.decision)
+    return found[0]  # type: ignore[no-any-return]
 
 
 def iter_screen(
