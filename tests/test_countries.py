@@ -200,3 +200,66 @@ def test_countries_as_real_files_write_them(value: str, iso: str) -> None:
 @pytest.mark.parametrize("value", ["China / Vietnam", "4", "999", "Atlantis"])
 def test_two_countries_a_bare_number_or_no_country_stay_unknown(value: str) -> None:
     assert to_iso2(value) is None
+
+
+def test_the_latin_xinjiang_patterns_are_read_whole() -> None:
+    """The quick test for ASCII text knows every spelling of every Latin term."""
+    import math
+    import re
+
+    from chainscreen.normalize import countries
+
+    for pattern in countries._XINJIANG_LATIN:
+        assert re.fullmatch(r"(?:[a-zü]|\[[a-zü]+\]|\?|\\s\+)+", pattern), pattern
+        spellings = countries._spellings(pattern)
+        classes = [len(c) for c in re.findall(r"\[([a-zü]+)\]", pattern)]
+        assert len(set(spellings)) == 2 ** pattern.count("?") * math.prod(classes), pattern
+        for spelling in spellings:
+            assert re.fullmatch(pattern, spelling), (pattern, spelling)
+
+
+def test_the_quick_xinjiang_test_answers_as_the_pattern() -> None:
+    """ASCII text is tested word by word before the pattern is searched: the same answer on
+    SYNTHETIC texts built around every spelling (case, punctuation, digits, a letter or an
+    underscore glued on, the words of a multi-word term apart or split) and on the samples."""
+    import csv
+    import random
+    import unicodedata
+    from pathlib import Path
+
+    from chainscreen.normalize import countries
+
+    def reference(text: str) -> str | None:
+        found = countries.XINJIANG_PATTERN.search(unicodedata.normalize("NFKC", text))
+        return found.group(0) if found else None
+
+    rng = random.Random(7)
+    spellings = [s for p in countries._XINJIANG_LATIN for s in countries._spellings(p)]
+    texts = []
+    for spelling in spellings:
+        for _ in range(12):
+            word = "".join(c.upper() if rng.random() < 0.5 else c for c in spelling)
+            word = word.replace(" ", rng.choice([" ", "  ", "\t", "-", "", "_", "\n"]))
+            before = rng.choice(["", "No. 8 Road, ", "li", "1", "_", "(", "Zhejiang ", "é"])
+            after = rng.choice(["", " County", "s", "9", "_", ")", ", CN", "fu", " Co Ltd"])
+            texts.append(before + word + after)
+    for path in sorted((Path(__file__).resolve().parents[1] / "sample_inputs").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            texts.extend(cell for row in csv.reader(fh) for cell in row)
+    assert sum(reference(t) is not None for t in texts) > 300
+    for text in texts:
+        assert countries.mentions_xinjiang(text) == reference(text), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["xinjiang", "XIN", "jiang", "Uyghurs", "hami", "ili", "kazakh",
+                                           "east", "Turkistan", "kashi", "korla", "Ürümqi", "urumqi"]),
+                          st.text(alphabet="abkxiIuU ü_-,.1\t\nſK", max_size=4)), max_size=6))
+def test_the_quick_xinjiang_test_answers_as_the_pattern_on_generated_text(parts: list[str]) -> None:
+    import unicodedata
+
+    from chainscreen.normalize import countries
+
+    text = "".join(parts)
+    found = countries.XINJIANG_PATTERN.search(unicodedata.normalize("NFKC", text))
+    assert countries.mentions_xinjiang(text) == (found.group(0) if found else None)
