@@ -111,3 +111,30 @@ def test_urls_stay_text() -> None:
     assert url_name("s3a://lake/in/bills.csv") == "bills.csv"
     assert url_name("s3a://lake/in/") == "in"
     assert url_name("s3a://lake") == "lake"
+
+
+def test_strict_spark_run_refuses_a_file_without_a_country_before_spark_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --strict, a file on this machine that lacks the supplier or country column is refused
+    in one line before Spark (a JVM) starts and before a run is stored. SYNTHETIC file."""
+    import chainscreen.engines as engines
+    from chainscreen.errors import InputError
+    from chainscreen.run import screen_run
+    from chainscreen.settings import Settings
+    from chainscreen.store import open_store
+
+    def no_spark(*args: object, **kwargs: object) -> object:
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(engines, "spark_screening", no_spark)
+    monkeypatch.setattr(engines, "spark_session", no_spark)
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text("Supplier Name,Description of Goods\nAcme Synthetic Textiles,cotton yarn\n",
+                        encoding="utf-8")
+    store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    try:
+        with pytest.raises(InputError, match="no country column"):
+            screen_run(manifest, settings=Settings(strict=True), engine="spark", store=store)
+        assert store.runs() == []
+    finally:
+        store.close()

@@ -141,6 +141,10 @@ def screen_run(
                    if not (engine == "spark" and f == "parquet" and p.is_dir() and force)},
                   force=force, inputs=[target] if isinstance(target, Path) else [])
     if engine == "spark":
+        if settings.strict and isinstance(target, Path) and target.is_file():
+            # a file on this machine is opened by the local reader anyway: say what it lacks
+            # before Spark starts (a JVM, seconds) and before a run is stored
+            require_columns(open_manifest(target, sheet=sheet, mapping=mapping), name)
         run = _screen_spark(target, settings, sheet, mapping, paths, reference, store, name, input_path,
                             options, spark_master, partitions)
         run.seconds = time.perf_counter() - t0
