@@ -581,9 +581,11 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
     """The outcome of each distinct set of row facts (supplier, country, goods text, HS code,
     address), in order: the per-batch screening core. ``cols`` names the user's column of each
     fact (for problems). Parties are matched in one batch (in worker processes when large)."""
-    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin), len(ctx.verdicts),
-           len(ctx.cells)) > _MAX_MEMO:
+    if max(len(ctx.xinjiang), len(ctx.party), len(ctx.origin), len(ctx.verdicts)) > _MAX_MEMO:
         ctx.clear_memos()
+    if len(ctx.cells) > _MAX_OUTCOMES:
+        # the cells' texts are most of an outcome's memory: no more of them than of outcomes
+        ctx.cells.clear()
     clean = [tuple(v.strip() for v in k) for k in keys]
     long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
     for i in long:
