@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -382,26 +384,41 @@ def test_small_batches_stay_in_process() -> None:
     assert found[0][0].record.record_id == "a" and found[1][0].record.record_id == "b"
 
 
-def test_a_kept_pool_takes_later_small_batches() -> None:
-    # SYNTHETIC names, as above: one pool started by the first large batch matches the later,
-    # smaller batches of a streamed run, with the serial candidates
-    from chainscreen.bench import synthetic_names
-
-    listed = synthetic_names(2000, seed=31)
-    records = [EntityRecord("synthetic", f"syn-{i}", nm, country="CN") for i, nm in enumerate(listed)]
-    first = [(nm, "CN") for nm in synthetic_names(1200, seed=32)]
-    later = [(nm.replace("e", "a", 1), "CN") for nm in listed[:300]]
-    serial = EntityMatcher(records, Settings(), workers=1)
-    expected = serial.match_many(first), serial.match_many(later)
-    matcher = EntityMatcher(records, Settings(), workers=2, parallel_min=1000)
+def _count_in_process(matcher: EntityMatcher) -> list[int]:
+    """A list that grows by one for every party ``matcher`` ranks in this process (calls made in
+    its worker processes are not counted)."""
     ran: list[int] = []
     real = matcher._rank_one
 
     def counting(name: str, country: str | None) -> object:
-        ran.append(1)  # only calls made in this process are counted
+        ran.append(1)
         return real(name, country)
 
     matcher._rank_one = counting  # type: ignore[method-assign]
+    return ran
+
+
+def _pool_case(seed: int, later_size: int,
+               later_country: Callable[[int], str | None]) -> tuple[Any, ...]:
+    """SYNTHETIC list and parties (chainscreen.bench.synthetic_names): a list of 2,000 names,
+    1,200 other parties, then ``later_size`` misspelt list names; with the serial candidates
+    and a matcher of two workers that starts them from 1,000 parties."""
+    from chainscreen.bench import synthetic_names
+
+    listed = synthetic_names(2000, seed=seed)
+    records = [EntityRecord("synthetic", f"syn-{i}", nm, country="CN") for i, nm in enumerate(listed)]
+    first = [(nm, "CN") for nm in synthetic_names(1200, seed=seed + 1)]
+    later = [(nm.replace("e", "a", 1), later_country(i)) for i, nm in enumerate(listed[:later_size])]
+    serial = EntityMatcher(records, Settings(), workers=1)
+    expected = serial.match_many(first), serial.match_many(later)
+    return first, later, expected, EntityMatcher(records, Settings(), workers=2, parallel_min=1000)
+
+
+def test_a_kept_pool_takes_later_small_batches() -> None:
+    # one pool started by the first large batch matches the later, smaller batches of a
+    # streamed run, with the serial candidates
+    first, later, expected, matcher = _pool_case(31, 300, lambda i: "CN")
+    ran = _count_in_process(matcher)
     with matcher.pooled():
         got = matcher.match_many(first), matcher.match_many(later)
         assert matcher._pool is not None
@@ -411,26 +428,11 @@ def test_a_kept_pool_takes_later_small_batches() -> None:
 
 
 def test_prefetched_parties_give_the_serial_candidates() -> None:
-    # SYNTHETIC names, as above: parties handed to the workers ahead (what a streamed run does
-    # with the next chunk) come back with the serial candidates, matched in the workers only;
-    # a batch asked for while its parties are still in flight waits for them.
-    from chainscreen.bench import synthetic_names
-
-    listed = synthetic_names(2000, seed=41)
-    records = [EntityRecord("synthetic", f"syn-{i}", nm, country="CN") for i, nm in enumerate(listed)]
-    first = [(nm, "CN") for nm in synthetic_names(1200, seed=42)]
-    later = [(nm.replace("e", "a", 1), "CN" if i % 2 else None) for i, nm in enumerate(listed[:400])]
-    serial = EntityMatcher(records, Settings(), workers=1)
-    expected = serial.match_many(first), serial.match_many(later)
-    matcher = EntityMatcher(records, Settings(), workers=2, parallel_min=1000)
-    ran: list[int] = []
-    real = matcher._rank_one
-
-    def counting(name: str, country: str | None) -> object:
-        ran.append(1)  # only calls made in this process are counted
-        return real(name, country)
-
-    matcher._rank_one = counting  # type: ignore[method-assign]
+    # parties handed to the workers ahead (what a streamed run does with the next chunk) come
+    # back with the serial candidates, matched in the workers only; a batch asked for while its
+    # parties are still in flight waits for them
+    first, later, expected, matcher = _pool_case(41, 400, lambda i: "CN" if i % 2 else None)
+    ran = _count_in_process(matcher)
     assert matcher.prefetch(first) == 0, "handed over outside pooled()"
     with matcher.pooled():
         assert matcher.prefetch(first) == len(set(first))

@@ -186,10 +186,10 @@ def test_run_stored_before_0002_still_loads(db_url: str, tmp_path: Path) -> None
     assert "6 supply-chain rows" in (tmp_path / "old.md").read_text(encoding="utf-8")
 
 
-def test_report_from_run_applies_the_reviewers_decisions(db_url: str, tmp_path: Path) -> None:
-    """A hit a reviewer dismissed no longer makes its row high in a draft drafted from the run
-    (the run's JSON output, written before the review, still shows it as screened)."""
-    from chainscreen.cli.cmd_report import load_runs
+def _screen_and_dismiss(tmp_path: Path, db_url: str, *, repeat: bool) -> Path:
+    """Screen a SYNTHETIC manifest whose first row names an entity of the shipped UFLPA list (a
+    high row), a Swedish paper mill, and with ``repeat`` the listed row again; then dismiss every
+    hit of row 1 as a reviewer would. Returns the manifest; its JSON output is in ``out/``."""
     from chainscreen.normalize.countries import mentions_xinjiang
 
     with (reference_dir() / "uflpa_entity_list.csv").open(encoding="utf-8", newline="") as fh:
@@ -197,7 +197,8 @@ def test_report_from_run_applies_the_reviewers_decisions(db_url: str, tmp_path: 
                     if r["country"] == "CN" and not mentions_xinjiang(r["name"]))
     manifest = tmp_path / "lines.csv"
     manifest.write_text(f"Supplier Name,Country of Origin,Description of Goods\n\"{name}\",CN,toys\n"
-                        "Nordic Office Paper AB,SE,copy paper\n", encoding="utf-8")
+                        "Nordic Office Paper AB,SE,copy paper\n"
+                        + (f"\"{name}\",CN,toys\n" if repeat else ""), encoding="utf-8")
     code, _, err = cli_run("screen", str(manifest), "-o", str(tmp_path / "out"), "--format", "json",
                            "--db", db_url, "--quiet")
     assert code in (0, 3), err
@@ -205,10 +206,19 @@ def test_report_from_run_applies_the_reviewers_decisions(db_url: str, tmp_path: 
     assert row["level"] == "high", row["reasons"]
     for hit in row["candidates"]:
         if hit["decision"] in ("match", "review"):
-            code, out, err = cli_run("review", "latest", "--db", db_url, "--decide",
-                                     f"1:{hit['record_id']}", "dismiss", "--note",
-                                     "another company, checked the registry", "--by", "ana")
+            code, _, err = cli_run("review", "latest", "--db", db_url, "--decide",
+                                   f"1:{hit['record_id']}", "dismiss", "--note",
+                                   "another company, checked the registry", "--by", "ana")
             assert code == 0, err
+    return manifest
+
+
+def test_report_from_run_applies_the_reviewers_decisions(db_url: str, tmp_path: Path) -> None:
+    """A hit a reviewer dismissed no longer makes its row high in a draft drafted from the run
+    (the run's JSON output, written before the review, still shows it as screened)."""
+    from chainscreen.cli.cmd_report import load_runs
+
+    _screen_and_dismiss(tmp_path, db_url, repeat=False)
     (after,) = load_runs(("latest",), db=db_url)
     validate(after)
     decided = after["rows"][0]
@@ -230,28 +240,10 @@ def test_streamed_and_whole_runs_show_the_decisions_alike(tmp_path: Path) -> Non
     """A run screened after a reviewer dismissed a hit shows the decision (and the row's level
     without the dismissed hit) in its outputs, streamed or held in memory: the same CSV bytes.
     The store keeps both runs' levels as screened."""
-    from chainscreen.normalize.countries import mentions_xinjiang
     from chainscreen.store import open_store
 
     db_url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
-    with (reference_dir() / "uflpa_entity_list.csv").open(encoding="utf-8", newline="") as fh:
-        name = next(r["name"] for r in csv.DictReader(fh)
-                    if r["country"] == "CN" and not mentions_xinjiang(r["name"]))
-    manifest = tmp_path / "lines.csv"
-    manifest.write_text(f"Supplier Name,Country of Origin,Description of Goods\n\"{name}\",CN,toys\n"
-                        "Nordic Office Paper AB,SE,copy paper\n"
-                        f"\"{name}\",CN,toys\n", encoding="utf-8")
-    code, _, err = cli_run("screen", str(manifest), "-o", str(tmp_path / "first"), "--format", "json",
-                           "--db", db_url, "--quiet")
-    assert code in (0, 3), err
-    row = json.loads((tmp_path / "first" / "lines.json").read_text(encoding="utf-8"))["rows"][0]
-    assert row["level"] == "high", row["reasons"]
-    for hit in row["candidates"]:
-        if hit["decision"] in ("match", "review"):
-            code, out, err = cli_run("review", "latest", "--db", db_url, "--decide",
-                                     f"1:{hit['record_id']}", "dismiss", "--note",
-                                     "another company, checked the registry", "--by", "ana")
-            assert code == 0, err
+    manifest = _screen_and_dismiss(tmp_path, db_url, repeat=True)
     files = {}
     for how in ("whole", "stream"):
         extra = ["--stream"] if how == "stream" else []
