@@ -45,6 +45,7 @@ from chainscreen.normalize.names import (
     is_meaningful_name,
     legal_form,
     legal_forms,
+    meaning_words,
     name_variants,
     place_country,
     script_of,
@@ -108,6 +109,9 @@ class NameKey:
     families: frozenset[str] = frozenset()
     #: one word followed by place words only ("PLA China"): the word may be an acronym
     acronym_and_places: bool = False
+    #: for a Chinese name, the words with a meaning (not pinyin): see
+    #: :func:`~chainscreen.normalize.names.meaning_words`; None for other names
+    meaning: frozenset[str] | None = None
 
     @property
     def has_distinctive(self) -> bool:
@@ -126,13 +130,14 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     spelled = spelling_key(name)
     capitals = frozenset(m.group(0).replace(".", "").casefold() for m in _CAPITALS.finditer(name))
     families = _families(legal_forms(name))
+    meaning = meaning_words(name) if _HAN.search(name) else None
     keys = []
     for variant in sorted(name_variants(name)):
         tokens = fold_tokens(tuple(variant.split()))
         if tokens:
             kinds = tuple(token_kind(t) for t in tokens)
             keys.append(NameKey(name, tokens, kinds, "".join(tokens), spelled, form, translit,
-                                capitals, families, all(k == "place" for k in kinds[1:])))
+                                capitals, families, all(k == "place" for k in kinds[1:]), meaning))
     return tuple(keys)
 
 
@@ -679,6 +684,30 @@ def one_word(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
     return score
 
 
+def pinyin_only(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Caps below match (``pinyin_cap``) a Chinese name whose one distinctive word in common
+    is read as pinyin, with no word of meaning and no place in common besides: toneless pinyin
+    of two characters is shared by many companies (天味食品 "tianwei food" is not Tianjin
+    Tianwei Food). A translation, a listed company's English short name, a second distinctive
+    word or the same place lets it reach match."""
+    a, b = al.a, al.b
+    if a.meaning is None:
+        return score
+    distinct = [t for t, free, k in zip(a.tokens, al.free_a, a.kinds, strict=True)
+                if not free and k in ("distinctive", "number")]
+    if len(distinct) != 1 or distinct[0] in a.meaning:
+        return score
+    if any(not free and k == "place" and t in b.tokens
+           for t, free, k in zip(a.tokens, al.free_a, a.kinds, strict=True)):
+        return score  # the same place on both sides ("新疆众和" / "Xinjiang Zhonghe")
+    if score > p.pinyin_cap:
+        score = _capped(score, p.pinyin_cap)
+        if why is not None:
+            why.append(f"pinyin_only: '{distinct[0]}', read as pinyin, is the one distinctive word "
+                       f"in common (≤ {p.pinyin_cap})")
+    return score
+
+
 def _has_extra(al: Alignment) -> bool:
     """Whether either name has words (joining words aside) the other lacks; a place that is the
     other side's known country is not one ("Acme Textiles Vietnam" / a Vietnamese "Acme Textiles")."""
@@ -741,6 +770,7 @@ NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("country", country),
     ("weak_evidence", weak_evidence),
     ("one_word", one_word),
+    ("pinyin_only", pinyin_only),
     ("words_differ", words_differ),
     ("extra_words", extra_words),
 )
@@ -749,7 +779,7 @@ _RUN = tuple(f for _n, f in NAME_FEATURES)
 _HEAD = _RUN[: [n for n, _f in NAME_FEATURES].index("country") + 1]
 _TAIL = _RUN[len(_HEAD):]
 _CAPS = ("weak_cap", "acronym_cap", "misspelt_cap", "one_word_cap", "differ_cap", "extra_cap",
-         "extra_cap_distinct")
+         "extra_cap_distinct", "pinyin_cap")
 
 
 @lru_cache(maxsize=64)

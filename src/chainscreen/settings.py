@@ -103,6 +103,7 @@ class ScorerParams:
     weak_cap: float = 0.80  # only initials of a listed acronym: review at most
     acronym_cap: float = 0.70  # only the supplier's short form (initials, abbreviation): below review
     one_word_cap: float = 0.70  # one word in common and other words differ: below review
+    pinyin_cap: float = 0.85  # a Chinese name's one distinctive word in common is pinyin: below match
     misspelt_cap: float = 0.70  # only misspelt words in common ("Sharp" / "Shary"): below review
 
 

@@ -434,6 +434,28 @@ def name_variants(name: str | None) -> frozenset[str]:
     return frozenset(out)
 
 
+
+@lru_cache(maxsize=65_536)
+def meaning_words(name: str) -> frozenset[str] | None:
+    """For a Chinese name (Han, no kana): the words of its readings that carry a meaning — a
+    dictionary or glossary translation, a fixed trade word, the English short name of a listed
+    company, or Latin text written in the name — as opposed to pinyin, which toneless loses
+    what the characters distinguish (天味 and 天威 are both "tianwei"). None for other names.
+
+    >>> sorted(meaning_words("紫金矿业集团股份有限公司"))
+    ['co', 'group', 'ltd', 'mining']
+    """
+    if not name or _KANA.search(name) or not _HAN_RUN.search(name):
+        return None
+    text = _simplified(name)
+    out: set[str] = set()
+    for words in (reading_words(text), reading_words(text, short_names=True)):
+        for word, reading in words:
+            if word and reading == _transliterate(word, spaced=False).strip():
+                continue  # pinyin: no meaning
+            out.update(normalize_name(reading).split())
+    return frozenset(out)
+
 # --- CJK readings ---------------------------------------------------------------------------
 
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
