@@ -213,6 +213,47 @@ def test_one_word_names_need_corroboration() -> None:
     assert _decision("Atlas Corp.", None, "Atlas Equipment Company Limited", None) == "reject"
 
 
+def test_pinyin_words_of_chinese_names() -> None:
+    """A word of a Chinese name read as pinyin: a letter more or less is another character;
+    another reading of its characters is the same word; one pinyin word in common does not
+    reach review on the country alone. The Chinese names are real (Shanghai and Shenzhen
+    listings, tests/data/real_names/cn_exchange_names.csv); the list names are the real records
+    they were falsely screened against before (tests/data/real_name_hits_cn.csv, history)."""
+    assert _decision("东贝集团", "CN", "DONGMEI INVESTMENT GROUP CO., LIMITED", "CN") == "reject"
+    assert _decision("中百控股集团股份有限公司", "CN", "Xinjiang Zhongtai Group Co. Ltd", "CN") == "reject"
+    assert _decision("晨光股份", "CN", "Chenguang Biotech Group Co., Ltd.", "CN") == "reject"
+    assert _decision("美克家居", "CN", "Meike Co.", "CN") == "reject"
+    # the listed company itself still reaches its record: a translated word in common
+    assert _decision("晨光生物科技集团股份有限公司", "CN", "Chenguang Biotech Group Co., Ltd.", "CN") == "match"
+    # 莞 reads guan (东莞) and wan: the list wrote the second
+    score, why = score_pair("伊犁卓莞服装制造有限公司", "CN", "Yili Zhuowan Garment Manufacturing Co., Ltd.", "CN")
+    assert score >= Settings().match_threshold and any("another reading" in r for r in why)
+    # SYNTHETIC: the same pair written in Latin is two names a letter apart, no reading involved
+    assert score_pair("Dongbei Group", "CN", "Dongmei Investment Group", "CN")[0] > \
+        score_pair("东贝集团", "CN", "Dongmei Investment Group", "CN")[0]
+
+
+def test_a_pinyin_word_may_be_a_coined_brand() -> None:
+    """滨州中纺银泰 reads "binzhou zhongfang yintai"; the list writes Binzhou Chinatex Yintai. A
+    Latin word no pinyin spells, against the one word left, is taken as a possible brand: review,
+    never match, and only with a distinctive word in common after the leading place and the
+    same country."""
+    chinese, listed = "滨州中纺银泰实业有限公司", "Binzhou Chinatex Yintai Industrial Co., Ltd."
+    score, why = score_pair(chinese, "CN", listed, "CN")
+    assert _decision(chinese, "CN", listed, "CN") == "review"
+    assert any(r.startswith("brand_word: 'zhongfang'") for r in why)
+    assert any(r.startswith("pinyin_only") for r in why)
+    # SYNTHETIC list names around it: a Latin word pinyin spells ("huaxin") differs ...
+    assert _decision(chinese, "CN", "Binzhou Huaxin Yintai Industrial Co., Ltd.", "CN") == "reject"
+    # ... and without the country, or with another one, no brand is guessed
+    assert not any(r.startswith("brand_word") for r in score_pair(chinese, None, listed, None)[1])
+    assert _decision(chinese, "CN", listed, "VN") == "reject"
+    # only the leading place in common (a registered name opens with it): no guess
+    assert _decision("珠海奔图电子有限公司", "CN", "Zhuhai Pantum Electronics Co. Ltd.", "CN") == "reject"
+    # one syllable of the spaced reading is a character, not a word (a false hit before)
+    assert _decision("信达地产", "MX", "AHOME REAL ESTATE, S.A. DE C.V.", "MX") == "reject"
+
+
 def _cases() -> list[dict[str, str]]:
     with CASES.open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -230,9 +271,10 @@ def test_labelled_pairs_below_review_when_different() -> None:
 def test_chinese_names_reach_their_list_record() -> None:
     """Chinese registered names of listed entities (tests/data/match_cases.csv, the source of each
     pair noted there) against the shipped lists: the measured share that reaches the same list
-    record at review or above (0.69 before the exchanges' short names, 38 of 48 = 0.79 with them;
-    the target is 0.8, the misses are brands no public table here holds, such as 溢达 / Esquel),
-    and Chinese names of well-known unlisted companies reach none."""
+    record at review or above (0.69 before the exchanges' short names, 38 of 48 = 0.79 with them,
+    39 = 0.81 with another reading of a character and a pinyin word taken for a coined brand; the
+    target is 0.8, the misses are brands no public table here holds, such as 溢达 / Esquel), and
+    Chinese names of well-known unlisted companies reach none."""
     from chainscreen.normalize.names import normalize_name
     from chainscreen.reference import load_reference
 
@@ -255,7 +297,7 @@ def test_chinese_names_reach_their_list_record() -> None:
     print(f"Chinese names reaching their list record: {reached}/{total} = {reached / total:.3f}; "
           f"names of companies on no list reaching any entity: 0/{unlisted}")
     assert total >= 45
-    assert reached / total >= 0.78
+    assert reached / total >= 0.8
 
 
 def test_matcher_finds_typos_aliases_and_cjk() -> None:
@@ -570,9 +612,9 @@ REAL_NAMES_CN = Path(__file__).parent / "data" / "real_names" / "cn_exchange_nam
 def test_real_chinese_names_every_hit_judged() -> None:
     """`chainscreen bench fp` on the Chinese company names of the two exchanges: every hit at
     review level or above is judged in tests/data/real_name_hits_cn.csv, so a change of the
-    readings that adds or moves a hit fails here until it is judged. No false match (the target);
-    the review-level figure is printed, not held to its target, which this slice does not meet
-    (1.97 false per 1,000 names against ≤ 1; docs/MATCHING.md)."""
+    readings that adds or moves a hit fails here until it is judged. The targets: no false
+    match, at most one false hit at review level or above per 1,000 names (1.97 before pinyin
+    words were paired only as readings, 0.66 after; docs/MATCHING.md)."""
     from chainscreen import bench
     from chainscreen.reference import load_reference
 
@@ -586,4 +628,5 @@ def test_real_chinese_names_every_hit_judged() -> None:
           f"{review.unsure} unsure")
     assert len(names) == 4580 and review.unjudged == 0
     assert match.false == 0
+    assert review.false * 1000 / len(names) <= 1.0
     assert {(h.name.name, h.record.record_id) for h in hits} == set(judged)  # none has gone either

@@ -47,9 +47,12 @@ from chainscreen.normalize.names import (
     legal_forms,
     meaning_words,
     name_variants,
+    pinyin_alternates,
+    pinyin_syllables,
     place_country,
     script_of,
     spelling_key,
+    spelt_as_pinyin,
     token_kind,
 )
 from chainscreen.settings import DEFAULT_SCORER, ScorerParams, Settings
@@ -112,6 +115,9 @@ class NameKey:
     #: for a Chinese name, the words with a meaning (not pinyin): see
     #: :func:`~chainscreen.normalize.names.meaning_words`; None for other names
     meaning: frozenset[str] | None = None
+    #: for a Chinese name, (pinyin word, another reading of its characters): see
+    #: :func:`~chainscreen.normalize.names.pinyin_alternates`
+    alternates: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def has_distinctive(self) -> bool:
@@ -131,13 +137,15 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     capitals = frozenset(m.group(0).replace(".", "").casefold() for m in _CAPITALS.finditer(name))
     families = _families(legal_forms(name))
     meaning = meaning_words(name) if _HAN.search(name) else None
+    alternates = pinyin_alternates(name) if meaning is not None else frozenset()
     keys = []
     for variant in sorted(name_variants(name)):
         tokens = fold_tokens(tuple(variant.split()))
         if tokens:
             kinds = tuple(token_kind(t) for t in tokens)
             keys.append(NameKey(name, tokens, kinds, "".join(tokens), spelled, form, translit,
-                                capitals, families, all(k == "place" for k in kinds[1:]), meaning))
+                                capitals, families, all(k == "place" for k in kinds[1:]), meaning,
+                                alternates))
     return tuple(keys)
 
 
@@ -280,7 +288,7 @@ class Alignment:
 
     __slots__ = ("a", "b", "wa", "wb", "free_a", "free_b", "matched", "paired", "dist_hit",
                  "num_a", "num_b", "factor", "strong", "weak", "countries", "country_agrees", "pairs",
-                 "joined_strong", "form_conflict")
+                 "joined_strong", "form_conflict", "brand")
 
     def __init__(self, a: NameKey, b: NameKey, params: ScorerParams,
                  countries: tuple[str | None, frozenset[str]] | None = None) -> None:
@@ -293,6 +301,7 @@ class Alignment:
         self.country_agrees = False
         self.joined_strong = False  # the whole names are spelt alike without spaces
         self.form_conflict = False  # legal forms of different families
+        self.brand = False  # a pinyin word taken for the other name's brand (:func:`brand_word`)
         self.wa, self.wb = _weights(a.kinds, params), _weights(b.kinds, params)
         self.free_a = [True] * len(a.tokens)
         self.free_b = [True] * len(b.tokens)
@@ -340,7 +349,10 @@ def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] |
     """Rewards words that are alike but not equal, best pairs first, by their similarity: a
     plural, an abbreviation of a generic word ("ind" / "industry"), a word's beginning, a
     misspelling within an edit budget that grows with length, and for transliterated names
-    the consonant outline ("soni" / "sony")."""
+    the consonant outline ("soni" / "sony"). A word of a Chinese name read as pinyin is alike
+    only another reading of its characters or its first characters (see :func:`_pinyin_sim`):
+    a letter more or less is another character (东贝 "dongbei" is not Dongmei, 中百 "zhongbai"
+    not Zhongtai)."""
     free_a, free_b = al.free_a, al.free_b
     if not (any(free_a) and any(free_b)):
         return score
@@ -349,13 +361,19 @@ def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] |
     loose = a.transliterated or b.transliterated
     sims = []
     kinds_a, kinds_b = a.kinds, b.kinds
-    open_b = [(j, tb[j]) for j in range(len(tb)) if free_b[j] and kinds_b[j] != "stop"]
+    mean_a, mean_b = a.meaning, b.meaning
+    open_b = [(j, tb[j], mean_b is not None and tb[j] not in mean_b)
+              for j in range(len(tb)) if free_b[j] and kinds_b[j] != "stop"]
     for i in range(len(ta)):
         if not free_a[i] or kinds_a[i] == "stop":
             continue
         t = ta[i]
-        for j, u in open_b:
-            s, how = _word_sim(t, u, loose)
+        pinyin_a = mean_a is not None and t not in mean_a
+        for j, u, pinyin_b in open_b:
+            if pinyin_a or pinyin_b:
+                s, how = _pinyin_sim(t, u, a if pinyin_a else None, b if pinyin_b else None)
+            else:
+                s, how = _word_sim(t, u, loose)
             if s > 0.0:
                 sims.append((s, i, j, how))
     if sims:
@@ -392,6 +410,21 @@ def similar_words(al: Alignment, score: float, p: ScorerParams, why: list[str] |
     return score
 
 
+def _pinyin_sim(t: str, u: str, key_t: NameKey | None, key_u: NameKey | None) -> tuple[float, str]:
+    """Similarity of two different words of which one (or both) is a Chinese name's word read as
+    pinyin (``key_t`` / ``key_u``: the name it is read from): 1 for another reading of its
+    characters (卓莞 "zhuoguan" / "zhuowan"), a word's beginning for its first characters when
+    the segmenter cut it longer ("meixinfa" / "meixin"); otherwise 0."""
+    if (key_t is not None and (t, u) in key_t.alternates) \
+            or (key_u is not None and (u, t) in key_u.alternates):
+        return 1.0, "is another reading of"
+    for long, short, key in ((t, u, key_t), (u, t, key_u)):
+        if key is not None and len(short) >= 4 and len(long) > len(short) and long.startswith(short) \
+                and spelt_as_pinyin(short) and spelt_as_pinyin(long[len(short):]):
+            return 0.5 + 0.5 * len(short) / len(long), "begins"
+    return 0.0, ""
+
+
 _WEAK_HOW = frozenset({"abbreviates", "begins"})
 #: A misspelt word at least this alike (one letter in seven) still names the same company.
 _STRONG_WORD = 0.85
@@ -422,6 +455,45 @@ def initials(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
                     al.weak.append(("initials" if t in x.capitals else "lower-case initials", side))
                     if why is not None:
                         why.append(f"initials: '{t}' = initials of '{' '.join(y.tokens[j] for j in run)}'")
+    return score
+
+
+def brand_word(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
+    """Pairs, as a guess scored ``brand_score``, the one word left in a Chinese name, read as
+    pinyin, with the one word left in a Latin name when no pinyin spells that word: many Chinese
+    companies are known abroad by a coined name no reading of the characters gives (滨州中纺银泰
+    "binzhou zhongfang yintai" / "Binzhou Chinatex Yintai"). Only between distinctive words and
+    when the names already have a distinctive word in common after the Chinese name's first
+    word (a registered name opens with its place: 珠海, 滨州, not always known as one) and the
+    country agrees; not a one-syllable word (a character of a spaced reading), nor a Latin word
+    of fewer than four letters, in capitals (initials) or that pinyin spells ("zhongtai"):
+    those differ. A name paired so stays below match (:func:`pinyin_only`)."""
+    if not al.strong or (al.a.meaning is None) == (al.b.meaning is None) or al.countries is None \
+            or al.countries[0] not in al.countries[1]:
+        return score
+    x, y, fx, fy, wx, wy = ((al.a, al.b, al.free_a, al.free_b, al.wa, al.wb) if al.a.meaning is not None
+                            else (al.b, al.a, al.free_b, al.free_a, al.wb, al.wa))
+    left_x = [i for i, (f, k) in enumerate(zip(fx, x.kinds, strict=True)) if f and k != "stop"]
+    left_y = [j for j, (f, k) in enumerate(zip(fy, y.kinds, strict=True)) if f and k != "stop"]
+    if len(left_x) != 1 or len(left_y) != 1 or not any(
+            not fx[k] and x.kinds[k] in ("distinctive", "number") for k in range(1, len(fx))):
+        return score  # the first word of a registered name is its place (珠海, 滨州)
+    i, j = left_x[0], left_y[0]
+    han, latin = x.tokens[i], y.tokens[j]
+    assert x.meaning is not None
+    if x.kinds[i] != "distinctive" or y.kinds[j] != "distinctive" or han in x.meaning \
+            or han in pinyin_syllables() or len(latin) < 4 or latin in y.capitals \
+            or spelt_as_pinyin(latin):
+        return score  # one syllable is a character of a spaced reading, not a word
+    fx[i] = fy[j] = False
+    w = wx[i] + wy[j]
+    al.matched += p.brand_score * w
+    al.paired += w
+    al.pairs += 1
+    al.brand = True
+    if why is not None:
+        why.append(f"brand_word: '{han}', read as pinyin, may be the brand '{latin}' "
+                   f"({p.brand_score:.2f})")
     return score
 
 
@@ -672,8 +744,12 @@ def one_word(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
     """Caps a score that rests on one shared word: below review (``acronym_cap``) when either
     name has more words ("Atlas Corp." / "Atlas Equipment Company", "IAC" / "IAC International"),
     at review (``weak_cap``) when both names are that one word; uncapped when the country agrees
-    or the names are spelt alike without spaces."""
-    if al.pairs != 1 or al.joined_strong or al.country_agrees or al.weak:
+    or the names are spelt alike without spaces. The country does not lift the cap when the one
+    word is a Chinese name's pinyin: most Chinese names and the Chinese entities they are compared
+    with share the country (晨光股份 "chenguang" is not Chenguang Biotech Group)."""
+    if al.pairs != 1 or al.joined_strong or al.weak:
+        return score
+    if al.country_agrees and not _pinyin_pair(al):
         return score
     extra = _has_extra(al)
     cap = p.one_word_cap if extra or al.form_conflict else p.weak_cap
@@ -684,13 +760,27 @@ def one_word(al: Alignment, score: float, p: ScorerParams, why: list[str] | None
     return score
 
 
+def _pinyin_pair(al: Alignment) -> bool:
+    """Whether a word paired in a Chinese name (either side) is read as pinyin."""
+    for key, free in ((al.a, al.free_a), (al.b, al.free_b)):
+        if key.meaning is not None and any(not f and k != "stop" and t not in key.meaning
+                                           for t, f, k in zip(key.tokens, free, key.kinds, strict=True)):
+            return True
+    return False
+
+
 def pinyin_only(al: Alignment, score: float, p: ScorerParams, why: list[str] | None) -> float:
     """Caps below match (``pinyin_cap``) a Chinese name whose one distinctive word in common
     is read as pinyin, with no word of meaning and no place in common besides: toneless pinyin
     of two characters is shared by many companies (天味食品 "tianwei food" is not Tianjin
     Tianwei Food). A translation, a listed company's English short name, a second distinctive
-    word or the same place lets it reach match."""
+    word or the same place lets it reach match; a word taken for a brand (:func:`brand_word`)
+    does not."""
     a, b = al.a, al.b
+    if al.brand and score > p.pinyin_cap:
+        if why is not None:
+            why.append(f"pinyin_only: a word read as pinyin was taken for a brand (≤ {p.pinyin_cap})")
+        return _capped(score, p.pinyin_cap)
     if a.meaning is None:
         return score
     distinct = [t for t, free, k in zip(a.tokens, al.free_a, a.kinds, strict=True)
@@ -753,13 +843,14 @@ def extra_words(al: Alignment, score: float, p: ScorerParams, why: list[str] | N
     return _capped(score, cap)
 
 
-#: The features in the order they run. The first three pair words; ``leftover_words`` turns
+#: The features in the order they run. The first four pair words; ``leftover_words`` turns
 #: the pairing into a score; the rest raise, lower or cap it. ``country`` and what reads it
 #: run only when countries are given (:func:`score_pair`, the matcher).
 NAME_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("equal_words", equal_words),
     ("similar_words", similar_words),
     ("initials", initials),
+    ("brand_word", brand_word),
     ("leftover_words", leftover_words),
     ("no_distinctive", no_distinctive),
     ("numbers_agree", numbers_agree),

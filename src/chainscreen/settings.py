@@ -90,6 +90,7 @@ class ScorerParams:
     number_extra: float = 0.85  # only one name has a number
     joined_floor: float = 0.55  # the joined-spelling similarity that maps to score 0
     abbreviation_score: float = 0.7  # a short name spelt inside the other ("WMT" / "Walmart")
+    brand_score: float = 0.5  # a Chinese name's pinyin word taken for a Latin brand (see brand_word)
     legal_conflict: float = 0.05  # legal forms of different kinds ("L.P." / "Inc.")
     country_agree: float = 0.03
     country_conflict: float = 0.10

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import islice, product
 
 __all__ = [
     "is_meaningful_name",
@@ -455,6 +456,79 @@ def meaning_words(name: str) -> frozenset[str] | None:
                 continue  # pinyin: no meaning
             out.update(normalize_name(reading).split())
     return frozenset(out)
+
+
+@lru_cache(maxsize=65_536)
+def pinyin_alternates(name: str) -> frozenset[tuple[str, str]]:
+    """For a Chinese name: (pinyin reading, another reading) of each word read as pinyin whose
+    characters have more than one reading, so that the spelling a list chose is found
+    (卓莞 is read "zhuoguan", and written "Zhuowan" by the list that names it). Empty for other
+    names.
+
+    >>> ("zhuoguan", "zhuowan") in pinyin_alternates("伊犁卓莞服装制造有限公司")
+    True
+    """
+    if not name or _KANA.search(name) or not _HAN_RUN.search(name):
+        return frozenset()
+    from pypinyin import Style, pinyin
+
+    text = _simplified(name)
+    out: set[tuple[str, str]] = set()
+    for words in (reading_words(text), reading_words(text, short_names=True)):
+        for word, reading in words:
+            if not word or reading != _transliterate(word, spaced=False).strip():
+                continue  # not read as pinyin
+            options = pinyin(word, style=Style.NORMAL, heteronym=True)
+            if all(len(o) == 1 for o in options):
+                continue
+            for combo in islice(product(*options), _MAX_ALTERNATES):
+                other = "".join(combo)
+                if other != reading and other.isascii():
+                    out.add((reading, other))
+    return frozenset(out)
+
+
+_MAX_ALTERNATES = 32  # readings tried per word (each character may have several)
+
+
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless Mandarin syllable pypinyin knows ("zhong", "lv" and "lu" for 绿), without
+    the interjections written as a bare consonant (呣 "m", 嗯 "n", "ng", "hm")."""
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style._constants import PHONETIC_SYMBOL_DICT
+
+    plain = {mark: spelled[0] for mark, spelled in PHONETIC_SYMBOL_DICT.items()}
+    out: set[str] = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            syllable = "".join(plain.get(ch, ch) for ch in reading)
+            if syllable.isascii() and syllable.isalpha() and any(v in syllable for v in "aeiouv"):
+                out.add(syllable)
+                out.add(syllable.replace("v", "u"))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=16_384)
+def spelt_as_pinyin(word: str) -> bool:
+    """Whether a Latin word can be read as toneless pinyin syllables one after another
+    ("zhongfang", "xian", "hesheng"); a coined brand ("chinatex", "esquel", "daqo") cannot.
+
+    >>> spelt_as_pinyin("zhongfang"), spelt_as_pinyin("chinatex")
+    (True, False)
+    """
+    if not word.isascii() or not word.isalpha():
+        return False
+    syllables = pinyin_syllables()
+    n = len(word)
+    ends = [False] * (n + 1)  # ends[i]: word[:i] is a run of syllables
+    ends[0] = True
+    for i in range(n):
+        if ends[i]:
+            for j in range(i + 1, min(n, i + 6) + 1):  # the longest syllables have 6 letters
+                if word[i:j] in syllables:
+                    ends[j] = True
+    return ends[n]
 
 # --- CJK readings ---------------------------------------------------------------------------
 
