@@ -201,3 +201,26 @@ def test_chinese_readings() -> None:
     assert "tencent" in name_variants("腾讯")  # CC-CEDICT's "see" reference, legal words dropped
     # traditional characters read as simplified
     assert name_variants("華孚時尚股份有限公司") == name_variants("华孚时尚股份有限公司")
+
+
+def test_rigour_shortcuts_agree_with_its_public_functions() -> None:
+    """The legal-form finder and the null-word test call rigour's compiled functions directly
+    (a one-name check then does not import rigour's text tools); they must answer as rigour's
+    public functions do."""
+    from rigour._core import nullwords_list
+    from rigour.names import extract_org_types
+    from rigour.text import is_nullword
+    from rigour.text.normalize import Cleanup, Normalize
+
+    from chainscreen.normalize import names
+
+    assert (int(Normalize.CASEFOLD), int(Cleanup.Noop)) == (names._CASEFOLD, names._NO_CLEANUP)
+    phrases = [" ".join(k) for table in (names._ANYWHERE, names._EDGE, names._PREFIX) for k in table]
+    phrases += ["co ltd", "gmbh", "sp z o o", "ооо", "industry", "silicon industry", "société anonyme",
+                "aktiengesellschaft", "limited liability company", "pt", "tbk", "s.a. de c.v."]
+    assert len(phrases) > 80
+    for phrase in phrases:
+        assert names._org_types()(phrase) == extract_org_types(phrase), phrase
+    words = list(nullwords_list())
+    for text in [*words, *(w.upper() for w in words), "Hoshine", "N / A", "", " none "]:
+        assert names._nullword()(text) == is_nullword(text), text

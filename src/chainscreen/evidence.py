@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chainscreen.models import MULTI_SEP, UFLPA_SECTIONS, Candidate, Evidence
 from chainscreen.normalize.countries import country_name
@@ -168,15 +168,32 @@ class EvidenceBuilder:
         self._cl = {str(r["iso2"]): r for r in ref.child_labour.to_dict("records") if r.get("iso2")}
         self._sector_info = ref.info("uflpa-sectors") if "uflpa-sectors" in ref.catalogue else None
         self._sectors = sector_titles(ref.uflpa_sectors)
-        self._wro: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
+        # the merchandise of each order as a pattern's source, per country; compiled when a
+        # country is first screened (a context read from disk then compiles none it does not use)
+        self._wro: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        self._wro_compiled: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
         wro_records: list[dict[str, str]] = ref.wro_merchandise.to_dict("records")  # type: ignore[assignment]
         for rec in wro_records:
             iso2 = str(rec.get("iso2") or "")
             term = str(rec.get("merchandise") or "").strip()
             if not iso2 or not term:
                 continue
-            pattern = re.compile(r"\b" + r"\s+".join(map(re.escape, term.lower().split())) + r"s?\b")
-            self._wro.setdefault(iso2, []).append((pattern, rec))
+            source = r"\b" + r"\s+".join(map(re.escape, term.lower().split())) + r"s?\b"
+            self._wro.setdefault(iso2, []).append((source, rec))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the compiled patterns: they are compiled again where they are used."""
+        state = dict(self.__dict__)
+        state["_wro_compiled"] = {}
+        return state
+
+    def _wro_patterns(self, country: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
+        """The compiled merchandise patterns of the orders on ``country``'s goods."""
+        found = self._wro_compiled.get(country)
+        if found is None:
+            found = [(re.compile(source), rec) for source, rec in self._wro.get(country, ())]
+            self._wro_compiled[country] = found
+        return found
 
     # -- one function per evidence kind ------------------------------------------------------
 
@@ -386,7 +403,7 @@ class EvidenceBuilder:
         if not country or not description:
             return []
         text = description.lower()
-        matched = [rec for pattern, rec in self._wro.get(country, ()) if pattern.search(text)]
+        matched = [rec for pattern, rec in self._wro_patterns(country) if pattern.search(text)]
         counted = [(self._wro_status[str(r.get("status") or "").strip().lower()], r)
                    for r in matched
                    if str(r.get("status") or "").strip().lower() in self._wro_status]

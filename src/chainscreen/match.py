@@ -37,7 +37,8 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from chainscreen.models import Candidate, EntityRecord
+from chainscreen.models import Candidate, EntityRecord, pickled_by_fields
+from chainscreen.normalize import NonAsciiPattern
 from chainscreen.normalize.names import (
     GENERIC_WORDS,
     PLACE_WORDS,
@@ -95,6 +96,7 @@ def _families(forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_FORM_FAMILY.get(f, f) for f in forms)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NameKey:
     """A name analysed for comparison: its words, their kinds and weights, and its legal form."""
@@ -149,8 +151,8 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     return tuple(keys)
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LOOSE_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff]")
+_HAN = NonAsciiPattern(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LOOSE_SCRIPT = NonAsciiPattern(r"[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff]")
 _CAPITALS = re.compile(r"\b(?:[A-Z]{2,6}|(?:[A-Z]\.){2,6})(?![a-z])")
 
 
@@ -970,6 +972,7 @@ def record_countries(record: EntityRecord) -> frozenset[str]:
 # --- stage 1: the candidate index ------------------------------------------------------------
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class _IndexEntry:
     record: EntityRecord
@@ -1462,14 +1465,15 @@ class EntityMatcher:
 
     def _rank_many(self, parties: list[tuple[str, str | None]]) -> list[list[_Ranked] | None]:
         """:meth:`_rank_party` for each party, over worker processes when the batch is large."""
-        import multiprocessing  # here, not at the top: `chainscreen check` starts faster
-
         if self._pool is not None and len(parties) >= POOL_BATCH_MIN:
             return self._map(self._pool, self.workers, parties)
         workers = min(self.workers, len(parties) // max(self.parallel_min // 2, 1))
         if (workers < 2 or len(parties) < self.parallel_min
-                or "fork" not in multiprocessing.get_all_start_methods()
                 or threading.active_count() > 1):  # forking a threaded process is unsafe
+            return [self._rank_party(name, country) for name, country in parties]
+        import multiprocessing  # here, not at the top: `chainscreen check` starts faster
+
+        if "fork" not in multiprocessing.get_all_start_methods():
             return [self._rank_party(name, country) for name, country in parties]
         if self._keep_pool:
             kept = self._start_pool()

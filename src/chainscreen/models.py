@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle a frozen, slotted dataclass as the tuple of its fields, read back with the field
+    names looked up once per class: the dataclass default looks them up again for every object,
+    and a screening context kept on disk holds thousands of these (``check`` reads it on every
+    start). Apply above ``@dataclass(frozen=True, slots=True)``."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    setter = object.__setattr__
+
+    def __getstate__(self: Any) -> tuple[Any, ...]:
+        return tuple([getattr(self, n) for n in names])
+
+    def __setstate__(self: Any, state: tuple[Any, ...]) -> None:
+        for n, v in zip(names, state, strict=True):
+            setter(self, n, v)
+
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined,method-assign]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined,method-assign]
+    return cls
 
 #: Canonical manifest fields chainscreen understands. Any other column is carried through untouched.
 FIELDS: tuple[str, ...] = (
@@ -104,6 +126,7 @@ class ListInfo:
         return f"{self.id}@{self.edition}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class EntityRecord:
     """One entity on an entity list (UFLPA Entity List, CBP WRO/Findings, a user watchlist)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chainscreen.evidence import EvidenceBuilder
 from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused, remove_unused_index
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem, Verdict
-from chainscreen.normalize.countries import common_forms, mentions_xinjiang, to_iso2
+from chainscreen.normalize.countries import common_forms, common_names, know_names, mentions_xinjiang, to_iso2
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import placeholder_kind
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
@@ -265,6 +265,9 @@ class ScreeningContext:
     #: the added output cells of each result seen, keyed as :func:`_cells` says; each entry
     #: holds the objects whose ids key it
     cells: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    #: ISO code -> English country name, filled when the context is kept on disk and handed to
+    #: :func:`~chainscreen.normalize.countries.know_names` when it is read back
+    names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, reference: ReferenceSet, settings: Settings,
@@ -396,11 +399,14 @@ def cached_context(settings: Settings, folder: Path, *, root: Path | None = None
     path = folder / f"context-{key[:24]}.pickle"
     ctx = _read_cached(path, _CACHE_MAGIC, key)
     if isinstance(ctx, ScreeningContext):
+        know_names(ctx.names)
         return ctx
     ctx = ScreeningContext.build(load_reference(root, lists=settings.lists, user=user), settings)
     kept = ctx.without_frames()
     # country codes and names resolved ahead: a check read from disk need not load pycountry
+    # or rigour's territories
     kept.iso.update(common_forms())
+    kept.names.update(common_names())
     _write_cached(path, _CACHE_MAGIC, key, kept)
     return ctx
 
@@ -553,15 +559,21 @@ def _code_digest(root: Path | None = None) -> str:
     checkout, not only a new version number, gives a new cache key; so do rebuilt data tables,
     e.g. the Chinese short names the match index reads names with). ``root``: the package."""
     import hashlib
+    import os
 
-    root = root or Path(__file__).resolve().parent
+    top = str(root or Path(__file__).resolve().parent)
     parts = []
-    for path in sorted(root.rglob("*")):
-        if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
-            continue
-        st = path.stat()
-        parts.append(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    # os.walk, not Path.rglob: this runs on every ``check``, and pathlib costs ~10 ms here
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        rel = os.path.relpath(folder, top)
+        for name in files:
+            if name.endswith(".pyc"):
+                continue
+            st = os.stat(os.path.join(folder, name))
+            path = name if rel == "." else f"{rel}{os.sep}{name}"
+            parts.append(f"{Path(path)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
 def screen_one(ctx: ScreeningContext, facts: Mapping[str, str | None], row: int = 1) -> RowResult:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, time
 from pathlib import Path
@@ -184,6 +183,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         except UnicodeDecodeError:
             hint = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
             raise SettingsError(f"{path}: not UTF-8 text{hint}; TOML files are UTF-8") from None
+        import tomllib
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -324,6 +324,24 @@ def to_iso2(value: str | None) -> str | None:
     return _resolve_parts(text) or _resolve_pieces(text)
 
 
+#: Names :func:`country_name` gives, handed in by :func:`know_names` (from a screening context
+#: kept on disk), so that it answers without loading rigour's territories or pycountry.
+_KNOWN_NAMES: dict[str, str] = {}
+
+
+def common_names() -> dict[str, str]:
+    """:func:`country_name` of every ISO 3166-1 alpha-2 code, to be kept beside a context."""
+    import pycountry
+
+    return {c.alpha_2: country_name(c.alpha_2) for c in pycountry.countries}
+
+
+def know_names(names: dict[str, str]) -> None:
+    """Take ``names`` (from :func:`common_names`, computed by this code) as what
+    :func:`country_name` answers for those codes."""
+    _KNOWN_NAMES.update(names)
+
+
 def common_forms() -> dict[str, str | None]:
     """Every ISO 3166-1 alpha-2 and alpha-3 code and every English short, common and official
     name as pycountry writes it, mapped by :func:`to_iso2` (so to exactly what it answers).
@@ -405,6 +423,8 @@ def country_name(iso2: str) -> str:
     code = iso2.strip().upper()
     if code in _NAME_OVERRIDES:
         return _NAME_OVERRIDES[code]
+    if code in _KNOWN_NAMES:
+        return _KNOWN_NAMES[code]
     from rigour.territories import get_territory
 
     territory = get_territory(code)

@@ -30,11 +30,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from chainscreen.errors import ReferenceDataError
+from chainscreen.models import pickled_by_fields
+from chainscreen.normalize import NonAsciiPattern
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,9 +216,10 @@ def _split(cell: object) -> list[str]:
 # Glossary: goods words in other languages
 # ---------------------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = NonAsciiPattern(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class _Term:
     language: str
@@ -229,6 +231,7 @@ class _Term:
 def _glossary() -> tuple[tuple[tuple[tuple[str, ...], _Term], ...], tuple[_Term, ...]]:
     """The glossary: Latin-script terms as token phrases, and CJK terms longest first."""
     import csv
+    from importlib import resources
 
     text = resources.files("chainscreen").joinpath("tables/goods_glossary.csv").read_text(encoding="utf-8")
     latin: list[tuple[tuple[str, ...], _Term]] = []
@@ -310,6 +313,7 @@ class GoodsHit:
     detail: str  # "HS 5205.12 (Cotton yarn ...) -> Cotton" / "'cotton' in description"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class _Target:
     scheme: str

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
 
+from chainscreen.normalize import NonAsciiPattern
+
 __all__ = [
     "is_meaningful_name",
     "legal_form",
@@ -110,9 +112,10 @@ _CJK_WORDS: dict[str, str] = {
         "junggar": ("准噶尔",), "lop": ("洛浦",), "awati": ("阿瓦提",), "hotan": (),
     }.items() for place in places},
 }
-_CJK_TERMS = re.compile("|".join(sorted(map(re.escape, _CJK_WORDS), key=len, reverse=True)))
+assert not any(term.isascii() for term in _CJK_WORDS)  # each match holds a non-ASCII character
+_CJK_TERMS = NonAsciiPattern("|".join(sorted(map(re.escape, _CJK_WORDS), key=len, reverse=True)))
 
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+_HAN_RUN = NonAsciiPattern(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
 # --- legal forms ------------------------------------------------------------------------
 
@@ -288,12 +291,50 @@ def _clean_cached(name: str, spaced: bool) -> tuple[str, ...]:
     return tuple(_GLUED_NUMBER.sub(" ", _NON_WORD.sub(" ", text)).split())
 
 
+@lru_cache(maxsize=1)
+def _org_types() -> Callable[[str], list[tuple[str, str]]]:
+    """rigour's organisation-type finder for casefolded text: (text found, its form).
+
+    ``rigour.names.extract_org_types`` is a thin wrapper of a compiled function of
+    ``rigour._core``; importing it imports rigour's text tools as well (normality and ICU,
+    ≈ 0.14 s), which a one-name ``check`` needs for nothing else. The compiled function is
+    called directly, with the flags the wrapper passes by default (casefold, no clean-up);
+    should a rigour release change it, the public function is used
+    (tests/test_names.py::test_rigour_shortcuts_agree_with_its_public_functions)."""
+    try:
+        from rigour._core import extract_org_types as compiled
+
+        compiled("co ltd", _CASEFOLD, _NO_CLEANUP, False)
+        return lambda text: compiled(text, _CASEFOLD, _NO_CLEANUP, False)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another rigour
+        from rigour.names import extract_org_types
+
+        return extract_org_types
+
+
+#: ``int(rigour.text.normalize.Normalize.CASEFOLD)`` and ``int(Cleanup.Noop)``
+_CASEFOLD, _NO_CLEANUP = 4, 0
+
+
+@lru_cache(maxsize=1)
+def _nullword() -> Callable[[str], bool]:
+    """``rigour.text.is_nullword`` as it answers by default (the text as given, in rigour's
+    list of words that stand for a missing value: "none", "n/a" ...), without importing rigour's
+    text tools (see :func:`_org_types`)."""
+    try:
+        from rigour._core import nullwords_list
+
+        return frozenset(nullwords_list()).__contains__
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another rigour
+        from rigour.text import is_nullword
+
+        return is_nullword
+
+
 @lru_cache(maxsize=4096)
 def _rigour_form(phrase: str) -> str | None:
     """rigour's canonical form when the whole phrase is one organisation type."""
-    from rigour.names import extract_org_types
-
-    found = extract_org_types(phrase)
+    found = _org_types()(phrase)
     if len(found) == 1 and found[0][0] == phrase:
         form = found[0][1].replace(".", "").strip()
         return "co ltd" if form == "coltd" else form
@@ -532,7 +573,7 @@ def spelt_as_pinyin(word: str) -> bool:
 
 # --- CJK readings ---------------------------------------------------------------------------
 
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_KANA = NonAsciiPattern(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 
 #: Business words a dictionary translates badly or not at all, in the English that trade
 #: documents use for them (the generic words of _CJK_WORDS come first).
@@ -872,9 +913,7 @@ def is_meaningful_name(name: str | None) -> bool:
     tokens = _clean_tokens(text)
     if not tokens or " ".join(tokens) in _PLACEHOLDERS or placeholder_kind(text) is not None:
         return False
-    from rigour.text import is_nullword
-
-    if is_nullword(text):
+    if _nullword()(text):
         return False
     core = _analyse(text)[0].split()
     if not core:
