@@ -56,3 +56,20 @@ def test_outputs_get_the_ordinary_file_mode(tmp_path: Path) -> None:
         assert p.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+def test_start_writeback_returns_the_end_and_keeps_the_bytes(tmp_path: Path) -> None:
+    """After each chunk a streamed output is flushed and its new bytes handed to the disk:
+    the offset it returns is the file's end, in text and binary files, and nothing is lost."""
+    from chainscreen.files import start_writeback
+
+    with open(tmp_path / "a.csv", "wb") as fh:
+        fh.write(b"x" * 5000)
+        done = start_writeback(fh, 0)
+        assert done == 5000
+        fh.write(b"y" * 10)
+        assert start_writeback(fh, done) == 5010
+    with open(tmp_path / "a.jsonl", "w", encoding="utf-8") as th:
+        th.write("é\n")  # two bytes and a newline
+        assert start_writeback(th, 0) == 3
+    assert (tmp_path / "a.csv").read_bytes() == b"x" * 5000 + b"y" * 10

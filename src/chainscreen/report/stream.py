@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from chainscreen.files import FORMULA_PREFIXES, atomic_path
+from chainscreen.files import FORMULA_PREFIXES, atomic_path, start_writeback
 
 if TYPE_CHECKING:
     from chainscreen.pipeline import Screening
@@ -108,6 +108,7 @@ class _CsvWriter(_Writer):
         self.writer: Any = None
         stack.callback(self._close)
         self.fh.write("\ufeff".encode())  # Excel reads UTF-8 only with a BOM
+        self.written = 0  # bytes handed to the disk so far (start_writeback)
 
     def _close(self) -> None:
         if self.writer is not None and not self.fh.closed:
@@ -124,6 +125,7 @@ class _CsvWriter(_Writer):
             self.writer = pacsv.CSVWriter(self.fh, table.schema,
                                           write_options=pacsv.WriteOptions(quoting_style="needed"))
         self.writer.write_table(table)
+        self.written = start_writeback(self.fh, self.written)
 
     def finish(self, screening: Screening) -> None:
         if self.writer is None:  # no rows: still a header line
@@ -186,6 +188,7 @@ class _JsonLinesWriter(_Writer):
         stack.callback(self.fh.close)
         self._memo: dict[int, str] = {}
         self._outcomes: Any = None
+        self.written = 0  # bytes handed to the disk so far (start_writeback)
 
     def lines(self, chunk: ScreenChunk) -> list[str]:
         """The serialised row objects of one chunk (also used by the JSON writer)."""
@@ -211,6 +214,7 @@ class _JsonLinesWriter(_Writer):
 
     def write(self, chunk: ScreenChunk) -> None:
         self.fh.write("\n".join(self.lines(chunk)) + "\n")
+        self.written = start_writeback(self.fh, self.written)
 
     def finish(self, screening: Screening) -> None:
         self.fh.flush()
@@ -239,6 +243,7 @@ class _JsonWriter(_JsonLinesWriter):
         if lines:
             self.fh.write(("\n" if self.first else ",\n") + ",\n".join(lines))
             self.first = False
+            self.written = start_writeback(self.fh, self.written)
         for row in _row_problems(chunk):
             self.problems_fh.write(("," if self.n_problems else "") + "\n" + json.dumps(
                 row, ensure_ascii=False))
