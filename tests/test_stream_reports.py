@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainscreen.pipeline import iter_screen, screen
 from chainscreen.report import render
@@ -74,3 +76,25 @@ def test_streamed_workbook_without_entity_hits_says_so(tmp_path: Path) -> None:
 
     ws = load_workbook(tmp_path / "plain.xlsx")["Entity hits"]
     assert ws["A2"].value == "No entity hit and no Xinjiang nexus in this file."
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@\t\r é'\n0a", max_size=5)), max_size=40),
+       st.integers(0, 10), st.booleans())
+def test_neutralising_an_arrow_column_agrees_with_the_cell_rule(values: list[str | None], cut: int,
+                                                               large: bool) -> None:
+    """The streamed writers guard a column at once (the first byte of each value, read from
+    the array's buffers); each cell must come out as the one-cell rule writes it, in sliced,
+    chunked and large-string arrays too."""
+    import pyarrow as pa
+
+    from chainscreen.files import neutralise
+    from chainscreen.report.stream import _neutralise_array
+
+    kind = pa.large_string() if large else pa.string()
+    array = pa.array(values, kind).slice(min(cut, len(values)))
+    expected = [None if v is None else neutralise(v) for v in values[min(cut, len(values)):]]
+    assert _neutralise_array(array).to_pylist() == expected
+    half = len(array) // 2
+    chunked = pa.chunked_array([array.slice(0, half), array.slice(half)], kind)
+    assert _neutralise_array(chunked).to_pylist() == expected
