@@ -265,6 +265,8 @@ class ScreeningContext:
     #: the added output cells of each result seen, keyed as :func:`_cells` says; each entry
     #: holds the objects whose ids key it
     cells: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    #: the raw (supplier, country) pairs :meth:`prefetch` has seen: a later chunk's are skipped
+    handed: set[tuple[str, str]] = field(default_factory=set)
     #: ISO code -> English country name, filled when the context is kept on disk and handed to
     #: :func:`~chainscreen.normalize.countries.know_names` when it is read back
     names: dict[str, str] = field(default_factory=dict)
@@ -286,7 +288,7 @@ class ScreeningContext:
     def __getstate__(self) -> dict[str, Any]:
         # the memos keyed by object ids mean nothing in another process (a Spark executor, the
         # cache on disk): their keys could meet other objects there
-        return {**self.__dict__, "verdicts": {}, "cells": {}}
+        return {**self.__dict__, "verdicts": {}, "cells": {}, "handed": set()}
 
     def without_frames(self) -> ScreeningContext:
         """A copy whose reference keeps its catalogue, editions and entities but not the list
@@ -312,10 +314,15 @@ class ScreeningContext:
         header = chunk.columns.get("supplier")
         if header is None or not len(chunk):
             return 0
-        iso = self.iso
+        iso, handed = self.iso, self.handed
+        if len(handed) > _MAX_MEMO:
+            handed.clear()
         parties: dict[tuple[str, str | None], None] = {}
-        for s, c in _distinct_pairs(chunk, header, chunk.columns.get("country")):
-            s, c = s.strip()[:MAX_FACT_CHARS], c.strip()[:MAX_FACT_CHARS]
+        for pair in _distinct_pairs(chunk, header, chunk.columns.get("country")):
+            if pair in handed:  # an earlier chunk's: matched, or being matched, or asked for
+                continue
+            handed.add(pair)
+            s, c = pair[0].strip()[:MAX_FACT_CHARS], pair[1].strip()[:MAX_FACT_CHARS]
             if not s:
                 continue
             if c and c not in iso:
@@ -325,7 +332,8 @@ class ScreeningContext:
 
     def clear_memos(self) -> None:
         """Forget the memos (memory stays flat on a manifest of ever-new values)."""
-        for memo in (self.hs, self.xinjiang, self.party, self.origin, self.verdicts, self.cells):
+        for memo in (self.hs, self.xinjiang, self.party, self.origin, self.verdicts, self.cells,
+                     self.handed):
             memo.clear()
 
     def parse_hs(self, raw: str) -> tuple[HSCode | None, str | None]:

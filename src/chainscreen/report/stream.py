@@ -67,7 +67,7 @@ def _formula_mask(array: Any) -> Any:
     if n == 0 or data_buf is None or offsets_buf is None:
         return np.zeros(n, bool)
     kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    offsets = np.frombuffer(offsets_buf, kind, n + 1, array.offset * np.dtype(kind).itemsize)
+    offsets: Any = np.frombuffer(offsets_buf, kind, n + 1, array.offset * np.dtype(kind).itemsize)
     data = np.frombuffer(data_buf, np.uint8)
     starts = offsets[:-1]
     filled = offsets[1:] > starts
