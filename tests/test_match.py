@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -467,6 +468,21 @@ def test_a_kept_pool_takes_later_small_batches() -> None:
     assert matcher._pool is None
     assert not ran, "a batch was matched in this process"
     assert got == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process priorities are POSIX")
+def test_the_workers_give_way_to_the_screening_process() -> None:
+    """The matching workers run at a lower priority than the process that screens and writes
+    (match.WORKER_NICENESS): in a streamed run that process is the critical path."""
+    from chainscreen.match import WORKER_NICENESS
+
+    first, _later, _expected, matcher = _pool_case(61, 10, lambda i: "CN")
+    with matcher.pooled():
+        matcher.match_many(first)  # starts the kept pool
+        pool = matcher._pool
+        assert pool is not None
+        niceness = {pool.submit(os.nice, 0).result() for _ in range(8)}
+    assert niceness == {min(os.nice(0) + WORKER_NICENESS, 19)}
 
 
 def test_prefetched_parties_give_the_serial_candidates() -> None:
