@@ -48,6 +48,27 @@ def test_streamed_and_whole_screening_give_identical_rows(tmp_path: Path) -> Non
     assert [r.row for r in whole.rows] == list(range(1, 31))
 
 
+def test_the_collector_is_paused_while_a_screening_runs_and_restored(tmp_path: Path) -> None:
+    """A streamed screening pauses the cyclic garbage collector while it runs (the caller's
+    work on each chunk included) and restores it when the run ends or the loop is left."""
+    import gc
+
+    path = write_lines(tmp_path / "lines.csv", 30)
+    assert gc.isenabled()
+    seen = [gc.isenabled() for _chunk in iter_screen(path, chunk_rows=7)]
+    assert seen and not any(seen) and gc.isenabled()
+    for _chunk in iter_screen(path, chunk_rows=7):
+        assert not gc.isenabled()
+        break
+    assert gc.isenabled()  # the loop left: the generator is closed with its last reference
+    gc.disable()
+    try:  # a caller that paused it keeps it paused
+        list(iter_screen(path, chunk_rows=7))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_rows_with_the_same_facts_share_one_outcome(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "lines.csv", 40)
     screening = iter_screen(path, chunk_rows=40)
