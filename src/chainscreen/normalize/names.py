@@ -536,17 +536,16 @@ _MAX_ALTERNATES = 32  # readings tried per word (each character may have several
 def pinyin_syllables() -> frozenset[str]:
     """Every toneless Mandarin syllable pypinyin knows ("zhong", "lv" and "lu" for 绿), without
     the interjections written as a bare consonant (呣 "m", 嗯 "n", "ng", "hm")."""
+    from pypinyin.contrib.tone_convert import to_normal
     from pypinyin.pinyin_dict import pinyin_dict
-    from pypinyin.style._constants import PHONETIC_SYMBOL_DICT
 
-    plain = {mark: spelled[0] for mark, spelled in PHONETIC_SYMBOL_DICT.items()}
+    marked = {reading for readings in pinyin_dict.values() for reading in readings.split(",")}
     out: set[str] = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            syllable = "".join(plain.get(ch, ch) for ch in reading)
-            if syllable.isascii() and syllable.isalpha() and any(v in syllable for v in "aeiouv"):
-                out.add(syllable)
-                out.add(syllable.replace("v", "u"))
+    for reading in marked:
+        syllable = to_normal(reading)  # "lǜ" -> "lv"
+        if syllable.isascii() and syllable.isalpha() and any(v in syllable for v in "aeiouv"):
+            out.add(syllable)
+            out.add(syllable.replace("v", "u"))
     return frozenset(out)
 
 
