@@ -11,6 +11,7 @@ Library entry point::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,7 +133,9 @@ class Screening:
         # again and again (15 % of a 10^6-row run's screening process), and a screening makes no
         # reference cycles for it to reclaim. match.gc_paused restores it when the run ends or
         # the iteration is dropped.
-        with gc_paused(), self.context.matcher.pooled():
+        # The pairs handed over are forgotten when the pool goes: parties still in flight then
+        # are matched when asked for, and a later screening over this context hands its own.
+        with gc_paused(), self.context.matcher.pooled(), _forgetting(self.context.handed):
             chunks = self.stream.iter_chunks(rows=self.chunk_rows)
             chunk = next(chunks, None)
             if chunk is not None:
@@ -229,6 +232,15 @@ class Screening:
 
     def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[Outcome]:
         return screen_facts(self.context, keys, cols)
+
+
+@contextmanager
+def _forgetting(memo: set[Any]) -> Iterator[None]:
+    """Clear ``memo`` when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        memo.clear()
 
 
 #: Longer supplier names, countries, descriptions, HS codes or addresses are cut to this many
