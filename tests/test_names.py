@@ -215,6 +215,8 @@ def test_rigour_shortcuts_agree_with_its_public_functions() -> None:
     from chainscreen.normalize import names
 
     assert (int(Normalize.CASEFOLD), int(Cleanup.Noop)) == (names._CASEFOLD, names._NO_CLEANUP)
+    # the shortcuts are in use with this rigour (not the public fallbacks)
+    assert names._org_types() is not extract_org_types and names._nullword() is not is_nullword
     phrases = [" ".join(k) for table in (names._ANYWHERE, names._EDGE, names._PREFIX) for k in table]
     phrases += ["co ltd", "gmbh", "sp z o o", "ооо", "industry", "silicon industry", "société anonyme",
                 "aktiengesellschaft", "limited liability company", "pt", "tbk", "s.a. de c.v."]
