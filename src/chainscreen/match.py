@@ -1008,6 +1008,21 @@ def _word_keys(key: NameKey) -> list[str]:
     return ["w:" + t for t in words]
 
 
+@lru_cache(maxsize=65_536)
+def _word_group(t: str) -> dict[str, float]:
+    """The lookup keys of one word: itself, its spellings a letter apart, its first letters.
+
+    Kept per word (names share most of their words); callers only read the dict."""
+    group = {"w:" + t: 1.0}
+    if len(t) >= 4:
+        group["d:" + t] = 0.8
+        for d in _deletions(t):
+            group.setdefault("d:" + d, 0.8)
+    if len(t) >= 5:
+        group["p:" + t[:4]] = 0.5
+    return group
+
+
 def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
     """Lookup keys of a name, one group per thing that can match (a word, the joined
     spelling, the initials), each key with the share of the group's weight it carries."""
@@ -1017,22 +1032,14 @@ def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
                  if k in ("distinctive", "number")]
         if not words:  # a name of generic words only: they are its name
             words = [t for t, k in zip(key.tokens, key.kinds, strict=True) if k != "stop"]
-        for t in words:
-            group = {"w:" + t: 1.0}
-            if len(t) >= 4:
-                group["d:" + t] = 0.8
-                for d in _deletions(t):
-                    group.setdefault("d:" + d, 0.8)
-            if len(t) >= 5:
-                group["p:" + t[:4]] = 0.5
-            groups.append(group)
+        groups.extend(map(_word_group, words))
         if len(key.joined) >= 4:
             # the whole spelling without spaces, exact or with one letter more or less, finds
             # "He Tian Tai Da Apparel" / "Hetian Taida Apparel" whatever the word split
-            whole = {"J:" + key.joined: 1.0}
-            if len(key.joined) <= 40:
-                for d in _deletions(key.joined):
-                    whole.setdefault("J:" + d, 0.9)
+            j = "J:" + key.joined
+            whole = {j: 1.0}
+            if len(key.joined) <= 40:  # each spelling with one letter less, each once, in order
+                whole.update(dict.fromkeys([j[:i] + j[i + 1:] for i in range(2, len(j))], 0.9))
             groups.append(whole)
             groups.append({"j:" + key.joined[:6]: 0.9})
         if len(key.tokens) >= 2:

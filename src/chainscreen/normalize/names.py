@@ -203,6 +203,11 @@ _PREFIX: dict[tuple[str, ...], str] = {
 }
 
 _MAX_FORM_TOKENS = 5
+#: first and last words of the forms above: a word that is neither begins or ends none, so
+#: the lookups of every length at that word are skipped (most words of a name are not forms)
+_ANYWHERE_FIRST = frozenset(form[0] for form in _ANYWHERE)
+_TABLE_LAST = frozenset(form[-1] for form in (*_ANYWHERE, *_EDGE))
+_PREFIX_FIRST = frozenset(form[0] for form in _PREFIX)
 _ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`]")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -248,6 +253,7 @@ def _first_kinds(pick: int) -> dict[str, int]:
 #: whole value -> the first kind holding it; first-word phrase -> the first kind holding it
 _PLACEHOLDER_WHOLE = _first_kinds(1)
 _PLACEHOLDER_START = _first_kinds(2)
+_PLACEHOLDER_FIRST = frozenset(p.split(" ", 1)[0] for p in _PLACEHOLDER_START)
 _PLACEHOLDER_START_WORDS = max((p.count(" ") + 1 for p in _PLACEHOLDER_START), default=1)
 
 def _ascii(text: str) -> str:
@@ -343,10 +349,14 @@ def _rigour_form(phrase: str) -> str | None:
 
 def _edge_form(tokens: list[str], at_end: bool) -> tuple[int, str] | None:
     """Longest legal form at the end (or start) of ``tokens``: (token count, canonical)."""
+    if not at_end and tokens[0] not in _PREFIX_FIRST:
+        return None
+    in_tables = at_end and tokens[-1] in _TABLE_LAST
     for size in range(min(_MAX_FORM_TOKENS, len(tokens) - 1), 0, -1):
         if at_end:
             part = tuple(tokens[-size:])
-            form = _ANYWHERE.get(part) or _EDGE.get(part) or _rigour_form(" ".join(part))
+            form = ((in_tables and (_ANYWHERE.get(part) or _EDGE.get(part)))
+                    or _rigour_form(" ".join(part)))
         else:
             form = _PREFIX.get(tuple(tokens[:size]))
         if form:
@@ -360,6 +370,10 @@ def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
     core: list[str] = []
     i = 0
     while i < len(tokens):
+        if tokens[i] not in _ANYWHERE_FIRST:
+            core.append(tokens[i])
+            i += 1
+            continue
         for size in range(min(4, len(tokens) - i), 0, -1):
             form = _ANYWHERE.get(tuple(tokens[i:i + size]))
             if form:
@@ -891,6 +905,8 @@ def placeholder_kind(name: str | None) -> str | None:
     # the first kind (in _PLACEHOLDER_KINDS order) whose whole values hold the words or whose
     # first words begin them: looked up by the words' leading phrases, not kind by kind
     found = _PLACEHOLDER_WHOLE.get(words, len(_PLACEHOLDER_KINDS))
+    if words.split(" ", 1)[0] not in _PLACEHOLDER_FIRST:  # no kind begins with the first word
+        return _PLACEHOLDER_KINDS[found][0] if found < len(_PLACEHOLDER_KINDS) else None
     parts = words.split(" ", _PLACEHOLDER_START_WORDS)
     for n in range(1, min(len(parts), _PLACEHOLDER_START_WORDS) + 1):
         found = min(found, _PLACEHOLDER_START.get(" ".join(parts[:n]), found))
@@ -1018,6 +1034,7 @@ STOP_WORDS: frozenset[str] = frozenset(
 _ROMAN = re.compile(r"^(?=[ivxl]{2,}$)x{0,3}(ix|iv|v?i{0,3})$|^(?=[ivxl]{2,}$)x{0,3}$")
 
 
+@lru_cache(maxsize=65_536)
 def token_kind(token: str) -> str:
     """What a normalised word is: ``number``, ``stop``, ``generic``, ``place`` or ``distinctive``.
 
