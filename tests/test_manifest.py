@@ -498,6 +498,28 @@ def test_blank_rows_in_the_middle_are_kept(tmp_path: Path) -> None:
     assert any("ignored 2 blank lines at the end" in p.reason for p in m.problems)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", " ", "\u3000", "A", " b "]),
+                          st.sampled_from(["", "\t", "CN"])), max_size=80))
+def test_blank_tail_is_the_run_of_blank_rows_at_the_end(rows: list[tuple[str, str]]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from chainscreen.manifest import _blank_mask, _blank_tail
+
+    table = pa.table({"a": [r[0] for r in rows], "b": [r[1] for r in rows]}, schema=pa.schema(
+        [("a", pa.string()), ("b", pa.string())]))
+    flags = _blank_mask(table, pc).to_pylist() if rows else []
+    expected = 0
+    while expected < len(flags) and flags[len(flags) - 1 - expected]:
+        expected += 1
+    assert _blank_tail(table, pc) == expected
+    for tail in (1, 3, 4, 5, 16, 17, 63, 64, 65):  # at and across the slice lengths looked at
+        longer = pa.concat_tables([table, pa.table({"a": [" "] * tail, "b": [""] * tail},
+                                                   schema=table.schema)])
+        assert _blank_tail(longer, pc) == expected + tail
+
+
 def test_jsonl_bad_line_kept_as_row_problem(tmp_path: Path) -> None:
     text = '{"Supplier": "A", "HS": 520512.0}\n{not json}\n[1, 2]\n{"Supplier": "B", "Extra": {"k": 1}}\n'
     m = read_manifest(write(tmp_path, "x.jsonl", text))

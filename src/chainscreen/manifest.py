@@ -1427,13 +1427,7 @@ def _rechunk(stream: ManifestStream, parts: Iterator[_Rows], rows: int) -> Itera
                 table = pa.concat_tables([held, table])
                 numbers = held_numbers + numbers
                 held, held_numbers = None, []
-            blank = _blank_mask(table, pc)
-            # the length of the run of blank rows at the end of this piece
-            tail = 0
-            if blank is not None:
-                flags = blank.to_numpy(zero_copy_only=False)
-                while tail < len(flags) and flags[len(flags) - 1 - tail]:
-                    tail += 1
+            tail = _blank_tail(table, pc)
             if tail:
                 held = table.slice(table.num_rows - tail)
                 held_numbers = numbers[len(numbers) - tail:]
@@ -1451,6 +1445,24 @@ def _rechunk(stream: ManifestStream, parts: Iterator[_Rows], rows: int) -> Itera
                                        "warning"))
         # row-level problems of dropped rows (an oversized blank line cannot be blank) are kept
     yield from emit(final=True)
+
+
+def _blank_tail(table: Any, pc: Any) -> int:
+    """The length of the run of blank rows at the end of ``table``: looked at from the end, in
+    slices four times longer each time, so a piece that ends with a row of data costs one row."""
+    n, size = table.num_rows, 1
+    while True:
+        k = min(size, n)
+        blank = _blank_mask(table.slice(n - k), pc)
+        if blank is None:
+            return 0
+        flags = blank.to_numpy(zero_copy_only=False)
+        tail = 0
+        while tail < k and flags[k - 1 - tail]:
+            tail += 1
+        if tail < k or k == n:
+            return tail
+        size *= 4
 
 
 def _blank_mask(table: Any, pc: Any) -> Any:
