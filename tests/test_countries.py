@@ -263,3 +263,22 @@ def test_the_quick_xinjiang_test_answers_as_the_pattern_on_generated_text(parts:
     text = "".join(parts)
     found = countries.XINJIANG_PATTERN.search(unicodedata.normalize("NFKC", text))
     assert countries.mentions_xinjiang(text) == (found.group(0) if found else None)
+
+
+def test_place_words_of_names_resolve_without_rigours_territories(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every place word the matcher reads in a name gets its country from the alias and
+    pycountry tables: rigour's territory table (≈ 0.4 s to build) is never loaded for them,
+    in the matcher's worker processes least of all. The aliases that make it so agree with
+    rigour."""
+    from chainscreen.normalize import countries
+    from chainscreen.normalize.names import PLACE_WORDS, place_country
+
+    for word in ("britain", "deutschland", "espana", "italia", "nederland", "polska"):
+        assert countries._territory_iso2(word) == countries._ALIASES[word]
+    assert countries._territory_iso2("xianggang") is None  # the pinyin of 香港: rigour lacks it
+    looked_up: list[str] = []
+    monkeypatch.setattr(countries, "_territory_iso2", lambda text: looked_up.append(text))
+    answers = {w: place_country(w) for w in PLACE_WORDS}
+    assert looked_up == []
+    assert answers["deutschland"] == "DE" and answers["xianggang"] == "HK"
+    assert answers["hong"] is None and answers["north"] is None

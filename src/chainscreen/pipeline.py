@@ -99,7 +99,7 @@ class Screening:
         self._finished: str | None = None
         # a context built once over the same lists and settings can be shared (a server's checks)
         self.context = context or ScreeningContext.build(reference, settings)
-        self._index: dict[tuple[int, ...], int] = {}
+        self._index: dict[bytes, int] = {}  # a combination of value codes -> its outcome
         self._outcomes: list[Outcome] = []
         # each fact's values seen so far: value -> run-wide code, and code -> value
         self._values: dict[str, dict[str, int]] = {f: {} for f in _FACT_FIELDS}
@@ -182,21 +182,22 @@ class Screening:
             width = len(combined)
         first = np.full(width, n, np.int64)
         np.minimum.at(first, inverse, np.arange(n, dtype=np.int64))
-        keys = [tuple(row) for row in np.stack([v[first] for v in ids], axis=1).tolist()]
-        index = self._index
-        new = [k for k in keys if k not in index]
+        combos = np.ascontiguousarray(np.stack([v[first] for v in ids], axis=1))
+        # each combination's codes as one bytes key (a tuple of ints per combination cost 40×)
+        keys = combos.view(np.dtype((np.void, combos.shape[1] * 8))).ravel().tolist()
+        get = self._index.get
+        lookup = np.array([get(k, -1) for k in keys], np.int64)
+        new = np.flatnonzero(lookup < 0)
         if len(self._outcomes) + len(new) > _MAX_OUTCOMES:
             self._index, self._outcomes = {}, []
-            index = self._index
-            new = keys
-        if new:
+            new = np.arange(len(keys))
+        if len(new):
             strings = [self._strings[f] for f in _FACT_FIELDS]
-            facts = [tuple(strings[j][v] for j, v in enumerate(k)) for k in new]
+            facts = [tuple(strings[j][v] for j, v in enumerate(k)) for k in combos[new].tolist()]
             base = len(self._outcomes)
             self._outcomes.extend(self._compute(facts, chunk.columns))
-            for offset, key in enumerate(new):
-                index[key] = base + offset
-        lookup = np.fromiter((index[k] for k in keys), np.int64, len(keys))
+            lookup[new] = np.arange(base, base + len(new))
+            self._index.update(zip([keys[i] for i in new.tolist()], range(base, base + len(new))))
         return ScreenChunk(chunk, lookup[inverse], self._outcomes)
 
     def _value_ids(self, chunk: ManifestChunk, name: str, n: int) -> Any:

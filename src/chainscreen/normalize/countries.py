@@ -125,6 +125,15 @@ _ALIASES: dict[str, str] = {
     # seconds on first use, so the names seen most often in trade data are answered here.
     "turkey": "TR",
     "ivory coast": "CI",
+    # names in their own language and short forms that are place words of company names
+    # ("Deutschland GmbH", "Polska Sp. z o.o."): answered here, not from rigour's table
+    "britain": "GB",
+    "deutschland": "DE",
+    "espana": "ES",
+    "italia": "IT",
+    "nederland": "NL",
+    "polska": "PL",
+    "xianggang": "HK",
     "prc": "CN",
     "p r c": "CN",
     "russia": "RU",

@@ -1189,7 +1189,8 @@ def place_country(token: str) -> str | None:
     if token in _REGION_PLACES:
         return "*"
     if token not in PLACE_WORDS or token in ("north", "south", "east", "west", "northern",
-                                             "southern", "eastern", "western", "central"):
+                                             "southern", "eastern", "western", "central",
+                                             "hong", "kong"):  # half of a name: no country
         return None
     from chainscreen.normalize.countries import to_iso2
 
