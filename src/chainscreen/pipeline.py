@@ -221,15 +221,14 @@ class Screening:
             column = column.cast(pa.string())  # e.g. a column of nulls only
         encoded = pc.dictionary_encode(pc.fill_null(column, ""))
         local = encoded.dictionary.to_pylist()
-        lut = np.empty(len(local), np.int64)
-        for i, value in enumerate(local):
-            code = values.get(value)
-            if code is None:
-                code = values[value] = len(strings)
-                strings.append(value)
-            lut[i] = code
+        codes = list(map(values.get, local))  # the values seen before (most), in one C loop
+        if None in codes:
+            for i, (value, code) in enumerate(zip(local, codes, strict=True)):
+                if code is None:
+                    codes[i] = values[value] = len(strings)
+                    strings.append(value)
         self._value_count = max(self._value_count, len(strings))
-        return lut[encoded.indices.to_numpy(zero_copy_only=False)]
+        return np.array(codes, np.int64)[encoded.indices.to_numpy(zero_copy_only=False)]
 
     def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[Outcome]:
         return screen_facts(self.context, keys, cols)

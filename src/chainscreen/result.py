@@ -270,11 +270,23 @@ class ScreenChunk:
         """The added output columns as Arrow arrays: each column is built once over the chunk's
         distinct outcomes and taken per row. ``neutralise`` (array -> array) is applied to each
         column before the take, so on the distinct values only."""
+        import numpy as np
         import pyarrow as pa
 
         distinct, picks = self._distinct()
-        cells = [self.outcomes[c].cells for c in distinct]
-        take = pa.array(picks)
+        # outcomes share their cells (one tuple for every supplier with the same goods, origin
+        # and verdict, see pipeline._cells): each column is built over the distinct tuples,
+        # about a tenth of the outcomes of a chunk
+        first: dict[int, int] = {}
+        cells: list[tuple[Any, ...]] = []
+        where = []
+        for c in distinct:
+            row = self.outcomes[c].cells
+            at = first.setdefault(id(row), len(cells))
+            if at == len(cells):
+                cells.append(row)
+            where.append(at)
+        take = pa.array(np.asarray(where, np.int64)[picks])
         out: dict[str, Any] = {}
         for j, name in enumerate(ADDED_COLUMNS):
             kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
