@@ -98,3 +98,56 @@ def test_neutralising_an_arrow_column_agrees_with_the_cell_rule(values: list[str
     half = len(array) // 2
     chunked = pa.chunked_array([array.slice(0, half), array.slice(half)], kind)
     assert _neutralise_array(chunked).to_pylist() == expected
+
+
+def _write_all(tmp_path: Path, background: bool, fail_at: int | None = None) -> dict[str, Path]:
+    screening = iter_screen(SAMPLE, chunk_rows=5)
+    targets = {f: tmp_path / f"s.{f}" for f in ("csv", "jsonl", "json", "parquet")}
+    with StreamOutputs(targets, background=background) as outputs:
+        for i, chunk in enumerate(screening):
+            if i == fail_at:
+                raise KeyboardInterrupt
+            outputs.write(chunk)
+        return outputs.commit(screening)
+
+
+def test_writing_in_a_thread_gives_the_same_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    threaded = _write_all(tmp_path / "a", background=True)
+    inline = _write_all(tmp_path / "b", background=False)
+    assert sorted(threaded) == sorted(inline) == ["csv", "json", "jsonl", "parquet"]
+    for fmt in ("csv", "jsonl"):
+        assert threaded[fmt].read_bytes() == inline[fmt].read_bytes()
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(threaded["parquet"]).equals(pq.read_table(inline["parquet"]))
+    a, b = (p["json"].read_text(encoding="utf-8") for p in (threaded, inline))
+    # the receipts' finish times may differ by a second; the rows and problems may not
+    assert a.split('"receipt"')[0] == b.split('"receipt"')[0]
+    assert a.split('"summary"')[1] == b.split('"summary"')[1]
+
+
+def test_a_writer_failing_in_its_thread_fails_the_run_and_leaves_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def full_disk(self, table) -> None:  # type: ignore[no-untyped-def]
+        calls.append(table)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(stream_module._CsvWriter, "emit", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        _write_all(tmp_path, background=True)
+    assert calls and len(calls) == 2  # the chunks after the failure are not written
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_threaded_run_leaves_no_file(tmp_path: Path) -> None:
+    import threading
+
+    with pytest.raises(KeyboardInterrupt):
+        _write_all(tmp_path, background=True, fail_at=3)
+    assert list(tmp_path.iterdir()) == []
+    assert not any(t.name == "chainscreen-writer" for t in threading.enumerate())

@@ -121,8 +121,19 @@ class _Writer:
         self.path = path
         self.tmp = stack.enter_context(_droppable(self, path))
 
-    def write(self, chunk: ScreenChunk) -> None:  # pragma: no cover - abstract
+    def write(self, chunk: ScreenChunk) -> None:
+        """Append one chunk: :meth:`prepare`, then :meth:`emit`."""
+        self.emit(self.prepare(chunk))
+
+    def prepare(self, chunk: ScreenChunk) -> Any:  # pragma: no cover - abstract
+        """The Python part of writing ``chunk`` (in the screening's thread); returns what
+        :meth:`emit` hands to the file. Writers whose work is all Python do it all here."""
         raise NotImplementedError
+
+    def emit(self, prepared: Any) -> None:
+        """Hand what :meth:`prepare` made to the file: work done by Arrow or the operating
+        system without Python's lock, so it may run in the writer thread of
+        :class:`StreamOutputs` while the next chunk is screened."""
 
     def finish(self, screening: Screening) -> None:
         """Write whatever comes after the rows and close the file."""
@@ -143,11 +154,13 @@ class _CsvWriter(_Writer):
                 self.writer.close()
         self.fh.close()
 
-    def write(self, chunk: ScreenChunk) -> None:
+    def prepare(self, chunk: ScreenChunk) -> Any:
+        table = chunk_table(chunk, neutralise=True)
+        return table.rename_columns([str(_neutralise_text(n)) for n in table.column_names])
+
+    def emit(self, table: Any) -> None:
         import pyarrow.csv as pacsv
 
-        table = chunk_table(chunk, neutralise=True)
-        table = table.rename_columns([str(_neutralise_text(n)) for n in table.column_names])
         if self.writer is None:
             self.writer = pacsv.CSVWriter(self.fh, table.schema,
                                           write_options=pacsv.WriteOptions(quoting_style="needed"))
@@ -187,10 +200,12 @@ class _ParquetWriter(_Writer):
         if self.writer is not None and self.writer.is_open:
             self.writer.close()
 
-    def write(self, chunk: ScreenChunk) -> None:
+    def prepare(self, chunk: ScreenChunk) -> Any:
+        return chunk_table(chunk, with_row=True)
+
+    def emit(self, table: Any) -> None:
         import pyarrow.parquet as pq
 
-        table = chunk_table(chunk, with_row=True)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table)
@@ -239,8 +254,11 @@ class _JsonLinesWriter(_Writer):
             out.append(f'{{"row": {n}, {tail}' if tail != "}" else f'{{"row": {n}}}')
         return out
 
-    def write(self, chunk: ScreenChunk) -> None:
-        self.fh.write("\n".join(self.lines(chunk)) + "\n")
+    def prepare(self, chunk: ScreenChunk) -> Any:
+        return "\n".join(self.lines(chunk)) + "\n"
+
+    def emit(self, prepared: Any) -> None:
+        self.fh.write(prepared)
         self.written = start_writeback(self.fh, self.written)
 
     def finish(self, screening: Screening) -> None:
@@ -265,15 +283,17 @@ class _JsonWriter(_JsonLinesWriter):
         stack.callback(self.problems_fh.close)
         self.n_problems = 0
 
-    def write(self, chunk: ScreenChunk) -> None:
-        lines = self.lines(chunk)
+    def prepare(self, chunk: ScreenChunk) -> Any:
+        return self.lines(chunk), [json.dumps(row, ensure_ascii=False) for row in _row_problems(chunk)]
+
+    def emit(self, prepared: Any) -> None:
+        lines, problems = prepared  # (row lines, problem objects): see prepare
         if lines:
             self.fh.write(("\n" if self.first else ",\n") + ",\n".join(lines))
             self.first = False
             self.written = start_writeback(self.fh, self.written)
-        for row in _row_problems(chunk):
-            self.problems_fh.write(("," if self.n_problems else "") + "\n" + json.dumps(
-                row, ensure_ascii=False))
+        for text in problems:
+            self.problems_fh.write(("," if self.n_problems else "") + "\n" + text)
             self.n_problems += 1
 
     def finish(self, screening: Screening) -> None:
@@ -316,7 +336,7 @@ class _XlsxWriter(_Writer):
         self.rows = 0
         self.hits = _TriageRows(None)
 
-    def write(self, chunk: ScreenChunk) -> None:
+    def prepare(self, chunk: ScreenChunk) -> None:
         from chainscreen.report.outputs import XLSX_MAX_ROWS
 
         if self.dropped:
@@ -462,7 +482,7 @@ class _HtmlWriter(_Writer):
         self.problems: list[Any] = []
         self.problems_total = 0
 
-    def write(self, chunk: ScreenChunk) -> None:
+    def prepare(self, chunk: ScreenChunk) -> None:
         from chainscreen.normalize.countries import country_name
 
         per_code = Counter(chunk.code_list())
@@ -527,9 +547,17 @@ class StreamOutputs:
 
     Leaving the block without :meth:`commit` (an error, Ctrl-C) removes every temporary file
     and writes nothing.
+
+    Each chunk is prepared in the caller's thread (its table built, its JSON serialised:
+    Python work) and handed to the files in a thread of their own, in order, while the caller
+    screens the next chunks (``background=False``: all in the caller's thread). Quoting a
+    table as CSV, encoding and compressing Parquet and the writes themselves run in Arrow
+    and the operating system without Python's lock, so on another core; at most
+    :data:`WRITE_AHEAD` prepared chunks wait. A writer's error is raised in the caller by the
+    next :meth:`write` or by :meth:`commit`.
     """
 
-    def __init__(self, targets: dict[str, Path]) -> None:
+    def __init__(self, targets: dict[str, Path], *, background: bool = True) -> None:
         unknown = [f for f in targets if f not in _WRITERS]
         if unknown:
             raise ValueError(f"cannot stream {', '.join(unknown)}; streamable: {', '.join(STREAM_FORMATS)}")
@@ -537,6 +565,10 @@ class StreamOutputs:
         self._stack = contextlib.ExitStack()
         self._writers: dict[str, _Writer] = {}
         self.committed = False
+        self.background = background
+        self._queue: Any = None
+        self._thread: Any = None
+        self._failure: BaseException | None = None
 
     def __enter__(self) -> StreamOutputs:
         self._stack.__enter__()
@@ -551,14 +583,54 @@ class StreamOutputs:
 
     def write(self, chunk: ScreenChunk) -> None:
         """Append one screened chunk to every output."""
-        for writer in self._writers.values():
-            writer.write(chunk)
+        self._raise_failure()
+        prepared = [(writer, writer.prepare(chunk)) for writer in self._writers.values()]
+        if not self.background:
+            self._emit(prepared)
+            return
+        if self._thread is None:
+            import queue
+            import threading
+
+            # started at the first chunk, not before: the screening forks its matching
+            # workers before it yields one, and a process is not forked with threads running
+            self._queue = queue.Queue(WRITE_AHEAD)
+            self._thread = threading.Thread(target=self._run, name="chainscreen-writer", daemon=True)
+            self._thread.start()
+        self._queue.put(prepared)
+
+    @staticmethod
+    def _emit(prepared: list[tuple[_Writer, Any]]) -> None:
+        for writer, payload in prepared:
+            writer.emit(payload)
+
+    def _run(self) -> None:
+        while (prepared := self._queue.get()) is not _STOP:
+            if self._failure is None:  # after a failure the chunks are taken and dropped
+                try:
+                    self._emit(prepared)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._failure = exc
+
+    def _drain(self) -> None:
+        """Wait until every chunk handed over is written (or dropped after a failure)."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
 
     def commit(self, screening: Screening) -> dict[str, Path]:
         """Finish every file; they are renamed into place when the ``with`` block ends.
 
         Returns the outputs that will be written; :attr:`skipped` says why any other was not.
         """
+        self._drain()
+        self._raise_failure()
         for writer in self._writers.values():
             writer.finish(screening)
         self.committed = True
@@ -570,11 +642,24 @@ class StreamOutputs:
         return {f: w.dropped for f, w in self._writers.items() if w.dropped}
 
     def __exit__(self, *exc: Any) -> bool | None:
+        self._drain()  # a writer still at work holds the files the exit stack removes
+        if exc[0] is None and self._failure is not None:
+            failure, self._failure = self._failure, None
+            try:
+                raise failure
+            except BaseException as raised:  # noqa: BLE001 - the files go, then it is raised
+                self._stack.__exit__(type(raised), raised, raised.__traceback__)
+                raise
         if exc[0] is None and not self.committed:
             # leaving the block without commit means the run did not finish: write nothing
             self._stack.__exit__(_Abandoned, _Abandoned(), None)
             return None
         return self._stack.__exit__(*exc)
+
+
+#: Prepared chunks that may wait for the writer thread (each holds its rows' table, a few MB).
+WRITE_AHEAD = 2
+_STOP = object()
 
 
 class _droppable:  # noqa: N801 - used like a function, as contextlib's helpers are
