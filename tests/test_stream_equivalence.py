@@ -32,11 +32,21 @@ HOSTILE = [c.name for c in cases() if c.outcome == "ok"
 
 
 def _compare(path: Path, chunk_rows: int) -> None:
+    from collections import Counter
+
     whole = screen(path)
-    streamed = [r for chunk in iter_screen(path, chunk_rows=chunk_rows)
-                for r in chunk.results(reader_problems=False)]
+    screening = iter_screen(path, chunk_rows=chunk_rows)
+    streamed, levels, unscreened = [], Counter(), Counter()
+    for chunk in screening:
+        streamed.extend(chunk.results(reader_problems=False))
+        levels.update(chunk.level_counts())
+        unscreened.update(chunk.unscreened_counts())
     assert [r.to_dict() for r in streamed] == [r.to_dict() for r in whole.rows]
     assert [added_cells(r) for r in streamed] == [added_cells(r) for r in whole.rows]
+    # the run's counts (taken per row from each outcome's kind) are the chunks' own
+    assert {k: v for k, v in screening.counts.items() if v} == dict(levels)
+    assert dict(levels) == dict(Counter(r.level for r in whole.rows))
+    assert {k: v for k, v in screening.unscreened.items() if v} == dict(unscreened)
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)

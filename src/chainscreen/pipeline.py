@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +71,19 @@ def screen(
                         list(manifest.problems))
 
 
+def _no_kinds() -> Any:
+    import numpy as np
+
+    return np.zeros(0, np.int16)
+
+
+@cache
+def _kind(level: str, unscreened: tuple[str, ...]) -> int:
+    """An outcome's level and facets not screened as one small number: the level's place in
+    LEVELS in the low three bits, one bit per facet of FACETS above them."""
+    return LEVELS.index(level) + sum(8 << FACETS.index(f) for f in set(unscreened))
+
+
 # Distinct row facts remembered at once; beyond this the memo starts afresh, so memory stays flat
 # on a manifest where almost every row is different.
 _MAX_OUTCOMES = 200_000
@@ -101,6 +116,8 @@ class Screening:
         self.context = context or ScreeningContext.build(reference, settings)
         self._index: dict[bytes, int] = {}  # a combination of value codes -> its outcome
         self._outcomes: list[Outcome] = []
+        #: each outcome's level and facets not screened, as :func:`_kind` numbers them
+        self._kinds: Any = _no_kinds()
         # each fact's values seen so far: value -> run-wide code, and code -> value
         self._values: dict[str, dict[str, int]] = {f: {} for f in _FACT_FIELDS}
         self._strings: dict[str, list[str]] = {f: [] for f in _FACT_FIELDS}
@@ -145,10 +162,7 @@ class Screening:
                 if ahead is not None:
                     self.context.prefetch(ahead)
                 screened = self._screen(chunk)
-                for level, n in screened.level_counts().items():
-                    self.counts[level] += n
-                for facet, n in screened.unscreened_counts().items():
-                    self.unscreened[facet] += n
+                self._count(screened)
                 self._rows += len(chunk)
                 if self.progress is not None:
                     self.progress(self._rows, max(estimate, self.stream.rows))
@@ -170,35 +184,58 @@ class Screening:
             self._values = {f: {} for f in _FACT_FIELDS}
             self._strings = {f: [] for f in _FACT_FIELDS}
             self._value_count = 0
-            self._index, self._outcomes = {}, []
+            self._index, self._outcomes, self._kinds = {}, [], np.zeros(0, np.int16)
         ids = [self._value_ids(chunk, name, n) for name in _FACT_FIELDS]
-        # distinct combinations, one field at a time: a 1-d np.unique of (combination so far,
-        # next value) packed in one int64 (np.unique over rows of a 2-d array is ten times slower)
+        # distinct combinations: the fields' codes packed in one int64 and one 1-d np.unique
+        # (np.unique over rows of a 2-d array is ten times slower); when the next field would
+        # not fit, the combinations so far are numbered densely first
         inverse = np.zeros(n, np.int64)
-        width = 1
+        bound = 1  # every packed value is below this
         for values in ids:
-            combined, inverse = np.unique(inverse * (int(values.max()) + 1) + values, return_inverse=True)
-            inverse = inverse.reshape(-1)
-            width = len(combined)
+            span = int(values.max()) + 1
+            if bound * span >= 1 << 62:
+                combined, inverse = np.unique(inverse, return_inverse=True)
+                inverse, bound = inverse.reshape(-1), len(combined)
+            inverse = inverse * span + values
+            bound *= span
+        combined, inverse = np.unique(inverse, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        width = len(combined)
         first = np.full(width, n, np.int64)
         np.minimum.at(first, inverse, np.arange(n, dtype=np.int64))
         combos = np.ascontiguousarray(np.stack([v[first] for v in ids], axis=1))
         # each combination's codes as one bytes key (a tuple of ints per combination cost 40×)
-        keys = combos.view(np.dtype((np.void, combos.shape[1] * 8))).ravel().tolist()
+        packed = combos.view(np.dtype((np.void, combos.shape[1] * 8))).ravel()
+        keys: list[bytes] = packed.tolist()  # type: ignore[assignment]
         get = self._index.get
         lookup = np.array([get(k, -1) for k in keys], np.int64)
         new = np.flatnonzero(lookup < 0)
         if len(self._outcomes) + len(new) > _MAX_OUTCOMES:
-            self._index, self._outcomes = {}, []
+            self._index, self._outcomes, self._kinds = {}, [], np.zeros(0, np.int16)
             new = np.arange(len(keys))
         if len(new):
             strings = [self._strings[f] for f in _FACT_FIELDS]
             facts = [tuple(strings[j][v] for j, v in enumerate(k)) for k in combos[new].tolist()]
             base = len(self._outcomes)
-            self._outcomes.extend(self._compute(facts, chunk.columns))
+            computed = self._compute(facts, chunk.columns)
+            self._outcomes.extend(computed)
+            self._kinds = np.concatenate([self._kinds, np.fromiter(
+                (_kind(o.template.level, o.unscreened) for o in computed), np.int16, len(computed))])
             lookup[new] = np.arange(base, base + len(new))
-            self._index.update(zip([keys[i] for i in new.tolist()], range(base, base + len(new))))
+            self._index.update(zip([keys[i] for i in new.tolist()], range(base, base + len(new)), strict=True))
         return ScreenChunk(chunk, lookup[inverse], self._outcomes)
+
+    def _count(self, screened: ScreenChunk) -> None:
+        """Add a chunk's rows per level and per facet not screened to the run's counts, from
+        each outcome's kind (:func:`_kind`) taken per row: no Python work per row or outcome."""
+        import numpy as np
+
+        kinds = self._kinds[screened.codes]
+        levels = np.bincount(kinds & 7, minlength=len(LEVELS)).tolist()
+        for level, n in zip(LEVELS, levels, strict=False):
+            self.counts[level] += n
+        for bit, facet in enumerate(FACETS):
+            self.unscreened[facet] += int(np.count_nonzero(kinds & (8 << bit)))
 
     def _value_ids(self, chunk: ManifestChunk, name: str, n: int) -> Any:
         """The run-wide code of each row's value of fact ``name`` (a numpy array)."""
@@ -221,14 +258,17 @@ class Screening:
             column = column.cast(pa.string())  # e.g. a column of nulls only
         encoded = pc.dictionary_encode(pc.fill_null(column, ""))
         local = encoded.dictionary.to_pylist()
-        codes = list(map(values.get, local))  # the values seen before (most), in one C loop
-        if None in codes:
-            for i, (value, code) in enumerate(zip(local, codes, strict=True)):
-                if code is None:
-                    codes[i] = values[value] = len(strings)
-                    strings.append(value)
+        # the codes of the values seen before (most), looked up in one C loop
+        codes = np.fromiter(map(values.get, local, repeat(-1)), np.int64, len(local))
+        new = np.flatnonzero(codes < 0)
+        if len(new):
+            base = len(strings)
+            added = [local[i] for i in new.tolist()]
+            codes[new] = np.arange(base, base + len(added))
+            values.update(zip(added, range(base, base + len(added)), strict=True))
+            strings.extend(added)
         self._value_count = max(self._value_count, len(strings))
-        return np.array(codes, np.int64)[encoded.indices.to_numpy(zero_copy_only=False)]
+        return codes[encoded.indices.to_numpy(zero_copy_only=False)]
 
     def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[Outcome]:
         return screen_facts(self.context, keys, cols)
