@@ -538,6 +538,34 @@ def test_a_streamed_run_hands_the_next_chunk_to_the_workers(monkeypatch: pytest.
     assert len(handed) == 4 and all(n >= 400 for n in handed[:3]), handed
 
 
+def test_workers_start_before_the_writer_thread(tmp_path: Path) -> None:
+    # SYNTHETIC manifest: two chunks of one supplier (too few to start workers for), then
+    # chunks of many new ones, written as a streamed run writes them (in a writer thread, after
+    # which no worker can be forked): the workers, forked at the start, match the later chunks
+    import pandas as pd
+
+    from chainscreen.bench import synthetic_names
+    from chainscreen.pipeline import ScreeningContext, iter_screen
+    from chainscreen.reference import load_reference
+    from chainscreen.report.stream import StreamOutputs
+
+    names = synthetic_names(1200, seed=57)
+    frame = pd.DataFrame({"supplier": [names[0]] * 900 + names[1:], "country": "CN"})
+    reference = load_reference(user=False)
+    context = ScreeningContext.build(reference, Settings())
+    context.matcher.workers, context.matcher.parallel_min = 2, 400
+    ran = _count_in_process(context.matcher)
+    screening = iter_screen(frame, reference=reference, chunk_rows=450, context=context)
+    with StreamOutputs({"csv": tmp_path / "out.csv"}) as outputs:
+        for chunk in screening:
+            outputs.write(chunk)
+        outputs.commit(screening)
+    assert len(ran) == 1, "the later chunks were matched in this process"
+    import pyarrow.csv as pacsv
+
+    assert pacsv.read_csv(tmp_path / "out.csv").num_rows == len(frame)
+
+
 def test_real_name_benchmark_counts_judgements(tmp_path: Path) -> None:
     from chainscreen.bench import (
         fp_levels,

@@ -1285,6 +1285,15 @@ class EntityMatcher:
             if not self._keep_pool:
                 self._close_pool()
 
+    def start_workers(self) -> bool:
+        """Inside :meth:`pooled`, fork the kept worker processes now rather than at the first
+        large batch; True when they run. A process is not forked while other threads run (a
+        streamed run's writer thread starts after its first chunk), so a run that will hand
+        batches over starts them first."""
+        if not self._keep_pool:
+            return False
+        return (self._pool or self._start_pool()) is not None
+
     def _close_pool(self) -> None:
         pool, self._pool = self._pool, None
         self._inflight.clear()

@@ -156,6 +156,10 @@ class Screening:
             chunks = self.stream.iter_chunks(rows=self.chunk_rows)
             chunk = next(chunks, None)
             if chunk is not None:
+                if estimate > self.chunk_rows or len(chunk) >= self.chunk_rows:
+                    # more chunks to come: the workers are forked before the caller's writer
+                    # thread starts, so that later chunks with many new parties can use them
+                    self.context.matcher.start_workers()
                 self.context.prefetch(chunk)
             while chunk is not None:
                 ahead = next(chunks, None)
