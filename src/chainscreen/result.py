@@ -270,6 +270,13 @@ class ScreenChunk:
         """The added output columns as Arrow arrays: each column is built once over the chunk's
         distinct outcomes and taken per row. ``neutralise`` (array -> array) is applied to each
         column before the take, so on the distinct values only."""
+        values, take = self.added_parts(neutralise)
+        return {name: column.take(take) for name, column in values.items()}
+
+    def added_parts(self, neutralise: Any = None) -> tuple[dict[str, Any], Any]:
+        """:meth:`added_arrays` before the take: each added column's values over the chunk's
+        distinct cells, and the index of each row's value in them (an Arrow array). Building
+        them is Python work; the take is Arrow's alone (a writer thread does it)."""
         import numpy as np
         import pyarrow as pa
 
@@ -291,10 +298,8 @@ class ScreenChunk:
         for j, name in enumerate(ADDED_COLUMNS):
             kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
             values = pa.array([row[j] for row in cells], kind)
-            if neutralise is not None:
-                values = neutralise(values)
-            out[name] = values.take(take)
-        return out
+            out[name] = neutralise(values) if neutralise is not None else values
+        return out, take
 
     def problem_texts(self) -> list[str]:
         """Each row's problems in one cell ("column 'Country': unknown country 'XX'; ..."), or ""."""
@@ -302,10 +307,17 @@ class ScreenChunk:
 
     def problem_array(self, neutralise: Any = None) -> Any:
         """:meth:`problem_texts` as an Arrow string array, built per distinct outcome and taken."""
+        values, take = self.problem_parts(neutralise)
+        return values if take is None else values.take(take)
+
+    def problem_parts(self, neutralise: Any = None) -> tuple[Any, Any]:
+        """:meth:`problem_array` before the take: the texts of the distinct outcomes and each
+        row's index in them, or (the texts of every row, None) when the reader had problems
+        with some rows of the chunk."""
         import pyarrow as pa
 
         distinct, picks = self._distinct()
-        texts = ["; ".join(problem_text(p) for p in self.outcomes[c].template.problems) for c in distinct]
+        texts = [_problems_cell(self.outcomes[c].template.problems) for c in distinct]
         extra: dict[int, list[str]] = {}
         for p in self.chunk.problems:
             if p.row is not None:
@@ -314,13 +326,17 @@ class ScreenChunk:
             values = pa.array(texts, pa.string())
             if neutralise is not None:
                 values = neutralise(values)
-            return values.take(pa.array(picks))
+            return values, pa.array(picks)
         out = [texts[k] for k in picks.tolist()]
         for i, n in enumerate(self.chunk.row_numbers):
             if n in extra:
                 out[i] = "; ".join([*extra[n], *([out[i]] if out[i] else [])])
         values = pa.array(out, pa.string())
-        return neutralise(values) if neutralise is not None else values
+        return (neutralise(values) if neutralise is not None else values), None
+
+
+def _problems_cell(problems: tuple[Problem, ...]) -> str:
+    return "; ".join(problem_text(p) for p in problems) if problems else ""
 
 
 def problem_text(p: Problem) -> str:

@@ -96,20 +96,37 @@ def chunk_table(chunk: ScreenChunk, *, with_row: bool = False, neutralise: bool 
     (:meth:`ScreenChunk.added_arrays`). ``neutralise`` guards every text cell against formula
     injection (the added columns on their distinct values).
     """
+    return assemble_table(chunk_parts(chunk, with_row=with_row, neutralise=neutralise))
+
+
+def chunk_parts(chunk: ScreenChunk, *, with_row: bool = False, neutralise: bool = False) -> tuple[Any, ...]:
+    """The Python part of :func:`chunk_table`: the added columns and Problems over the chunk's
+    distinct outcomes, with the row indexes that take them per row (see
+    :meth:`ScreenChunk.added_parts`). :func:`assemble_table` makes the table of them."""
+    import pyarrow as pa
+
+    guard = _neutralise_array if neutralise else None
+    added, take = chunk.added_parts(guard)
+    problems, problem_take = chunk.problem_parts(guard)
+    rows = pa.array(chunk.row_numbers, pa.int64()) if with_row else None
+    return chunk.chunk.table, added, take, problems, problem_take, rows, neutralise
+
+
+def assemble_table(parts: tuple[Any, ...]) -> Any:
+    """The table of :func:`chunk_parts`: the user's columns (guarded when asked), each added
+    column and Problems taken per row. Arrow work only, so a writer thread does it."""
     import pyarrow as pa
 
     from chainscreen.result import ADDED_COLUMNS
 
-    table = chunk.chunk.table
+    table, added, take, problems, problem_take, rows, neutralise = parts
     names = output_columns(list(table.column_names))
-    guard = _neutralise_array if neutralise else None
     arrays = [_neutralise_array(c) for c in table.columns] if neutralise else list(table.columns)
-    added = chunk.added_arrays(guard)
-    arrays += [added[name] for name in ADDED_COLUMNS]
-    arrays.append(chunk.problem_array(guard))
-    if with_row:
+    arrays += [added[name].take(take) for name in ADDED_COLUMNS]
+    arrays.append(problems if problem_take is None else problems.take(problem_take))
+    if rows is not None:
         names = ["Row", *names]
-        arrays = [pa.array(chunk.row_numbers, pa.int64()), *arrays]
+        arrays = [rows, *arrays]
     return pa.Table.from_arrays(arrays, names=names)
 
 
@@ -155,12 +172,13 @@ class _CsvWriter(_Writer):
         self.fh.close()
 
     def prepare(self, chunk: ScreenChunk) -> Any:
-        table = chunk_table(chunk, neutralise=True)
-        return table.rename_columns([str(_neutralise_text(n)) for n in table.column_names])
+        return chunk_parts(chunk, neutralise=True)
 
-    def emit(self, table: Any) -> None:
+    def emit(self, prepared: Any) -> None:
         import pyarrow.csv as pacsv
 
+        table = assemble_table(prepared)
+        table = table.rename_columns([str(_neutralise_text(n)) for n in table.column_names])
         if self.writer is None:
             self.writer = pacsv.CSVWriter(self.fh, table.schema,
                                           write_options=pacsv.WriteOptions(quoting_style="needed"))
@@ -201,11 +219,12 @@ class _ParquetWriter(_Writer):
             self.writer.close()
 
     def prepare(self, chunk: ScreenChunk) -> Any:
-        return chunk_table(chunk, with_row=True)
+        return chunk_parts(chunk, with_row=True)
 
-    def emit(self, table: Any) -> None:
+    def emit(self, prepared: Any) -> None:
         import pyarrow.parquet as pq
 
+        table = assemble_table(prepared)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table)
