@@ -211,15 +211,15 @@ class Screening:
         # each combination's codes as one bytes key (a tuple of ints per combination cost 40×)
         packed = combos.view(np.dtype((np.void, combos.shape[1] * 8))).ravel()
         keys: list[bytes] = packed.tolist()  # type: ignore[assignment]
-        get = self._index.get
-        lookup = np.array([get(k, -1) for k in keys], np.int64)
+        lookup = np.fromiter(map(self._index.get, keys, repeat(-1)), np.int64, len(keys))
         new = np.flatnonzero(lookup < 0)
         if len(self._outcomes) + len(new) > _MAX_OUTCOMES:
             self._index, self._outcomes, self._kinds = {}, [], np.zeros(0, np.int16)
             new = np.arange(len(keys))
         if len(new):
-            strings = [self._strings[f] for f in _FACT_FIELDS]
-            facts = [tuple(strings[j][v] for j, v in enumerate(k)) for k in combos[new].tolist()]
+            picked = combos[new]
+            facts = list(zip(*(map(self._strings[f].__getitem__, picked[:, j].tolist())
+                               for j, f in enumerate(_FACT_FIELDS)), strict=True))
             base = len(self._outcomes)
             computed = self._compute(facts, chunk.columns)
             self._outcomes.extend(computed)

@@ -283,17 +283,13 @@ class ScreenChunk:
         distinct, picks = self._distinct()
         # outcomes share their cells (one tuple for every supplier with the same goods, origin
         # and verdict, see pipeline._cells): each column is built over the distinct tuples,
-        # about a tenth of the outcomes of a chunk
-        first: dict[int, int] = {}
-        cells: list[tuple[Any, ...]] = []
-        where = []
-        for c in distinct:
-            row = self.outcomes[c].cells
-            at = first.setdefault(id(row), len(cells))
-            if at == len(cells):
-                cells.append(row)
-            where.append(at)
-        take = pa.array(np.asarray(where, np.int64)[picks])
+        # about a tenth of the outcomes of a chunk, found by their identity
+        outcomes = self.outcomes
+        rows = [outcomes[c].cells for c in distinct]
+        _ids, first, where = np.unique(np.fromiter(map(id, rows), np.uint64, len(rows)),
+                                       return_index=True, return_inverse=True)
+        cells = [rows[i] for i in first.tolist()]
+        take = pa.array(where.reshape(-1)[picks])
         out: dict[str, Any] = {}
         for j, name in enumerate(ADDED_COLUMNS):
             kind = pa.float64() if name in ("Risk score", "Match score") else pa.string()
@@ -317,7 +313,8 @@ class ScreenChunk:
         import pyarrow as pa
 
         distinct, picks = self._distinct()
-        texts = [_problems_cell(self.outcomes[c].template.problems) for c in distinct]
+        outcomes = self.outcomes
+        texts = [_problems_cell(p) if p else "" for p in [outcomes[c].template.problems for c in distinct]]
         extra: dict[int, list[str]] = {}
         for p in self.chunk.problems:
             if p.row is not None:
