@@ -265,6 +265,31 @@ def test_the_quick_xinjiang_test_answers_as_the_pattern_on_generated_text(parts:
     assert countries.mentions_xinjiang(text) == (found.group(0) if found else None)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(
+    st.sampled_from(["xinjiang", "XIN", "jiang", "Uyghurs", "hami", "ili", "kazakh", "east",
+                     "Turkistan", "kashi", "korla", "Ürümqi", "urumqi", "新疆", "喀什", "Sinkiang"]),
+    st.text(alphabet="abkxiIuU ü_-,.1\t\nſK疆", max_size=4)), max_size=6).map("".join)
+    | st.none(), max_size=30))
+def test_the_arrow_xinjiang_test_keeps_every_text_that_names_the_region(texts: list[str | None]) -> None:
+    """may_mention_xinjiang is a superset of mentions_xinjiang (a text it drops names nothing),
+    so a screening may set aside the addresses it drops; on ASCII text it is the quick test."""
+    import pyarrow as pa
+
+    from chainscreen.normalize import countries
+
+    for kind in (pa.string(), pa.large_string()):
+        flags = countries.may_mention_xinjiang(pa.array(texts, kind)).to_pylist()
+        for text, flag in zip(texts, flags, strict=True):
+            if countries.mentions_xinjiang(text) is not None:
+                assert flag, text
+            if text is None or text == "":
+                assert flag is False
+            elif text.isascii():
+                words = set(countries._ASCII_WORD.findall(text.lower()))
+                assert flag == (not countries._XINJIANG_FIRST_WORDS.isdisjoint(words)), text
+
+
 def test_place_words_of_names_resolve_without_rigours_territories(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every place word the matcher reads in a name gets its country from the alias and
     pycountry tables: rigour's territory table (≈ 0.4 s to build) is never loaded for them,

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 from chainscreen.evidence import EvidenceBuilder
 from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused, remove_unused_index
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem, Verdict
-from chainscreen.normalize.countries import common_forms, common_names, know_names, mentions_xinjiang, to_iso2
+from chainscreen.normalize.countries import (
+    common_forms,
+    common_names,
+    know_names,
+    may_mention_xinjiang,
+    mentions_xinjiang,
+    to_iso2,
+)
 from chainscreen.normalize.goods import GoodsHit, GoodsMapper, HSCode, parse_hs
 from chainscreen.normalize.names import placeholder_kind
 from chainscreen.reference import SUPPORT_KINDS, ReferenceSet, load_reference
@@ -260,6 +267,12 @@ class Screening:
             column = column.combine_chunks()
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = column.cast(pa.string())  # e.g. a column of nulls only
+        if name == "address":
+            # an address counts for the Xinjiang test alone (and for the warning on a value
+            # too long): one that cannot name the region is screened as no address, so the
+            # run need not remember every address (one per supplier, often)
+            keep = pc.or_(may_mention_xinjiang(column), pc.greater(pc.utf8_length(column), MAX_FACT_CHARS))
+            column = pc.if_else(pc.fill_null(keep, False), column, pa.scalar("", column.type))
         encoded = pc.dictionary_encode(pc.fill_null(column, ""))
         local = encoded.dictionary.to_pylist()
         # the codes of the values seen before (most), looked up in one C loop

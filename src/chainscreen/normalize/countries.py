@@ -582,3 +582,18 @@ def _spellings(pattern: str) -> list[str]:
 _XINJIANG_FIRST_WORDS = frozenset(spelling.split(" ")[0] for pattern in _XINJIANG_LATIN
                                   for spelling in _spellings(pattern))
 _ASCII_WORD = re.compile(r"[a-z]+")
+
+
+def may_mention_xinjiang(array: Any) -> Any:
+    """For an Arrow string array, True where the text may name the Uyghur Region and False
+    where :func:`mentions_xinjiang` finds nothing for certain: the quick test of
+    :func:`mentions_xinjiang` (text that is not ASCII, or that has a word opening a Latin
+    term), run by Arrow's kernels over the whole array. A null is False."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.fill_null(array, pa.scalar("", array.type))
+    # ASCII words only ("ürümqi" opens a term too, but text holding it is not ASCII)
+    words = "|".join(sorted(w for w in _XINJIANG_FIRST_WORDS if _ASCII_WORD.fullmatch(w)))
+    opens_a_term = pc.match_substring_regex(pc.ascii_lower(text), f"(?:^|[^a-z])(?:{words})(?:[^a-z]|$)")
+    return pc.or_(pc.invert(pc.string_is_ascii(text)), opens_a_term)
