@@ -680,8 +680,8 @@ def screen_facts(ctx: ScreeningContext, keys: Sequence[tuple[str, ...]],
     if len(ctx.cells) > _MAX_OUTCOMES:
         # the cells' texts are most of an outcome's memory: no more of them than of outcomes
         ctx.cells.clear()
-    clean = [tuple(v.strip() for v in k) for k in keys]
-    long = {i for i, k in enumerate(clean) if any(len(v) > MAX_FACT_CHARS for v in k)}
+    clean = [tuple(map(str.strip, k)) for k in keys]
+    long = {i for i, k in enumerate(clean) if k and max(map(len, k)) > MAX_FACT_CHARS}
     for i in long:
         clean[i] = tuple(v[:MAX_FACT_CHARS] for v in clean[i])
     iso = ctx.iso
