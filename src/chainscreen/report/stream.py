@@ -587,7 +587,8 @@ class StreamOutputs:
         self.background = background
         self._queue: Any = None
         self._thread: Any = None
-        self._failure: BaseException | None = None
+        self._failure: BaseException | None = None  # raised once, in the caller's thread
+        self._failed = False  # a writer failed or the run stopped: the writer thread drops chunks
 
     def __enter__(self) -> StreamOutputs:
         self._stack.__enter__()
@@ -625,11 +626,11 @@ class StreamOutputs:
 
     def _run(self) -> None:
         while (prepared := self._queue.get()) is not _STOP:
-            if self._failure is None:  # after a failure the chunks are taken and dropped
+            if not self._failed:  # after a failure the chunks are taken and dropped
                 try:
                     self._emit(prepared)
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                    self._failure = exc
+                    self._failure, self._failed = exc, True
 
     def _drain(self) -> None:
         """Wait until every chunk handed over is written (or dropped after a failure)."""
@@ -661,6 +662,8 @@ class StreamOutputs:
         return {f: w.dropped for f, w in self._writers.items() if w.dropped}
 
     def __exit__(self, *exc: Any) -> bool | None:
+        if exc[0] is not None:
+            self._failed = True  # the chunks still waiting are not written
         self._drain()  # a writer still at work holds the files the exit stack removes
         if exc[0] is None and self._failure is not None:
             failure, self._failure = self._failure, None
