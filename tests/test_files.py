@@ -73,3 +73,43 @@ def test_start_writeback_returns_the_end_and_keeps_the_bytes(tmp_path: Path) -> 
         th.write("é\n")  # two bytes and a newline
         assert start_writeback(th, 0) == 3
     assert (tmp_path / "a.csv").read_bytes() == b"x" * 5000 + b"y" * 10
+
+
+def test_a_large_file_replaced_is_removed_beside_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An output replacing a large file: the rename only drops a name (the old file got a second
+    one), the old file's blocks are freed in a thread; the new file is in place at once, the old
+    one is gone once the thread ends, and a reader holding the old file still reads it whole."""
+    import threading
+
+    from chainscreen import files
+
+    monkeypatch.setattr(files, "LARGE_REPLACED", 10)
+    removed: list[str] = []
+    remove = files._remove
+    monkeypatch.setattr(files, "_remove", lambda name: (removed.append(name), remove(name)))
+    target = tmp_path / "out.csv"
+    target.write_text("old contents, long enough\n")
+    held = open(target, encoding="utf-8")  # noqa: SIM115 - a reader of the old file
+    with atomic_open(target) as fh:
+        fh.write("new\n")
+    assert target.read_text() == "new\n"
+    for thread in threading.enumerate():
+        if thread.name == "chainscreen-remove":
+            thread.join()
+    assert held.read() == "old contents, long enough\n"
+    held.close()
+    assert len(removed) == 1 and Path(removed[0]).name.endswith(".old.part")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_a_small_or_absent_file_is_replaced_plainly(tmp_path: Path) -> None:
+    import threading
+
+    target = tmp_path / "out.csv"
+    with atomic_open(target) as fh:
+        fh.write("first\n")
+    with atomic_open(target) as fh:
+        fh.write("second\n")
+    assert target.read_text() == "second\n"
+    assert not any(t.name == "chainscreen-remove" for t in threading.enumerate())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

@@ -520,6 +520,17 @@ def test_blank_tail_is_the_run_of_blank_rows_at_the_end(rows: list[tuple[str, st
         assert _blank_tail(longer, pc) == expected + tail
 
 
+def test_the_stream_hash_computed_in_a_thread_is_the_files(tmp_path: Path) -> None:
+    from chainscreen.manifest import open_manifest
+
+    path = write(tmp_path, "lines.csv", "Supplier,Country\n" + "Acme,CN\n" * 5000)  # synthetic
+    stream = open_manifest(path)
+    stream.hash_in_background()
+    stream.hash_in_background()  # once only
+    assert stream.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert open_manifest(path).sha256 == stream.sha256
+
+
 def test_jsonl_bad_line_kept_as_row_problem(tmp_path: Path) -> None:
     text = '{"Supplier": "A", "HS": 520512.0}\n{not json}\n[1, 2]\n{"Supplier": "B", "Extra": {"k": 1}}\n'
     m = read_manifest(write(tmp_path, "x.jsonl", text))

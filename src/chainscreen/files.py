@@ -99,10 +99,43 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.chmod(tmp_path, 0o666 & ~_umask())
     try:
         yield tmp_path
-        os.replace(tmp_path, path)
+        _replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+#: Files this large that an output replaces are removed in a thread (see _replace).
+LARGE_REPLACED = 64 << 20
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    """``os.replace(tmp, path)``, atomic as ever. Replacing a large file frees its blocks inside
+    the rename (0.7 s for a 762 MB CSV): the old file is first given a second name, so the rename
+    only drops a name, and that name is removed in a thread while the run finishes (the process
+    waits for it before it exits; a killed run leaves a ``.part`` file the next run sweeps)."""
+    aside = None
+    try:
+        st = path.stat()
+        if st.st_size >= LARGE_REPLACED and path.is_file() and st.st_nlink == 1:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".old.part",
+                                        dir=path.parent)
+            os.close(fd)
+            os.unlink(name)
+            os.link(path, name)
+            aside = name
+    except OSError:  # no such file, or no hard links here: a plain rename
+        aside = None
+    os.replace(tmp, path)
+    if aside is not None:
+        import threading
+
+        threading.Thread(target=_remove, args=(aside,), name="chainscreen-remove").start()
+
+
+def _remove(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 def start_writeback(fh: IO[Any], done: int) -> int:

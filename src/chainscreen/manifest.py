@@ -15,6 +15,7 @@ Every failure is an :class:`~chainscreen.errors.InputError` naming the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -1273,6 +1274,7 @@ class ManifestStream:
         #: rows expected (exact for Parquet and xlsx, from the bytes per row at the start otherwise)
         self.estimated_rows = 0
         self._sha256 = sha256
+        self._hashing: Any = None  # the thread of hash_in_background, until joined
         self._source: Any = None  # set by open_manifest: callable(rows) -> iterator of (table, problems)
         #: the whole manifest, when it was read whole to open it (xlsx): screen it without re-reading
         self.manifest: Manifest | None = None
@@ -1280,13 +1282,33 @@ class ManifestStream:
     @property
     def sha256(self) -> str:
         """sha256 of the input bytes (one cheap separate pass over the file, made once)."""
+        if self._hashing is not None:
+            self._hashing.join()
+            self._hashing = None
         if self._sha256 is None:
-            digest = hashlib.sha256()
-            with open(self.path or "", "rb") as fh:
-                while block := fh.read(1 << 22):
-                    digest.update(block)
-            self._sha256 = digest.hexdigest()
+            self._sha256 = self._digest()
         return self._sha256
+
+    def hash_in_background(self) -> None:
+        """Start computing :attr:`sha256` in a thread (hashing and reading hold no Python lock),
+        so a long run does not wait for it at its end. The caller starts it once no process
+        will be forked any more (worker processes are not forked beside threads)."""
+        if self._sha256 is None and self._hashing is None and self.path:
+            import threading
+
+            def run() -> None:
+                with contextlib.suppress(OSError):  # the property tries again and says why
+                    self._sha256 = self._digest()
+
+            self._hashing = threading.Thread(target=run, name="chainscreen-sha256", daemon=True)
+            self._hashing.start()
+
+    def _digest(self) -> str:
+        digest = hashlib.sha256()
+        with open(self.path or "", "rb") as fh:
+            while block := fh.read(1 << 22):
+                digest.update(block)
+        return digest.hexdigest()
 
     def iter_chunks(self, rows: int = CHUNK_ROWS) -> Iterator[ManifestChunk]:
         """Yield the data rows in chunks of at most ``rows`` rows, in input order."""

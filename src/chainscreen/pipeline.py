@@ -163,10 +163,12 @@ class Screening:
             chunks = self.stream.iter_chunks(rows=self.chunk_rows)
             chunk = next(chunks, None)
             if chunk is not None:
-                if estimate > self.chunk_rows or len(chunk) >= self.chunk_rows:
-                    # more chunks to come: the workers are forked before the caller's writer
-                    # thread starts, so that later chunks with many new parties can use them
-                    self.context.matcher.start_workers()
+                # more chunks to come: the workers are forked before the caller's writer
+                # thread starts, so that later chunks with many new parties can use them;
+                # then the input's sha256 (for the receipt) is computed beside the run
+                more = estimate > self.chunk_rows or len(chunk) >= self.chunk_rows
+                if more and self.context.matcher.start_workers():
+                    self.stream.hash_in_background()
                 self.context.prefetch(chunk)
             while chunk is not None:
                 ahead = next(chunks, None)
