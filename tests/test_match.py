@@ -560,7 +560,7 @@ def test_workers_start_before_the_writer_thread(tmp_path: Path) -> None:
         for chunk in screening:
             outputs.write(chunk)
         outputs.commit(screening)
-    assert len(ran) == 1, "the later chunks were matched in this process"
+    assert not ran, "parties were matched in this process"  # the workers take every batch
     import pyarrow.csv as pacsv
 
     assert pacsv.read_csv(tmp_path / "out.csv").num_rows == len(frame)

@@ -1438,10 +1438,11 @@ class EntityMatcher:
         """Start matching ``parties`` (name, ISO country) in the worker processes and return at
         once; a later :meth:`match_many` of the same parties waits for what is still running.
 
-        Only inside :meth:`pooled`, and only a batch worth the workers (the pool is started by
-        a batch of ``parallel_min`` new parties, as in :meth:`match_many`; a running pool takes
-        :data:`POOL_BATCH_MIN` or more): a streamed run hands over the next chunk's parties
-        while it works on this one, so the workers match while this process reads, scores and
+        Only inside :meth:`pooled`, and only to running workers or a batch worth starting them
+        for (``parallel_min`` new parties, as in :meth:`match_many`); running workers take any
+        batch, however small (the screening process is a streamed run's critical path; at 10^7
+        rows ≈ 9,500 parties came in batches of fewer than 200). A streamed run hands over the
+        next chunk's parties while it works on this one, so the workers match while this process reads, scores and
         writes. Returns how many parties were handed over (0: they will be matched when asked
         for). The candidates are the same either way.
         """
@@ -1450,12 +1451,10 @@ class EntityMatcher:
         cache, inflight = self._cache, self._inflight
         todo = [k for k in dict.fromkeys((str(n), c or None) for n, c in parties if n and str(n).strip())
                 if k not in cache and k not in inflight]
-        if len(todo) < POOL_BATCH_MIN:
-            return 0
         pool = self._pool
         if pool is None and len(todo) >= self.parallel_min:
             pool = self._start_pool()
-        if pool is None:
+        if pool is None or not todo:
             return 0
         size = -(-len(todo) // (self.workers * 4))
         for start in range(0, len(todo), size):
