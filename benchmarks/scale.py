@@ -2,7 +2,7 @@
 
 Run:  python -m benchmarks.scale [--sizes 1e5,1e6,1e7] [--suppliers 1000,50000]
                                  [--dir /tmp/chainscreen-bench] [--format csv]
-                                 [--compare /path/to/other/checkout]
+                                 [--compare /path/to/other/checkout] [--clean]
 
 For each size (and each supplier count given with ``--suppliers``) it generates the manifest once
 (benchmarks/generate.py, SYNTHETIC data), then in fresh processes: (1) pyarrow alone reads the
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--input", default="csv", choices=["csv", "parquet", "jsonl"])
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="another checkout: also screen with its src/ (repeatable)")
+    parser.add_argument("--clean", action="store_true",
+                        help="remove each run's output once measured (they are kept in --dir as "
+                             "out_<size>_<code> to compare codes with cmp; 6.4 GB each at 10^7)")
     args = parser.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     supplier_counts = [int(float(s)) for s in args.suppliers.split(",") if s] or [None]
@@ -100,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
                       f"{read_cpu:>6.2f} {wall:>7.1f} {cpu:>7.1f} {cpu / wall:>8.2f} {n / wall:>9,.0f} "
                       f"{wall / read_s:>6.1f} {cpu / max(read_cpu, 1e-9):>9.1f} {rss:>8.0f} {read_rss:>7.0f} "
                       f"{os.getloadavg()[0]:>5.2f}", flush=True)
+                if args.clean:
+                    shutil.rmtree(out, ignore_errors=True)
 
 
 if __name__ == "__main__":
