@@ -309,3 +309,34 @@ def test_glossary_words_that_are_english_words_too_are_left_out(mapper: GoodsMap
     # "tee" (German: tea), "rock" (skirt), "the" (French: tea): an English description stays English
     assert {h.good for h in mapper.map("tee shirt with rock print", None)} == {"Garments", "apparel"}
     assert not mapper.map("瓷砖", None)  # ceramic tiles are not bricks
+
+
+def test_hs_descriptions_read_back_from_a_pickle_answer_as_the_dict_did(mapper: GoodsMapper) -> None:
+    # the screening context on disk keeps the descriptions as one text: the first lookups
+    # search it, later ones use the dict built from it; every code answers as before
+    import pickle
+
+    from chainscreen.normalize import goods as goods_module
+
+    descriptions = mapper._hs_desc._map
+    assert descriptions, "the HS nomenclature is shipped"
+    read = pickle.loads(pickle.dumps(mapper._hs_desc))
+    codes = [*descriptions, "", "0", "99", "123456", "2804", "28046"]
+    searched = [read.get(c) for c in codes[:goods_module._FIND_LOOKUPS]]
+    assert read._map is None  # still searching the text
+    assert searched == [descriptions.get(c) for c in codes[:goods_module._FIND_LOOKUPS]]
+    assert [read.get(c) for c in codes] == [descriptions.get(c) for c in codes]
+    assert read._map == descriptions
+    again = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(mapper))))
+    assert again.hs_description(parse_hs("2804.61")) == mapper.hs_description(parse_hs("2804.61"))
+    assert again.map("polysilicon", parse_hs("2804.61")) == mapper.map("polysilicon", parse_hs("2804.61"))
+
+
+def test_hs_descriptions_holding_the_separators_are_pickled_as_a_dict() -> None:
+    import pickle
+
+    from chainscreen.normalize.goods import _Descriptions
+
+    odd = {"2804": "a\x1eb", "2805": "c\x1fd", "2806": "plain"}
+    read = pickle.loads(pickle.dumps(_Descriptions(odd)))
+    assert read._map == odd and [read.get(c) for c in odd] == list(odd.values())

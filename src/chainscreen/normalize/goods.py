@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chainscreen.errors import ReferenceDataError
 from chainscreen.models import pickled_by_fields
@@ -343,6 +343,53 @@ class _PhraseIndex(Generic[_T]):
         return found
 
 
+class _Descriptions:
+    """HS code → its nomenclature description: about 7,000 texts, half the screening context
+    kept on disk for ``chainscreen check``. Pickled as one text, in which a check, reading the
+    context back and asking for one or two codes, finds them with ``str.find``; after
+    :data:`_FIND_LOOKUPS` lookups (a screening) the dict is built from it."""
+
+    __slots__ = ("_map", "_text", "_lookups")
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self._map: dict[str, str] | None = mapping
+        self._text = ""
+        self._lookups = 0
+
+    @classmethod
+    def _from_text(cls, text: str) -> _Descriptions:
+        self = cls({})
+        self._map, self._text = None, text
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        mapping = self._map
+        if mapping is None:
+            return (_Descriptions._from_text, (self._text,))
+        if any(c in t for k, v in mapping.items() for t in (k, v) for c in "\x1e\x1f"):
+            return (_Descriptions, (mapping,))  # cannot be joined: kept as it is
+        return (_Descriptions._from_text, ("".join(f"\x1e{k}\x1f{v}" for k, v in mapping.items()),))
+
+    def get(self, code: str) -> str | None:
+        """The description of ``code`` (digits), or None."""
+        if self._map is None:
+            self._lookups += 1
+            if self._lookups <= _FIND_LOOKUPS:
+                at = self._text.find(f"\x1e{code}\x1f")
+                if at < 0:
+                    return None
+                start = at + len(code) + 2
+                end = self._text.find("\x1e", start)
+                return self._text[start:end] if end >= 0 else self._text[start:]
+            self._map = dict(r.split("\x1f", 1) for r in self._text.split("\x1e")[1:])
+            self._text = ""
+        return self._map.get(code)
+
+
+#: Lookups answered by searching the pickled text before the dict is built.
+_FIND_LOOKUPS = 16
+
+
 class GoodsMapper:
     """Maps a goods description and/or HS code to DOL goods and UFLPA sectors.
 
@@ -383,12 +430,12 @@ class GoodsMapper:
             if excl_col is not None:
                 for phrase in _split(getattr(row, excl_col)):
                     self._excludes.add(_phrase(phrase), phrase, target)
-        self._hs_desc: dict[str, str] = {}
+        self._hs_desc = _Descriptions({})
         if hs is not None and "hscode" in hs.columns and "description" in hs.columns:
-            self._hs_desc = {
+            self._hs_desc = _Descriptions({
                 str(code).strip(): str(desc).strip()
                 for code, desc in zip(hs["hscode"], hs["description"], strict=True)
-            }
+            })
         self._cache_size = cache_size
         self._glossary: _PhraseIndex[_Term] = _PhraseIndex()
         for tokens, term in _glossary()[0]:
@@ -427,8 +474,9 @@ class GoodsMapper:
     def hs_description(self, hs: HSCode) -> str | None:
         """The nomenclature description of the most specific known level of ``hs``."""
         for code in (hs.subheading, hs.heading, hs.chapter):
-            if code and code in self._hs_desc:
-                return self._hs_desc[code]
+            desc = self._hs_desc.get(code) if code else None
+            if desc is not None:
+                return desc
         return None
 
     def map(self, description: str | None, hs: HSCode | None) -> list[GoodsHit]:
