@@ -381,8 +381,8 @@ class _Descriptions:
                 start = at + len(code) + 2
                 end = self._text.find("\x1e", start)
                 return self._text[start:end] if end >= 0 else self._text[start:]
+            # the text stays: a thread searching it meanwhile (a server's checks) still finds it
             self._map = dict(r.split("\x1f", 1) for r in self._text.split("\x1e")[1:])
-            self._text = ""
         return self._map.get(code)
 
 
