@@ -201,3 +201,22 @@ def test_every_command_is_loaded_from_its_module() -> None:
     assert out.exit_code == 0
     listed = out.output.split("Commands:")[1].split()
     assert all(command in listed for command in COMMANDS)
+
+
+def test_the_command_line_freezes_what_is_left_before_the_process_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    # main() leaves the objects still alive out of the interpreter's last full collection, on
+    # success and on error alike (a check's context, a run's memos: 50 ms, 0.35 s at 10^6 rows)
+    import gc
+    import sys
+
+    from chainscreen.cli import main
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    for argv, code in ((["chainscreen", "--version"], 0),
+                       (["chainscreen", "screen", "/no/such/lines.csv"], 1)):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == code
+    assert frozen == [True, True]

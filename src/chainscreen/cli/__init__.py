@@ -175,5 +175,16 @@ def load_settings_checked(settings_path: Path | None, lists: tuple[str, ...],
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="chainscreen")
+    """Console-script entry point (``chainscreen``, ``python -m chainscreen``)."""
+    try:
+        cli(prog_name="chainscreen")
+    finally:
+        # The process ends here, and the interpreter's last act would be a full collection of
+        # every object still alive: a check's screening context, a run's memos and match index
+        # (50 ms of a 0.35 s check, 0.35 s after a 10^6-row run). Nothing needs it by now —
+        # outputs, the store and the workers are closed, and the memory goes back to the system
+        # anyway — so the survivors are frozen out of it (gc.freeze: no collection looks at
+        # them again). Module teardown and exit handlers run as ever.
+        import gc
+
+        gc.freeze()
