@@ -98,3 +98,22 @@ def test_one_hs_line_matching_several_listed_goods_counts_once() -> None:
     assert len(kinds) == len(set(kinds))
     child = [e for e in row["evidence"] if e["kind"] == "goods_child_labour"][0]
     assert "also listed for the same row" in child["summary"]
+
+
+def test_check_screens_with_the_collector_paused_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # modules, context and memos live until a check's process ends: no collection in between
+    import gc
+
+    from chainscreen import pipeline
+
+    seen: list[bool] = []
+    screen_one = pipeline.screen_one
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return screen_one(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "screen_one", watched)
+    result = CliRunner().invoke(cli, ["check", "Hoshine Silicon", "Nordic Office Paper AB", "--country", "CN"])
+    assert result.exit_code == 0, result.output
+    assert seen == [False, False] and gc.isenabled()
