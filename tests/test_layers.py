@@ -20,7 +20,7 @@ LAYERS: dict[str, int] = {
     # 0 records, configuration and files: imported by everything, import nothing of ours above
     "chainscreen.version": 0, "chainscreen.errors": 0, "chainscreen.models": 0,
     "chainscreen.files": 0, "chainscreen.resources": 0, "chainscreen.settings": 0,
-    "chainscreen.config": 0,
+    "chainscreen.config": 0, "chainscreen.collector": 0,
     # 1 readers and normalisers
     "chainscreen.normalize": 1, "chainscreen.manifest": 1, "chainscreen.columns": 1,
     "chainscreen.importers": 1,

@@ -341,7 +341,8 @@ def measure_speed(parties: int = 50_000, list_size: int = 20_000, seed: int = 7)
     (names analysed beforehand, as the matcher does), both in one process; end to end is
     :meth:`match_many` from raw names with a fresh matcher, analysis included, over as many
     worker processes as the matcher uses (``Speed.workers``)."""
-    from chainscreen.match import best_keys, gc_paused  # the scorer without reasons, as stage 2 runs it
+    from chainscreen.collector import gc_paused
+    from chainscreen.match import best_keys  # the scorer without reasons, as stage 2 runs it
     from chainscreen.models import EntityRecord
 
     list_names = synthetic_names(list_size, seed)

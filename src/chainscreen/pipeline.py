@@ -19,8 +19,9 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainscreen.collector import gc_paused
 from chainscreen.evidence import EvidenceBuilder
-from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, gc_paused, remove_unused_index
+from chainscreen.match import DISK_INDEX_MIN, EntityMatcher, remove_unused_index
 from chainscreen.models import LEVELS, Candidate, Evidence, ListInfo, Problem, Verdict
 from chainscreen.normalize.countries import (
     common_forms,
@@ -155,7 +156,7 @@ class Screening:
         # The cyclic collector is paused while the run goes on (also while the caller writes a
         # chunk): the memos keep hundreds of thousands of small objects alive, which it would scan
         # again and again (15 % of a 10^6-row run's screening process), and a screening makes no
-        # reference cycles for it to reclaim. match.gc_paused restores it when the run ends or
+        # reference cycles for it to reclaim. collector.gc_paused restores it when the run ends or
         # the iteration is dropped.
         # The pairs handed over are forgotten when the pool goes: parties still in flight then
         # are matched when asked for, and a later screening over this context hands its own.
@@ -355,11 +356,12 @@ class ScreeningContext:
         ``cache``: a folder where the match index is kept on disk per list edition
         (:func:`cached_matcher`); without it the index is built here.
         """
-        mapper = (GoodsMapper(reference.concordance, reference.hs)
-                  if reference.concordance is not None else None)
-        matcher = (cached_matcher(reference, settings, cache) if cache is not None
-                   else EntityMatcher(reference.entities, settings))
-        return cls(reference, settings, matcher, mapper, EvidenceBuilder(reference, settings))
+        with gc_paused():  # all of it lives as long as the context
+            mapper = (GoodsMapper(reference.concordance, reference.hs)
+                      if reference.concordance is not None else None)
+            matcher = (cached_matcher(reference, settings, cache) if cache is not None
+                       else EntityMatcher(reference.entities, settings))
+            return cls(reference, settings, matcher, mapper, EvidenceBuilder(reference, settings))
 
     def __getstate__(self) -> dict[str, Any]:
         # the memos keyed by object ids mean nothing in another process (a Spark executor, the

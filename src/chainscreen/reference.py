@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainscreen.collector import gc_paused
 from chainscreen.errors import InputError, ReferenceDataError
 from chainscreen.models import EntityRecord, ListInfo
 
@@ -422,8 +423,11 @@ def load_reference(root: Path | None = None, *, lists: Iterable[str] | None = No
     """
     key_lists = None if lists is None else tuple(sorted(set(lists)))
     user_root = _user_root(root, user)
-    return _load_cached(_default_root(root).resolve(), user_root, _catalogue_digest(user_root),
-                        key_lists, verify)
+    # the lists live on, and so do the modules loaded with them (pandas, on the first call):
+    # no collection while they load (≈ 90 ms of a run's start-up, reclaiming nothing)
+    with gc_paused():
+        return _load_cached(_default_root(root).resolve(), user_root, _catalogue_digest(user_root),
+                            key_lists, verify)
 
 
 @cache

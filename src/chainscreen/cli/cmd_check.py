@@ -59,7 +59,7 @@ def check(names: tuple[str, ...], country: str | None, hs_code: str | None, good
     given = {"country": country, "goods": goods, "hs_code": hs_code, "address": address}
     settings = load_settings_checked(settings_path, lists, max_list_age, require_latest)
     if not as_json:
-        from chainscreen.match import gc_paused
+        from chainscreen.collector import gc_paused
 
         # The screening context from the cache on disk: no list loading, no pandas. Modules,
         # context and memos all live until the process ends, so the collector is paused
