@@ -1024,9 +1024,16 @@ def _word_group(t: str) -> dict[str, float]:
     return group
 
 
-def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
+def _key_groups(keys: Sequence[NameKey], joined_ends: frozenset[str] | None = None,
+                ) -> list[dict[str, float]]:
     """Lookup keys of a name, one group per thing that can match (a word, the joined
-    spelling, the initials), each key with the share of the group's weight it carries."""
+    spelling, the initials), each key with the share of the group's weight it carries.
+
+    ``joined_ends`` (a query against an index: :func:`_joined_ends` of its joined spellings)
+    leaves out the joined spelling's one-letter-less keys that cannot be in the index: one with
+    a letter deleted from the middle (not among the first or last three) keeps the spelling's
+    first and last three letters, so unless an indexed spelling has those ends none of them
+    is there. The keys left out would have found nothing; the others keep their order."""
     groups: list[dict[str, float]] = []
     for key in keys:
         words = [t for t, k in zip(key.tokens, key.kinds, strict=True)
@@ -1040,7 +1047,11 @@ def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
             j = "J:" + key.joined
             whole = {j: 1.0}
             if len(key.joined) <= 40:  # each spelling with one letter less, each once, in order
-                whole.update(dict.fromkeys([j[:i] + j[i + 1:] for i in range(2, len(j))], 0.9))
+                if joined_ends is None or key.joined[:3] + "|" + key.joined[-3:] in joined_ends:
+                    cut = range(2, len(j))
+                else:  # only the first and the last three letters' deletions can be indexed
+                    cut = range(2, len(j)) if len(j) <= 8 else (2, 3, 4, len(j) - 3, len(j) - 2, len(j) - 1)
+                whole.update(dict.fromkeys([j[:i] + j[i + 1:] for i in cut], 0.9))
             groups.append(whole)
             groups.append({"j:" + key.joined[:6]: 0.9})
         if len(key.tokens) >= 2:
@@ -1048,6 +1059,13 @@ def _key_groups(keys: Sequence[NameKey]) -> list[dict[str, float]]:
             if 2 <= len(initials) <= 6:
                 groups.append({"w:" + initials: 0.7})
     return groups
+
+
+def _joined_ends(postings: Iterable[str]) -> frozenset[str]:
+    """The first and last three letters ("abc|xyz") of every joined spelling (``J:`` key) of
+    an index, one-letter-less ones included: what :func:`_key_groups` tests a query's joined
+    spelling against."""
+    return frozenset(k[2:5] + "|" + k[-3:] for k in postings if k.startswith("J:"))
 
 
 #: Below this many distinct new parties a batch is matched in this process: starting
@@ -1326,6 +1344,7 @@ class EntityMatcher:
         self._n = n
         self._cap = max(64, n // 200)
         self._top_idf = math.log(1 + n)
+        self._joined_ends = _joined_ends(postings)
         self._cache: dict[tuple[str, str | None], tuple[Candidate, ...]] = {}
         self._names: dict[str, bool] = {}
 
@@ -1336,7 +1355,7 @@ class EntityMatcher:
 
     #: what :meth:`save` keeps besides the postings and the list names
     _SAVED = ("schemas", "skipped", "settings", "params", "workers", "parallel_min", "_n", "_cap",
-              "_top_idf")
+              "_top_idf", "_joined_ends")
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to an SQLite file at ``path`` (which must not exist) for :meth:`open`."""
@@ -1520,7 +1539,7 @@ class EntityMatcher:
         n = self._n
         own = max((sum(_idf(postings[w], n) if w in postings else top_idf for w in _word_keys(k))
                    for k in keys), default=0.0)
-        for group in _key_groups(keys):
+        for group in _key_groups(keys, self._joined_ends):
             best: dict[int, float] = {}  # a word counts once per list name, by its best key
             for k, share in group.items():
                 found = postings.get(k)
