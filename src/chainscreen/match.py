@@ -1047,6 +1047,7 @@ def _key_groups(keys: Sequence[NameKey], joined_ends: frozenset[str] | None = No
             j = "J:" + key.joined
             whole = {j: 1.0}
             if len(key.joined) <= 40:  # each spelling with one letter less, each once, in order
+                cut: Sequence[int]
                 if joined_ends is None or key.joined[:3] + "|" + key.joined[-3:] in joined_ends:
                     cut = range(2, len(j))
                 else:  # only the first and the last three letters' deletions can be indexed
