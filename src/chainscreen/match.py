@@ -137,7 +137,7 @@ def name_keys(name: str) -> tuple[NameKey, ...]:
     # a Latin spelling of kana, Hangul or Cyrillic varies (loose comparison); pinyin does not
     translit = script_of(name) != "latin" and not (_HAN.search(name) and not _LOOSE_SCRIPT.search(name))
     spelled = spelling_key(name)
-    capitals = frozenset(m.group(0).replace(".", "").casefold() for m in _CAPITALS.finditer(name))
+    capitals = frozenset(c.replace(".", "").casefold() for c in _CAPITALS.findall(name))
     families = _families(legal_forms(name))
     meaning = meaning_words(name) if _HAN.search(name) else None
     alternates = pinyin_alternates(name) if meaning is not None else frozenset()

@@ -288,6 +288,16 @@ def _clean_tokens(name: str, spaced: bool = False) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _clean_cached(name: str, spaced: bool) -> tuple[str, ...]:
+    if name.isascii():
+        # most names in trade data: NFKC, the Chinese forms and transliteration change no
+        # ASCII text; dots and apostrophes are looked for only when there are any; every other
+        # character that is not a letter or a digit is a space (what _NON_WORD replaces)
+        text = name.lower().replace("&", " and ")
+        if "." in text:
+            text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
+        if "'" in text or "`" in text:
+            text = text.replace("'", "").replace("`", "")
+        return tuple(_GLUED_NUMBER.sub(" ", text.translate(_ASCII_NON_WORD)).split())
     text = unicodedata.normalize("NFKC", name)
     text = _CJK_TERMS.sub(lambda m: f" {_CJK_WORDS[m.group(0)]} ", text)
     text = _transliterate(text, spaced).casefold()
@@ -295,6 +305,10 @@ def _clean_cached(name: str, spaced: bool) -> tuple[str, ...]:
     text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
     text = _APOSTROPHES.sub("", text)
     return tuple(_GLUED_NUMBER.sub(" ", _NON_WORD.sub(" ", text)).split())
+
+
+#: ASCII characters that are neither letters nor digits, each to a space (``_NON_WORD`` on ASCII)
+_ASCII_NON_WORD = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 @lru_cache(maxsize=1)
