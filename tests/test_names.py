@@ -226,3 +226,15 @@ def test_rigour_shortcuts_agree_with_its_public_functions() -> None:
     words = list(nullwords_list())
     for text in [*words, *(w.upper() for w in words), "Hoshine", "N / A", "", " none "]:
         assert names._nullword()(text) == is_nullword(text), text
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
+       | st.from_regex(r"[A-Za-z]{1,6}[.&'`_ 0-9-]{0,3}[A-Za-z0-9.]{0,8}", fullmatch=True))
+def test_ascii_names_are_cleaned_as_any_text_is(text: str) -> None:
+    # the short way for ASCII names gives the tokens the full pipeline (NFKC, Chinese forms,
+    # transliteration, regular expressions) gives
+    from chainscreen.normalize.names import _clean_any, _clean_cached
+
+    for spaced in (False, True):
+        assert _clean_cached.__wrapped__(text, spaced) == _clean_any(text, spaced)

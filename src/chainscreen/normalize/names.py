@@ -298,6 +298,11 @@ def _clean_cached(name: str, spaced: bool) -> tuple[str, ...]:
         if "'" in text or "`" in text:
             text = text.replace("'", "").replace("`", "")
         return tuple(_GLUED_NUMBER.sub(" ", text.translate(_ASCII_NON_WORD)).split())
+    return _clean_any(name, spaced)
+
+
+def _clean_any(name: str, spaced: bool) -> tuple[str, ...]:
+    """:func:`_clean_cached` for any text, the way it is taken for text that is not ASCII."""
     text = unicodedata.normalize("NFKC", name)
     text = _CJK_TERMS.sub(lambda m: f" {_CJK_WORDS[m.group(0)]} ", text)
     text = _transliterate(text, spaced).casefold()
