@@ -1536,10 +1536,7 @@ class EntityMatcher:
         top_idf = self._top_idf
         keys = name_keys(name)
         spelled_alike: set[int] = set()
-        # what the name's own words would share with an identical list name
         n = self._n
-        own = max((sum(_idf(postings[w], n) if w in postings else top_idf for w in _word_keys(k))
-                   for k in keys), default=0.0)
         for group in _key_groups(keys, self._joined_ends):
             best: dict[int, float] = {}  # a word counts once per list name, by its best key
             for k, share in group.items():
@@ -1558,6 +1555,10 @@ class EntityMatcher:
                 hits[i] = hits.get(i, 0.0) + w
             if next(iter(group)).startswith("J:"):
                 spelled_alike.update(best)
+        # what the name's own words would share with an identical list name (worked out only
+        # for a name that found any: most find none)
+        own = max((sum(_idf(postings[w], n) if w in postings else top_idf for w in _word_keys(k))
+                   for k in keys), default=0.0) if hits else 0.0
         if hits and own:
             # a list name sharing only a small part of the name's words is not worth scoring,
             # unless it is spelt the same without spaces

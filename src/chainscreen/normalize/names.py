@@ -297,7 +297,8 @@ def _clean_cached(name: str, spaced: bool) -> tuple[str, ...]:
             text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
         if "'" in text or "`" in text:
             text = text.replace("'", "").replace("`", "")
-        return tuple(_GLUED_NUMBER.sub(" ", text.translate(_ASCII_NON_WORD)).split())
+        text = text.translate(_ASCII_NON_WORD)
+        return tuple((_GLUED_NUMBER.sub(" ", text) if _DIGIT(text) else text).split())
     return _clean_any(name, spaced)
 
 
@@ -314,6 +315,8 @@ def _clean_any(name: str, spaced: bool) -> tuple[str, ...]:
 
 #: ASCII characters that are neither letters nor digits, each to a space (``_NON_WORD`` on ASCII)
 _ASCII_NON_WORD = {c: " " for c in range(128) if not chr(c).isalnum()}
+#: Whether a text has a digit (only then can a number be glued to a word)
+_DIGIT = re.compile(r"\d").search
 
 
 @lru_cache(maxsize=1)
