@@ -1225,6 +1225,9 @@ class ManifestChunk:
     row_numbers: list[int]
     columns: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
+    #: what the screening worked out over a column once, for each step that needs it
+    #: (``pipeline.encoded_column``: the column dictionary-encoded)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return self.table.num_rows

@@ -265,19 +265,17 @@ class Screening:
                 code = values[""] = len(strings)
                 strings.append("")
             return np.full(n, code, np.int64)
-        column = chunk.table.column(header)
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            column = column.cast(pa.string())  # e.g. a column of nulls only
         if name == "address":
             # an address counts for the Xinjiang test alone (and for the warning on a value
             # too long): one that cannot name the region is screened as no address, so the
             # run need not remember every address (one per supplier, often)
+            column = _text_column(chunk, header)
             keep = pc.or_(may_mention_xinjiang(column), pc.greater(pc.utf8_length(column), MAX_FACT_CHARS))
             column = pc.if_else(pc.fill_null(keep, False), column, pa.scalar("", column.type))
-        encoded = pc.dictionary_encode(pc.fill_null(column, ""))
-        local = encoded.dictionary.to_pylist()
+            encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+            local, indices = encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
+        else:  # the supplier's and country's encoding was made for the prefetch, as a rule
+            local, indices = encoded_column(chunk, header)
         # the codes of the values seen before (most), looked up in one C loop
         codes = np.fromiter(map(values.get, local, repeat(-1)), np.int64, len(local))
         new = np.flatnonzero(codes < 0)
@@ -288,7 +286,7 @@ class Screening:
             values.update(zip(added, range(base, base + len(added)), strict=True))
             strings.extend(added)
         self._value_count = max(self._value_count, len(strings))
-        return codes[encoded.indices.to_numpy(zero_copy_only=False)]
+        return codes[indices]
 
     def _compute(self, keys: Sequence[tuple[str, ...]], cols: Mapping[str, str]) -> list[Outcome]:
         return screen_facts(self.context, keys, cols)
@@ -434,26 +432,44 @@ class ScreeningContext:
         return term
 
 
+def _text_column(chunk: ManifestChunk, header: str) -> Any:
+    """The column ``header`` of ``chunk`` as one Arrow string array."""
+    import pyarrow as pa
+
+    column = chunk.table.column(header)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())  # e.g. a column of nulls only
+    return column
+
+
+def encoded_column(chunk: ManifestChunk, header: str) -> tuple[list[str], Any]:
+    """The column ``header`` of ``chunk`` dictionary-encoded, an empty cell as "": its distinct
+    values (Python strings) and each row's index into them (int64). Kept with the chunk: the
+    prefetch of parties and the value codes of the screening both ask for the supplier and
+    country columns."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    key = ("encoded", header)
+    found = chunk.memo.get(key)
+    if found is None:
+        codes = pc.dictionary_encode(pc.fill_null(_text_column(chunk, header), ""))
+        found = chunk.memo[key] = (codes.dictionary.to_pylist(),
+                                   codes.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    return found  # type: ignore[no-any-return]
+
+
 def _distinct_pairs(chunk: ManifestChunk, first: str, second: str | None) -> list[tuple[str, str]]:
     """The distinct (value of column ``first``, value of column ``second``) pairs of ``chunk``
     as text ("" for an empty cell or no ``second`` column), found on Arrow's dictionary codes."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    def encoded(header: str) -> tuple[list[str], Any]:
-        column = chunk.table.column(header)
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            column = column.cast(pa.string())
-        codes = pc.dictionary_encode(pc.fill_null(column, ""))
-        return codes.dictionary.to_pylist(), codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-
-    names, name_codes = encoded(first)
+    names, name_codes = encoded_column(chunk, first)
     if second is None:
         return [(names[i], "") for i in np.unique(name_codes).tolist()]
-    others, other_codes = encoded(second)
+    others, other_codes = encoded_column(chunk, second)
     width = max(len(others), 1)
     return [(names[i // width], others[i % width])
             for i in np.unique(name_codes * width + other_codes).tolist()]
