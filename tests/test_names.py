@@ -238,3 +238,31 @@ def test_ascii_names_are_cleaned_as_any_text_is(text: str) -> None:
 
     for spaced in (False, True):
         assert _clean_cached.__wrapped__(text, spaced) == _clean_any(text, spaced)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(["co", "ltd", "limited", "company", "gmbh", "sa", "de", "cv", "llc",
+                                 "inc", "corp", "pt", "tbk", "sdn", "bhd", "pvt", "private", "jsc",
+                                 "spa", "srl", "kg", "ag", "ab", "plc", "and", "sons", "trading",
+                                 "textile", "shanshan", "hoshine", "group", "holdings", "s", "a"]),
+                min_size=1, max_size=8))
+def test_the_legal_form_at_the_end_is_found_from_the_last_words_alone(tokens: list[str]) -> None:
+    # the remembered end forms give what looking size by size over the whole name gives
+    from chainscreen.normalize.names import (
+        _ANYWHERE,
+        _EDGE,
+        _MAX_FORM_TOKENS,
+        _TABLE_LAST,
+        _edge_form,
+        _rigour_form,
+    )
+
+    expected = None
+    in_tables = tokens[-1] in _TABLE_LAST
+    for size in range(min(_MAX_FORM_TOKENS, len(tokens) - 1), 0, -1):
+        part = tuple(tokens[-size:])
+        form = (in_tables and (_ANYWHERE.get(part) or _EDGE.get(part))) or _rigour_form(" ".join(part))
+        if form:
+            expected = (size, form)
+            break
+    assert _edge_form(tokens, True) == expected
