@@ -1184,19 +1184,26 @@ def fold_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
             run = []
         if not t:
             break
-        digits = _NUMBER_WORDS.get(t)
-        if digits is None:
-            m = _ORDINAL.match(t)
-            if m:
-                digits = str(int(m.group(1)))
-            elif _ROMAN.match(t):
-                digits = str(_roman_value(t))
-        out.append(digits if digits is not None else t)
+        out.append(_fold_word(t))
     if len(out) >= 2 and out[-1] in ("v", "x") and not out[-2].isdigit():
         # "Fund X" / "Fund XI", "Capital V" / "Capital IV": a closing Roman numeral (not "i",
         # which is more often the last letter of an OCR-split word)
         out[-1] = str(_ROMAN_VALUES[out[-1]])
     return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(t: str) -> str:
+    """One word of two letters or more as :func:`fold_tokens` gives it (words recur across
+    names: each is looked at once)."""
+    digits = _NUMBER_WORDS.get(t)
+    if digits is None:
+        m = _ORDINAL.match(t)
+        if m:
+            digits = str(int(m.group(1)))
+        elif _ROMAN.match(t):
+            digits = str(_roman_value(t))
+    return digits if digits is not None else t
 
 
 #: Chinese provinces, cities and regions among the place words: they name China.
