@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import weakref
 
 from chainscreen.collector import HAND_OVER_MIN, gc_paused
@@ -25,12 +26,12 @@ def test_what_a_pause_of_the_collector_allocated_goes_to_the_oldest_generation_u
         kept = [[i] for i in range(HAND_OVER_MIN)]
         assert not gc.isenabled()
     assert gc.isenabled() and not gc.get_freeze_count()
-    young, oldest = generations()
-    assert not any(id(o) in young for o in kept) and all(id(o) in oldest for o in kept)
     with gc_paused():  # a small pause (a server's check): its objects stay young
         few = [[i] for i in range(10)]
-    young, oldest = generations()
-    assert all(id(o) in young for o in few)
+    if sys.version_info < (3, 14):  # three generations; 3.14's incremental collector has two
+        young, oldest = generations()
+        assert not any(id(o) in young for o in kept) and all(id(o) in oldest for o in kept)
+        assert all(id(o) in young for o in few)
     with gc_paused():
         cycle: list[object] = []
         cycle.append(cycle)
