@@ -2,7 +2,7 @@
 
 Run:  python -m benchmarks.scale [--sizes 1e5,1e6,1e7] [--suppliers 1000,50000]
                                  [--dir /tmp/chainscreen-bench] [--format csv]
-                                 [--compare /path/to/other/checkout] [--clean]
+                                 [--compare /path/to/other/checkout] [--repeat 5] [--clean]
 
 For each size (and each supplier count given with ``--suppliers``) it generates the manifest once
 (benchmarks/generate.py, SYNTHETIC data), then in fresh processes: (1) pyarrow alone reads the
@@ -15,7 +15,10 @@ pyarrow read measured in the same run, in wall time and in CPU time, with the lo
 The read is timed before the first screening and again after each one, and each screening is
 set against the mean of the reads just before and just after it (both are printed): on a shared
 machine the same read took 0.71 s and 1.14 s within minutes. The CPU ratio is the steadier
-figure. Nothing here asserts a time.
+figure. ``--repeat N`` screens each size N times (the codes alternating, their order reversed
+every other round) and then prints each code's median wall time and its median, lowest and
+highest ratio: one run on a shared machine is not a figure (the same code took 9.4 s and 10.9 s
+within minutes). Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -75,6 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--input", default="csv", choices=["csv", "parquet", "jsonl"])
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="another checkout: also screen with its src/ (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="screen each size this many times (codes alternating) and print the "
+                             "median and the lowest ratio of each code after its runs")
     parser.add_argument("--clean", action="store_true",
                         help="remove each run's output once measured (they are kept in --dir as "
                              "out_<size>_<code> to compare codes with cmp; 6.4 GB each at 10^7)")
@@ -100,22 +107,43 @@ def main(argv: list[str] | None = None) -> None:
             checkouts = [("this", *_checkout(here))]
             for other in args.compare:
                 checkouts.append((other.name, *_checkout(other)))
-            for label, cmd, env in checkouts:
-                out = args.dir / f"out_{tag}_{label}"
-                wall, cpu, rss, _ = _run([*cmd, "screen", str(path), "--stream", "--format", args.format,
-                                          "-o", str(out), "--force", "--quiet", "--no-store"], env)
-                # the read again right after: a shared machine's speed moves within minutes, so
-                # each run is set against the mean of the reads just before and just after it
-                read.append(_run([sys.executable, "-c", _READ, str(path)]))
-                (before, before_cpu, read_rss, _), (after, after_cpu, _, _) = read[-2], read[-1]
-                read_s, read_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
-                print(f"{n:>11,} {n_sup or 'default':>9} {size:>5.0f} {label[:12]:<12} {read_s:>6.2f} "
-                      f"{before:>5.2f}/{after:<5.2f} {read_cpu:>6.2f} {wall:>7.1f} {cpu:>7.1f} "
-                      f"{cpu / wall:>8.2f} {n / wall:>9,.0f} {wall / read_s:>6.1f} "
-                      f"{cpu / max(read_cpu, 1e-9):>9.1f} {rss:>8.0f} {read_rss:>7.0f} "
-                      f"{os.getloadavg()[0]:>5.2f}", flush=True)
-                if args.clean:
-                    shutil.rmtree(out, ignore_errors=True)
+            ratios: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in checkouts}
+            for round_no in range(max(args.repeat, 1)):
+                # alternate the order, so no code always runs right after another's writes
+                order = checkouts if round_no % 2 == 0 else checkouts[::-1]
+                for label, cmd, env in order:
+                    timing = _screen_once(args, n, n_sup, tag, path, size, label, cmd, env, read)
+                    ratios[label].append(timing)
+            if args.repeat > 1:
+                for label, runs in ratios.items():
+                    walls = sorted(w for w, _ in runs)
+                    rs = sorted(w / r for w, r in runs)
+                    print(f"{'':>11} {'':>9} {'':>5} {label[:12]:<12} {len(runs)} runs: wall median "
+                          f"{statistics.median(walls):.1f} s (min {walls[0]:.1f}), ratio median "
+                          f"{statistics.median(rs):.1f} (min {rs[0]:.1f}, max {rs[-1]:.1f})", flush=True)
+
+
+def _screen_once(args: argparse.Namespace, n: int, n_sup: int | None, tag: str, path: Path,
+                 size: float, label: str, cmd: list[str], env: dict[str, str],
+                 read: list[tuple[float, float, float, str]]) -> tuple[float, float]:
+    """One screening of ``path`` by one code and the read after it; prints its table row and
+    returns (its wall seconds, the mean of the reads around it)."""
+    out = args.dir / f"out_{tag}_{label}"
+    wall, cpu, rss, _ = _run([*cmd, "screen", str(path), "--stream", "--format", args.format,
+                              "-o", str(out), "--force", "--quiet", "--no-store"], env)
+    # the read again right after: a shared machine's speed moves within minutes, so
+    # each run is set against the mean of the reads just before and just after it
+    read.append(_run([sys.executable, "-c", _READ, str(path)]))
+    (before, before_cpu, read_rss, _), (after, after_cpu, _, _) = read[-2], read[-1]
+    read_s, read_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
+    print(f"{n:>11,} {n_sup or 'default':>9} {size:>5.0f} {label[:12]:<12} {read_s:>6.2f} "
+          f"{before:>5.2f}/{after:<5.2f} {read_cpu:>6.2f} {wall:>7.1f} {cpu:>7.1f} "
+          f"{cpu / wall:>8.2f} {n / wall:>9,.0f} {wall / read_s:>6.1f} "
+          f"{cpu / max(read_cpu, 1e-9):>9.1f} {rss:>8.0f} {read_rss:>7.0f} "
+          f"{os.getloadavg()[0]:>5.2f}", flush=True)
+    if args.clean:
+        shutil.rmtree(out, ignore_errors=True)
+    return wall, read_s
 
 
 if __name__ == "__main__":
