@@ -688,3 +688,32 @@ def test_fixtures_read(name: str) -> None:
     assert m.encoding == expected["encoding"]
     assert len(m) == expected["rows"]
     assert m.field("supplier").tolist()[: len(expected["first_suppliers"])] == expected["first_suppliers"]
+
+
+def test_holds_byte_looks_only_at_the_arrays_own_cells() -> None:
+    """The streaming CSV reader hands a chunk holding a NUL or a line break to the csv-module
+    reader: the search covers every text cell of the chunk, in place, and nothing beyond it
+    (a sliced array's buffer holds its neighbours' bytes)."""
+    import pyarrow as pa
+
+    from chainscreen.manifest import _holds_byte
+
+    def table(*columns: pa.Array) -> pa.Table:
+        return pa.table({f"c{i}": c for i, c in enumerate(columns)})
+
+    needles = b"\x00\n\r"
+    clean = pa.array(["Acme Mills", "Hoshine Silicon", "", "Ürümqi 乌鲁木齐 Co\t"])
+    assert not _holds_byte(table(clean), needles)
+    for bad in ("a\x00b", "line\nbreak", "carriage\rreturn", "\r\n"):
+        assert _holds_byte(table(clean, pa.array(["x", bad, "y", "z"])), needles), bad
+        assert _holds_byte(table(pa.array([bad], pa.large_string())), needles), bad
+        assert not _holds_byte(table(pa.array([bad])), b"\x01"), bad
+    around = pa.array(["a\nb", "clean", "also clean", "c\x00d"])
+    assert not _holds_byte(table(around.slice(1, 2)), needles)
+    assert _holds_byte(table(around.slice(1, 3)), needles)
+    assert not _holds_byte(table(pa.array([], pa.string())), needles)
+    assert not _holds_byte(table(pa.array([None, None], pa.string())), needles)
+    chunked = pa.chunked_array([pa.array(["ok"]), pa.array(["not\nok"])])
+    assert _holds_byte(pa.table({"c": chunked}), needles)
+    assert _holds_byte(table(pa.array(["a\nb"]).dictionary_encode()), needles)
+    assert not _holds_byte(table(pa.array([1, 2, 3])), needles)

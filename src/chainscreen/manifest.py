@@ -1658,29 +1658,24 @@ def _arrow_csv(path: Path, delimiter: str, skip: int, headers: list[str]) -> Ite
             except (pa.ArrowInvalid, OSError):
                 raise _Irregular from None
             table = pa.Table.from_batches([batch])
-            if _has_nul(table) or _has_line_break(table):
-                # a value over several lines may be a quote never closed: the csv module
-                # reader tells a broken quote from a cell with line breaks (see _records)
+            if _holds_byte(table, b"\x00\n\r"):
+                # a NUL, or a value over several lines, which may be a quote never closed: the
+                # csv module reader tells a broken quote from a cell with line breaks (see
+                # _records) and drops NULs
                 raise _Irregular
             yield _Rows(table, [])
 
 
-def _has_nul(table: Any) -> bool:
-    return _holds_byte(table, (b"\x00",))
-
-
-def _has_line_break(table: Any) -> bool:
-    return _holds_byte(table, (b"\n", b"\r"))
-
-
-def _holds_byte(table: Any, needles: tuple[bytes, ...]) -> bool:
-    """Whether any text cell of ``table`` holds one of ``needles`` (single bytes; UTF-8 never
-    uses them inside another character): searched in each array's character data, the bytes
-    between its first and last value offsets, not cell by cell."""
+def _holds_byte(table: Any, needles: bytes) -> bool:
+    """Whether any text cell of ``table`` holds one of the bytes ``needles`` (ASCII control
+    bytes: UTF-8 never uses them inside another character): looked for in each array's
+    character data in place (the bytes between its first and last value offsets), not cell by
+    cell and not copied."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    top = max(needles)
     for column in table.columns:
         for array in column.chunks:
             if not len(array):
@@ -1691,10 +1686,11 @@ def _holds_byte(table: Any, needles: tuple[bytes, ...]) -> bool:
                     continue
                 width = np.int64 if pa.types.is_large_string(array.type) else np.int32
                 ends = np.frombuffer(offsets, width)[array.offset: array.offset + len(array) + 1]
-                blob = data.slice(int(ends[0]), int(ends[-1] - ends[0])).to_pybytes()
-                if any(needle in blob for needle in needles):
+                text = np.frombuffer(data, np.uint8)[int(ends[0]):int(ends[-1])]
+                # one comparison over the text, the exact test only where it found a low byte
+                if (text <= top).any() and np.isin(text[text <= top], list(needles)).any():
                     return True
-            elif any(pc.any(pc.match_substring(array.cast(pa.string()), needle.decode())).as_py()
+            elif any(pc.any(pc.match_substring(array.cast(pa.string()), chr(needle))).as_py()
                      for needle in needles):
                 return True
     return False
