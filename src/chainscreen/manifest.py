@@ -1639,7 +1639,7 @@ def _arrow_csv(path: Path, delimiter: str, skip: int, headers: list[str]) -> Ite
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=headers, block_size=1 << 23),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=headers, block_size=1 << 21),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              ignore_empty_lines=False,
                                              invalid_row_handler=lambda _row: "error"),
