@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -1535,9 +1536,12 @@ class EntityMatcher:
         cap = self._cap
         top_idf = self._top_idf
         keys = name_keys(name)
+        groups = _key_groups(keys, self._joined_ends)
+        if isinstance(postings, dict) and postings.keys().isdisjoint(chain.from_iterable(groups)):
+            return []  # none of its keys is in the index (most names): one pass in C, not key by key
         spelled_alike: set[int] = set()
         n = self._n
-        for group in _key_groups(keys, self._joined_ends):
+        for group in groups:
             best: dict[int, float] = {}  # a word counts once per list name, by its best key
             for k, share in group.items():
                 found = postings.get(k)
