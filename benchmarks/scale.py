@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="another checkout: also screen with its src/ (repeatable)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="screen each size this many times (codes alternating) and print the "
-                             "median and the lowest ratio of each code after its runs")
+                        help="screen each size this many times (codes alternating) and print each "
+                             "code's median wall time and its median, lowest and highest ratio")
     parser.add_argument("--clean", action="store_true",
                         help="remove each run's output once measured (they are kept in --dir as "
                              "out_<size>_<code> to compare codes with cmp; 6.4 GB each at 10^7)")
@@ -107,15 +107,15 @@ def main(argv: list[str] | None = None) -> None:
             checkouts = [("this", *_checkout(here))]
             for other in args.compare:
                 checkouts.append((other.name, *_checkout(other)))
-            ratios: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in checkouts}
+            timings: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in checkouts}
             for round_no in range(max(args.repeat, 1)):
                 # alternate the order, so no code always runs right after another's writes
                 order = checkouts if round_no % 2 == 0 else checkouts[::-1]
                 for label, cmd, env in order:
-                    timing = _screen_once(args, n, n_sup, tag, path, size, label, cmd, env, read)
-                    ratios[label].append(timing)
+                    timings[label].append(_screen_once(args, n, n_sup, tag, path, size, label,
+                                                       cmd, env, read))
             if args.repeat > 1:
-                for label, runs in ratios.items():
+                for label, runs in timings.items():
                     walls = sorted(w for w, _ in runs)
                     rs = sorted(w / r for w, r in runs)
                     print(f"{'':>11} {'':>9} {'':>5} {label[:12]:<12} {len(runs)} runs: wall median "
