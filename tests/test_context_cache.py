@@ -99,6 +99,56 @@ def test_check_imports_neither_pandas_nor_pyarrow_nor_other_commands(tmp_path: P
     assert "HEAVY []" in out.stdout, (run, out.stdout[-500:])
 
 
+def test_country_names_are_kept_and_read_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainscreen.normalize.countries import common_names
+
+    names = pipeline.cached_country_names(tmp_path)
+    assert names == common_names()
+    assert names["CN"] == "China" and names["KR"] == "South Korea"
+    (path,) = tmp_path.glob("names-*.pickle")
+    blob = path.read_bytes()
+
+    def never() -> dict[str, str]:
+        raise AssertionError("the names were worked out again")
+
+    monkeypatch.setattr(pipeline, "common_names", never)
+    assert pipeline.cached_country_names(tmp_path) == names
+    path.write_bytes(blob[:-50] + bytes([blob[-50] ^ 0xFF]) + blob[-49:])
+    monkeypatch.setattr(pipeline, "common_names", common_names)
+    assert pipeline.cached_country_names(tmp_path) == names
+    assert path.read_bytes() == blob  # rebuilt, not trusted
+
+
+def test_a_screen_names_countries_without_rigours_text_tools_once_kept(tmp_path: Path) -> None:
+    """A reason names the origin ("China is Tier 3 ..."): after the first run the names come
+    from the cache, and rigour's territories (which import its text tools, ≈ 0.13 s) are not
+    loaded; the rows are the same."""
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text("supplier,country,goods\nAcme Mills,Malaysia,rubber gloves\nNordic Paper AB,SE,copy paper\n")
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['chainscreen', 'screen', {str(manifest)!r}, '-o', {str(tmp_path / 'out')!r},\n"
+        "            '--force', '--no-store', '--format', 'json', '-q']\n"
+        "try:\n"
+        "    runpy.run_module('chainscreen', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED', sorted(m for m in ('rigour.territories', 'normality') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "CHAINSCREEN_DATA_DIR": str(tmp_path / "data")}
+    outputs, loaded = [], []
+    for _run in range(2):  # the names kept, then read back
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                             timeout=600, check=False)
+        assert "LOADED" in out.stdout, out.stderr[-2000:]
+        loaded.append(out.stdout.split("LOADED", 1)[1].strip())
+        outputs.append((tmp_path / "out" / "lines.json").read_text(encoding="utf-8"))
+    assert loaded[1] == "[]", loaded
+    assert "Malaysia" in outputs[1]
+    strip = [o.split('"receipt"', 1)[0] for o in outputs]  # the receipts differ in their times
+    assert strip[0] == strip[1]
+
+
 # -- the match index a screening run keeps per list edition ----------------------------------------
 
 

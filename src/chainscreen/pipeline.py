@@ -352,13 +352,16 @@ class ScreeningContext:
         """Index the lists once (the matcher, the goods concordance, the evidence rules).
 
         ``cache``: a folder where the match index is kept on disk per list edition
-        (:func:`cached_matcher`); without it the index is built here.
+        (:func:`cached_matcher`), and the countries' names (:func:`cached_country_names`);
+        without it the index is built here.
         """
         with gc_paused():  # all of it lives as long as the context
             mapper = (GoodsMapper(reference.concordance, reference.hs)
                       if reference.concordance is not None else None)
             matcher = (cached_matcher(reference, settings, cache) if cache is not None
                        else EntityMatcher(reference.entities, settings))
+            if cache is not None:
+                know_names(cached_country_names(cache))
             return cls(reference, settings, matcher, mapper, EvidenceBuilder(reference, settings))
 
     def __getstate__(self) -> dict[str, Any]:
@@ -513,6 +516,29 @@ def cached_context(settings: Settings, folder: Path, *, root: Path | None = None
     return ctx
 
 
+def cached_country_names(folder: Path) -> dict[str, str]:
+    """:func:`~chainscreen.normalize.countries.common_names` (every country's name as reasons
+    give it: "China is Tier 3 ..."), read from ``folder`` when current.
+
+    The names come from rigour's territories, whose first use imports rigour's text tools
+    (≈ 0.13 s, an eighth of screening a 10,000-row file). They are kept per version of the
+    tool, its code and rigour; a file that does not read back whole or holds another key is
+    rebuilt, never used.
+    """
+    import hashlib
+    from importlib.metadata import version
+
+    key = hashlib.sha256("\x1f".join([
+        "country names", __version__, _code_digest(), version("rigour")]).encode()).hexdigest()
+    path = folder / f"names-{key[:24]}.pickle"
+    names = _read_cached(path, _NAMES_MAGIC, key)
+    if isinstance(names, dict):
+        return names
+    names = common_names()
+    _write_cached(path, _NAMES_MAGIC, key, names)
+    return names
+
+
 def cached_matcher(reference: ReferenceSet, settings: Settings, folder: Path) -> EntityMatcher:
     """The match index over ``reference``'s entity lists, read from ``folder`` when current.
 
@@ -654,6 +680,7 @@ def _write_cached(path: Path, magic: bytes, key: str, value: Any) -> None:
 
 _CACHE_MAGIC = b"chainscreen screening context 1"
 _INDEX_MAGIC = b"chainscreen match index 1"
+_NAMES_MAGIC = b"chainscreen country names 1"
 
 
 def _code_digest(root: Path | None = None) -> str:
